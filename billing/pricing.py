@@ -1,0 +1,117 @@
+"""What a job costs, from one table (settings.POINT_PRICES, each price from the environment).
+
+Prices are written in points ("10", "0.2") and used as integers of tenths. The professional
+multiplier is a Decimal; a product that is not a whole tenth is rounded up, never through floats.
+"""
+
+from collections.abc import Mapping
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from billing.units import PointsSyntaxError, parse_points
+
+KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture")
+DURATIONS = (5, 10)
+MODES = ("standard", "professional")
+MAX_IMAGES = 4
+
+# Which environment variable sets each entry of settings.POINT_PRICES (named in errors).
+PRICE_VARIABLES = {
+    "video_5s": "PRICE_VIDEO_5S",
+    "video_10s": "PRICE_VIDEO_10S",
+    "picture": "PRICE_PICTURE",
+    "professional_multiplier": "PRICE_PROFESSIONAL_MULTIPLIER",
+}
+
+
+class PriceError(ValueError):
+    """The request names something that has no price (an unknown kind, a 7-second video...)."""
+
+
+def price_table() -> dict:
+    """{"video_5s": 100, "video_10s": 200, "picture": 2, "professional_multiplier": Decimal("3.5")}.
+    A malformed setting raises ImproperlyConfigured naming its variable (checked at start-up)."""
+    raw = settings.POINT_PRICES
+    table = {}
+    for key, variable in PRICE_VARIABLES.items():
+        if key not in raw:
+            raise ImproperlyConfigured(f"POINT_PRICES lacks {key!r} ({variable})")
+        try:
+            if key == "professional_multiplier":
+                table[key] = Decimal(str(raw[key]).strip())
+                valid = table[key].is_finite() and table[key] >= 1
+            else:
+                table[key] = parse_points(raw[key])
+                valid = table[key] > 0
+        except (InvalidOperation, PointsSyntaxError):
+            valid = False
+        if not valid:
+            raise ImproperlyConfigured(f"{variable} must be a positive number, got {raw[key]!r}")
+    return table
+
+
+def price_of(request_params: Mapping) -> int:
+    """The price in tenths of a point of one job request: {"kind": ..., "duration": 5 | 10,
+    "mode": "standard" | "professional", "num_images": 1-4}. Videos: 5 s standard 10 points,
+    10 s 20, professional x3.5 (35 / 70). An extension is a new 5-second clip whatever duration
+    is sent. Pictures: 0.2 points each. Raises PriceError for anything else."""
+    table = price_table()
+    kind = request_params.get("kind")
+    if kind not in KINDS:
+        raise PriceError(f"unknown kind of job: {kind!r}")
+    if kind == "text_to_picture":
+        count = _whole_number(request_params.get("num_images", 1), "num_images")
+        if not 1 <= count <= MAX_IMAGES:
+            raise PriceError(f"num_images must be 1 to {MAX_IMAGES}, got {count}")
+        return table["picture"] * count
+    mode = request_params.get("mode") or "standard"
+    if mode not in MODES:
+        raise PriceError(f"mode must be standard or professional, got {mode!r}")
+    duration = (
+        5 if kind == "extend" else _whole_number(request_params.get("duration", 5), "duration")
+    )
+    if duration not in DURATIONS:
+        raise PriceError(f"duration must be 5 or 10 seconds, got {duration}")
+    base = table["video_5s"] if duration == 5 else table["video_10s"]
+    if mode == "professional":
+        return int((base * table["professional_multiplier"]).to_integral_value(ROUND_CEILING))
+    return base
+
+
+def price_rows() -> list[dict]:
+    """The price list shown to people, in tenths: one row per kind of request."""
+
+    def both(kind, duration=5):
+        params = {"kind": kind, "duration": duration}
+        return price_of({**params, "mode": "standard"}), price_of(
+            {**params, "mode": "professional"}
+        )
+
+    rows = []
+    for label, kind, duration in [
+        (_("Text or image to video, 5 s"), "text_to_video", 5),
+        (_("Text or image to video, 10 s"), "text_to_video", 10),
+        (_("Extend a video by 5 s"), "extend", 5),
+    ]:
+        standard, professional = both(kind, duration)
+        rows.append({"label": label, "standard": standard, "professional": professional})
+    rows.append(
+        {
+            "label": _("Text to picture, per picture"),
+            "standard": price_of({"kind": "text_to_picture", "num_images": 1}),
+            "professional": None,
+        }
+    )
+    return rows
+
+
+def _whole_number(value, name: str) -> int:
+    if isinstance(value, bool):
+        raise PriceError(f"{name} must be a whole number, got {value!r}")
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise PriceError(f"{name} must be a whole number, got {value!r}") from None

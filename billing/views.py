@@ -1,0 +1,72 @@
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing import ledger
+from billing.models import Entry, Hold, Lot
+from billing.units import format_points
+
+HISTORY_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    entry: Entry
+    title: str
+    detail: str
+    hold: Hold | None  # for hold, capture and release rows: how the hold ended
+
+
+@login_required
+def points(request):
+    """The user's balance split by lot, and every movement of their points, newest first."""
+    now = timezone.now()
+    balance = ledger.balance(request.user, now)
+    page = Paginator(ledger.history(request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    refs = {entry.ref for entry in page if entry.kind in _HOLD_KINDS}
+    holds = {h.ref: h for h in Hold.objects.filter(wallet__user=request.user, ref__in=refs)}
+    rows = [_row(entry, holds.get(entry.ref)) for entry in page]
+    return render(
+        request,
+        "billing/points.html",
+        {
+            "balance": balance,
+            "on_hold": ledger.held_total(request.user),
+            "lots": ledger.live_lots(request.user, now),
+            "page": page,
+            "rows": rows,
+        },
+    )
+
+
+_HOLD_KINDS = {Entry.Kind.HOLD, Entry.Kind.CAPTURE, Entry.Kind.RELEASE}
+
+
+def _row(entry: Entry, hold: Hold | None) -> HistoryRow:
+    source = entry.lot.get_source_display() if entry.lot else ""
+    if entry.kind == Entry.Kind.GRANT:
+        return HistoryRow(entry, _("%(source)s granted") % {"source": source}, entry.reason, None)
+    if entry.kind == Entry.Kind.HOLD:
+        return HistoryRow(
+            entry, _("Held for %(ref)s") % {"ref": entry.ref}, _("from %s") % source, hold
+        )
+    if entry.kind == Entry.Kind.CAPTURE:
+        spent = format_points(hold.amount) if hold else ""
+        return HistoryRow(
+            entry, _("Spent on %(ref)s") % {"ref": entry.ref}, _("%s points") % spent, hold
+        )
+    if entry.kind == Entry.Kind.RELEASE:
+        if entry.lot and entry.lot.source == Lot.Source.REFUND:
+            detail = _("as refund points: the points it held expired meanwhile")
+        else:
+            detail = _("back to %s") % source
+        return HistoryRow(entry, _("Returned from %(ref)s") % {"ref": entry.ref}, detail, hold)
+    if entry.kind == Entry.Kind.EXPIRE:
+        return HistoryRow(entry, _("%(source)s expired") % {"source": source}, "", None)
+    return HistoryRow(entry, _("Adjusted by staff"), entry.reason, None)

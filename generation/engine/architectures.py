@@ -1,0 +1,319 @@
+"""Component configs for every pipeline the engine can build without a checkpoint.
+
+REAL holds the real models' architecture values (written here from their published configs), so
+`--random-weights` builds a full-size network with random weights to measure speed on a GPU
+where no weights can be downloaded. TINY holds small versions of the same classes for the demo
+model and the tests. Plain data: importing this never loads torch.
+"""
+
+# google/t5-v1_1-xxl, the text encoder of LTX-Video and Flux.
+T5_XXL = {
+    "vocab_size": 32128,
+    "d_model": 4096,
+    "d_kv": 64,
+    "d_ff": 10240,
+    "num_layers": 24,
+    "num_heads": 64,
+    "relative_attention_num_buckets": 32,
+    "relative_attention_max_distance": 128,
+    "feed_forward_proj": "gated-gelu",
+    "layer_norm_epsilon": 1e-6,
+    "tie_word_embeddings": False,
+}
+# google/umt5-xxl, Wan's text encoder.
+UMT5_XXL = {**T5_XXL, "vocab_size": 256384}
+TINY_T5 = {
+    "d_model": 32,
+    "d_ff": 37,
+    "d_kv": 8,
+    "num_heads": 4,
+    "num_layers": 2,
+    "relative_attention_num_buckets": 8,
+}
+
+LTX_095 = {
+    "transformer": {
+        "in_channels": 128,
+        "out_channels": 128,
+        "patch_size": 1,
+        "patch_size_t": 1,
+        "num_attention_heads": 32,
+        "attention_head_dim": 64,
+        "cross_attention_dim": 2048,
+        "num_layers": 28,
+        "caption_channels": 4096,
+        "qk_norm": "rms_norm_across_heads",
+    },
+    "vae": {
+        "latent_channels": 128,
+        "block_out_channels": (128, 256, 512, 1024, 2048),
+        "down_block_types": ("LTXVideo095DownBlock3D",) * 4,
+        "downsample_type": ("spatial", "temporal", "spatiotemporal", "spatiotemporal"),
+        "decoder_block_out_channels": (256, 512, 1024),
+        "layers_per_block": (4, 6, 6, 2, 2),
+        "decoder_layers_per_block": (5, 5, 5, 5),
+        "spatio_temporal_scaling": (True, True, True, True),
+        "decoder_spatio_temporal_scaling": (True, True, True),
+        "decoder_inject_noise": (False, False, False, False),
+        "upsample_residual": (True, True, True),
+        "upsample_factor": (2, 2, 2),
+        "timestep_conditioning": True,
+        "patch_size": 4,
+        "patch_size_t": 1,
+        "encoder_causal": True,
+        "decoder_causal": False,
+        "spatial_compression_ratio": 32,
+        "temporal_compression_ratio": 8,
+    },
+    "text_encoder": T5_XXL,
+    "scheduler": {"use_dynamic_shifting": False},
+    "max_sequence_length": 128,
+}
+
+# Tiny LTX: the VAE keeps the real 32x / 8x compression (patch 4, three 2x2x2 stages); its
+# weights are then set to a pass-through (see builders.set_pass_through_vae).
+_C = 8
+TINY_LTX = {
+    "transformer": {
+        "in_channels": 8,
+        "out_channels": 8,
+        "patch_size": 1,
+        "patch_size_t": 1,
+        "num_attention_heads": 4,
+        "attention_head_dim": 16,
+        "cross_attention_dim": 64,
+        "num_layers": 2,
+        "caption_channels": 32,
+    },
+    "vae": {
+        "latent_channels": 8,
+        "block_out_channels": (_C, _C, _C, _C),
+        "down_block_types": ("LTXVideo095DownBlock3D",) * 4,
+        "downsample_type": ("spatiotemporal",) * 3,
+        "decoder_block_out_channels": (_C, _C, _C),
+        "layers_per_block": (1, 1, 1, 1),
+        "decoder_layers_per_block": (1, 1, 1, 1),
+        "spatio_temporal_scaling": (True, True, True),
+        "decoder_spatio_temporal_scaling": (True, True, True),
+        "decoder_inject_noise": (False, False, False, False),
+        "upsample_residual": (False, False, False),
+        "upsample_factor": (1, 1, 1),
+        "timestep_conditioning": False,
+        "patch_size": 4,
+        "patch_size_t": 1,
+        "encoder_causal": True,
+        "decoder_causal": False,
+    },
+    "text_encoder": TINY_T5,
+    "scheduler": {},
+    "max_sequence_length": 128,
+    "pass_through_vae": True,
+}
+
+FLUX_SCHNELL = {
+    "transformer": {
+        "patch_size": 1,
+        "in_channels": 64,
+        "num_layers": 19,
+        "num_single_layers": 38,
+        "attention_head_dim": 128,
+        "num_attention_heads": 24,
+        "joint_attention_dim": 4096,
+        "pooled_projection_dim": 768,
+        "guidance_embeds": False,
+        "axes_dims_rope": (16, 56, 56),
+    },
+    "vae": {
+        "block_out_channels": (128, 256, 512, 512),
+        "layers_per_block": 2,
+        "latent_channels": 16,
+        "norm_num_groups": 32,
+        "sample_size": 1024,
+        "scaling_factor": 0.3611,
+        "shift_factor": 0.1159,
+        "use_quant_conv": False,
+        "use_post_quant_conv": False,
+    },
+    "clip": {
+        "vocab_size": 49408,
+        "hidden_size": 768,
+        "intermediate_size": 3072,
+        "num_attention_heads": 12,
+        "num_hidden_layers": 12,
+        "projection_dim": 768,
+        "hidden_act": "quick_gelu",
+    },
+    "text_encoder": T5_XXL,
+    "scheduler": {"use_dynamic_shifting": False, "shift": 1.0},
+    "max_sequence_length": 256,
+}
+
+TINY_FLUX = {
+    "transformer": {
+        "patch_size": 1,
+        "in_channels": 16,
+        "num_layers": 1,
+        "num_single_layers": 1,
+        "attention_head_dim": 16,
+        "num_attention_heads": 2,
+        "joint_attention_dim": 32,
+        "pooled_projection_dim": 32,
+        "axes_dims_rope": (4, 6, 6),
+    },
+    "vae": {
+        "block_out_channels": (8, 8, 8, 8),  # three downsamples: the real 8x compression
+        "layers_per_block": 1,
+        "latent_channels": 4,
+        "norm_num_groups": 4,
+        "scaling_factor": 1.5035,
+        "shift_factor": 0.0609,
+        "use_quant_conv": False,
+        "use_post_quant_conv": False,
+    },
+    "clip": {
+        "hidden_size": 32,
+        "intermediate_size": 37,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 2,
+        "projection_dim": 32,
+    },
+    "text_encoder": TINY_T5,
+    "scheduler": {},
+    "max_sequence_length": 256,
+}
+
+_WAN_TRANSFORMER_13B = {
+    "patch_size": (1, 2, 2),
+    "num_attention_heads": 12,
+    "attention_head_dim": 128,
+    "in_channels": 16,
+    "out_channels": 16,
+    "text_dim": 4096,
+    "freq_dim": 256,
+    "ffn_dim": 8960,
+    "num_layers": 30,
+    "cross_attn_norm": True,
+    "qk_norm": "rms_norm_across_heads",
+    "eps": 1e-6,
+    "rope_max_seq_len": 1024,
+}
+_WAN_TRANSFORMER_14B_I2V = {
+    **_WAN_TRANSFORMER_13B,
+    "num_attention_heads": 40,
+    "in_channels": 36,
+    "ffn_dim": 13824,
+    "num_layers": 40,
+    "image_dim": 1280,
+    "added_kv_proj_dim": 5120,
+}
+# open-clip xlm-roberta-large-vit-huge-14, vision tower
+_WAN_CLIP_VISION = {
+    "hidden_size": 1280,
+    "intermediate_size": 5120,
+    "num_attention_heads": 16,
+    "num_hidden_layers": 32,
+    "patch_size": 14,
+    "image_size": 224,
+    "projection_dim": 1024,
+    "hidden_act": "gelu",
+}
+_WAN_SCHEDULER = {"flow_shift": 3.0}
+
+WAN_T2V_13B = {
+    "transformer": _WAN_TRANSFORMER_13B,
+    "vae": {},  # AutoencoderKLWan's defaults are Wan 2.1's VAE
+    "text_encoder": UMT5_XXL,
+    "scheduler": _WAN_SCHEDULER,
+    "max_sequence_length": 512,
+}
+WAN_I2V_14B = {
+    **WAN_T2V_13B,
+    "transformer": _WAN_TRANSFORMER_14B_I2V,
+    "image_encoder": _WAN_CLIP_VISION,
+}
+WAN_FLF2V_14B = {
+    **WAN_I2V_14B,
+    # first and last frame: twice the CLIP tokens (2 x 257)
+    "transformer": {**_WAN_TRANSFORMER_14B_I2V, "pos_embed_seq_len": 514},
+    "scheduler": {"flow_shift": 5.0},
+}
+WAN_VACE_13B = {
+    **WAN_T2V_13B,
+    "transformer": {
+        **_WAN_TRANSFORMER_13B,
+        "vace_layers": list(range(0, 30, 2)),
+        "vace_in_channels": 96,
+    },
+}
+
+_TINY_WAN_TRANSFORMER = {
+    "patch_size": (1, 2, 2),
+    "num_attention_heads": 2,
+    "attention_head_dim": 12,
+    "in_channels": 16,
+    "out_channels": 16,
+    "text_dim": 32,
+    "freq_dim": 256,
+    "ffn_dim": 32,
+    "num_layers": 2,
+    "cross_attn_norm": True,
+    "qk_norm": "rms_norm_across_heads",
+    "rope_max_seq_len": 1024,
+}
+_TINY_WAN_VAE = {
+    "base_dim": 8,
+    "z_dim": 16,
+    "dim_mult": [1, 1, 1, 1],
+    "num_res_blocks": 1,
+    "temperal_downsample": [False, True, True],
+}
+_TINY_CLIP_VISION = {
+    "hidden_size": 4,
+    "intermediate_size": 8,
+    "num_attention_heads": 2,
+    "num_hidden_layers": 2,
+    "patch_size": 14,
+    "image_size": 28,  # 4 patches + 1 class token = 5 tokens
+    "projection_dim": 4,
+}
+TINY_WAN_T2V = {
+    "transformer": _TINY_WAN_TRANSFORMER,
+    "vae": _TINY_WAN_VAE,
+    "text_encoder": TINY_T5,
+    "scheduler": _WAN_SCHEDULER,
+    "max_sequence_length": 64,
+}
+TINY_WAN_I2V = {
+    **TINY_WAN_T2V,
+    "transformer": {
+        **_TINY_WAN_TRANSFORMER,
+        "in_channels": 36,
+        "image_dim": 4,
+        "added_kv_proj_dim": 24,
+    },
+    "image_encoder": _TINY_CLIP_VISION,
+}
+TINY_WAN_FLF2V = {
+    **TINY_WAN_I2V,
+    "transformer": {**TINY_WAN_I2V["transformer"], "pos_embed_seq_len": 10},
+}
+TINY_WAN_VACE = {
+    **TINY_WAN_T2V,
+    "transformer": {**_TINY_WAN_TRANSFORMER, "vace_layers": [0], "vace_in_channels": 96},
+}
+
+# checkpoint -> (pipeline class, component configs)
+ARCHITECTURES = {
+    "Lightricks/LTX-Video-0.9.5": ("LTXConditionPipeline", LTX_095),
+    "black-forest-labs/FLUX.1-schnell": ("FluxPipeline", FLUX_SCHNELL),
+    "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": ("WanPipeline", WAN_T2V_13B),
+    "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": ("WanImageToVideoPipeline", WAN_I2V_14B),
+    "Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers": ("WanImageToVideoPipeline", WAN_FLF2V_14B),
+    "Wan-AI/Wan2.1-VACE-1.3B-diffusers": ("WanVACEPipeline", WAN_VACE_13B),
+    "tiny/ltx": ("LTXConditionPipeline", TINY_LTX),
+    "tiny/flux": ("FluxPipeline", TINY_FLUX),
+    "tiny/wan-t2v": ("WanPipeline", TINY_WAN_T2V),
+    "tiny/wan-i2v": ("WanImageToVideoPipeline", TINY_WAN_I2V),
+    "tiny/wan-flf2v": ("WanImageToVideoPipeline", TINY_WAN_FLF2V),
+    "tiny/wan-vace": ("WanVACEPipeline", TINY_WAN_VACE),
+}

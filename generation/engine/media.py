@@ -1,0 +1,180 @@
+"""Frames in, files out: H.264 MP4 (PyAV), JPEG poster, animated WebP preview, PNG/JPEG pictures.
+
+Frames are numpy uint8 arrays shaped (T, H, W, 3), RGB. No torch here: the web tier may import
+this (e.g. to decode a source video) without loading the model stack.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import tempfile
+from fractions import Fraction
+
+import av
+import numpy as np
+from PIL import Image, ImageOps
+
+PREVIEW_WIDTH = 320
+PREVIEW_SECONDS = 3.0
+PREVIEW_FPS = 8
+
+
+def encode_mp4(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    crf: int = 23,
+    preset: str = "veryfast",
+    hardware: bool = False,
+) -> bytes:
+    """H.264 (yuv420p) MP4 with the index up front (faststart), so playback starts at once.
+
+    Odd widths or heights are padded by one edge pixel (4:2:0 needs even sizes). With
+    `hardware=True` and a usable NVIDIA encoder, h264_nvenc is used (constant quality `crf`);
+    otherwise libx264 with `crf` and `preset`.
+    """
+    frames = _even(np.asarray(frames, dtype=np.uint8))
+    _count, height, width, _ = frames.shape
+    codec = "h264_nvenc" if hardware and nvenc_available() else "libx264"
+    options = (
+        {"rc": "vbr", "cq": str(crf), "preset": "p4"}
+        if codec == "h264_nvenc"
+        else {"crf": str(crf), "preset": preset}
+    )
+    # The mp4 muxer rewrites the file to move the index first: it needs a real file.
+    with tempfile.TemporaryDirectory(prefix="encode-") as folder:
+        path = os.path.join(folder, "video.mp4")
+        with av.open(path, mode="w", options={"movflags": "+faststart"}) as container:
+            stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.options = options
+            for frame in frames:
+                container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+            container.mux(stream.encode())
+        with open(path, "rb") as f:
+            return f.read()
+
+
+@functools.cache
+def nvenc_available() -> bool:
+    """Whether h264_nvenc opens here (needs an NVIDIA GPU and driver, not just the codec)."""
+    try:
+        context = av.CodecContext.create("h264_nvenc", "w")
+        context.width, context.height, context.pix_fmt = 256, 256, "yuv420p"
+        context.time_base = Fraction(1, 25)
+        context.open()
+    except Exception:  # any failure means "not here"
+        return False
+    return True
+
+
+def decode_video(data_or_path: bytes | str | os.PathLike) -> tuple[np.ndarray, float]:
+    """All frames of a video as (T, H, W, 3) uint8 RGB, and its frame rate."""
+    source = (
+        io.BytesIO(data_or_path) if isinstance(data_or_path, bytes | bytearray) else data_or_path
+    )
+    with av.open(source) as container:
+        stream = container.streams.video[0]
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+        rate = stream.average_rate or stream.guessed_rate or 0
+    if not frames:
+        raise ValueError("the video has no frames")
+    return np.stack(frames), float(rate)
+
+
+def make_poster(frame: np.ndarray, *, quality: int = 85) -> bytes:
+    """The frame as a JPEG (the player's poster and the gallery thumbnail)."""
+    return image_to_jpeg(Image.fromarray(np.asarray(frame, dtype=np.uint8)), quality=quality)
+
+
+def make_preview(
+    frames: np.ndarray,
+    fps: float,
+    *,
+    width: int = PREVIEW_WIDTH,
+    seconds: float = PREVIEW_SECONDS,
+    preview_fps: int = PREVIEW_FPS,
+) -> bytes:
+    """A short looping animated WebP: the first `seconds`, at most `preview_fps`, `width` wide."""
+    step = max(1, round(fps / preview_fps))
+    picked = frames[: max(1, int(seconds * fps))][::step]
+    _count, height, full_width, _ = picked.shape
+    size = (min(width, full_width), max(2, round(height * min(width, full_width) / full_width)))
+    images = [Image.fromarray(frame).resize(size, Image.Resampling.BILINEAR) for frame in picked]
+    buffer = io.BytesIO()
+    images[0].save(
+        buffer,
+        format="WEBP",
+        save_all=True,
+        append_images=images[1:],
+        duration=round(1000 * step / fps),
+        loop=0,
+        quality=60,
+        method=2,
+    )
+    return buffer.getvalue()
+
+
+def image_to_png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return buffer.getvalue()
+
+
+def image_to_jpeg(image: Image.Image, *, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
+
+
+def fit_image(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """The image scaled to cover `size` (width, height) and centre-cropped to it, in RGB."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    return ImageOps.fit(image, size, Image.Resampling.LANCZOS)
+
+
+def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Each frame scaled to cover `size` (width, height) and centre-cropped to it."""
+    _count, height, width, _ = frames.shape
+    if (width, height) == tuple(size):
+        return frames
+    return np.stack([np.asarray(fit_image(Image.fromarray(f), size)) for f in frames])
+
+
+def resample_frames(frames: np.ndarray, fps: float, target_fps: float) -> np.ndarray:
+    """The clip at another frame rate, same duration, by picking the nearest earlier frame."""
+    if abs(fps - target_fps) < 1e-6:
+        return frames
+    count = max(1, round(len(frames) * target_fps / fps))
+    index = np.minimum((np.arange(count) * fps / target_fps).astype(int), len(frames) - 1)
+    return frames[index]
+
+
+def add_logo(frames: np.ndarray, logo: Image.Image, *, margin: int = 16, opacity: float = 0.6):
+    """A visible watermark: `logo` (RGBA) blended into the bottom-right corner of every frame.
+
+    Draws into `frames` in place and returns it: only the corner is touched, so it costs a few
+    milliseconds even for a 1080p clip (a copy of the clip would cost seconds).
+    """
+    _count, height, width, _ = frames.shape
+    rgba = np.asarray(logo.convert("RGBA"), dtype=np.float32)
+    h, w = min(rgba.shape[0], height - margin), min(rgba.shape[1], width - margin)
+    if h <= 0 or w <= 0:
+        return frames
+    rgba = rgba[:h, :w]
+    alpha = rgba[..., 3:] / 255.0 * opacity
+    y, x = height - margin - h, width - margin - w
+    corner = frames[:, y : y + h, x : x + w].astype(np.float32)
+    frames[:, y : y + h, x : x + w] = (corner * (1 - alpha) + rgba[..., :3] * alpha).round()
+    return frames
+
+
+def _even(frames: np.ndarray) -> np.ndarray:
+    """Pad odd heights/widths by repeating the last row/column."""
+    _count, height, width, _ = frames.shape
+    pad_h, pad_w = height % 2, width % 2
+    if pad_h or pad_w:
+        frames = np.pad(frames, ((0, 0), (0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+    return frames

@@ -1,0 +1,66 @@
+"""What the engine takes and gives back. Plain dataclasses: importing this never loads torch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from PIL import Image
+
+TEXT_TO_VIDEO = "text_to_video"
+IMAGE_TO_VIDEO = "image_to_video"
+EXTEND = "extend"
+TEXT_TO_PICTURE = "text_to_picture"
+KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE)
+VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+
+ASPECT_RATIOS = ("16:9", "9:16", "1:1")
+MODES = ("standard", "professional")
+
+
+@dataclass
+class GenerationRequest:
+    """One job's inputs, already validated by the web tier.
+
+    `guidance_scale` wins over `creativity` (0 = follow the prompt closely, 1 = free); with neither
+    the spec's default guidance is used. `num_inference_steps` None means the spec's default.
+    For `extend`, `source_frames` are the source video's frames (T, H, W, 3) uint8 and
+    `source_fps` its frame rate (None: assume the spec's fps).
+    """
+
+    kind: str
+    prompt: str
+    negative_prompt: str = ""
+    aspect_ratio: str = "16:9"
+    duration_s: int = 5
+    mode: str = "standard"
+    guidance_scale: float | None = None
+    creativity: float | None = None
+    seed: int = 0
+    image: Image.Image | None = None
+    end_image: Image.Image | None = None
+    source_frames: np.ndarray | None = None
+    source_fps: float | None = None
+    num_images: int = 1
+    camera_movement: str = "static"
+    num_inference_steps: int | None = None
+
+
+@dataclass
+class GenerationResult:
+    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`.
+
+    `timings` holds seconds per stage: load, prepare, denoise, decode, post, total, and
+    denoise_per_step.
+    """
+
+    frames: np.ndarray | None
+    fps: int | None
+    images: list[Image.Image] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class Canceled(Exception):
+    """The job was canceled while the pipeline ran; raised from the step callback."""

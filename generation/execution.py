@@ -1,0 +1,207 @@
+"""Runs one job on a GPU worker: claim it, run the engine, store the media, finish it.
+
+Imported only by the worker's task at call time; it pulls in generation.engine (torch) lazily, so
+the prefork parent never touches CUDA and the web tier never loads torch.
+"""
+
+import io
+import logging
+import threading
+import time
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import close_old_connections, connection
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from generation import notify, services
+from generation.models import Asset, Job
+
+log = logging.getLogger(__name__)
+
+
+class JobMonitor:
+    """Keeps the job's heartbeat fresh and learns of a cancel, from a background thread.
+
+    Progress is written at most once per `interval` seconds; the pipeline's step callback only
+    updates memory.
+    """
+
+    def __init__(self, job_id: int, interval: float):
+        self.job_id = job_id
+        self.interval = interval
+        self.progress: int | None = None
+        self.canceled = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-beat", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.interval * 2)
+
+    def on_progress(self, step: int, total: int) -> None:
+        self.progress = int(100 * step / max(total, 1))
+
+    def should_cancel(self) -> bool:
+        return self.canceled.is_set()
+
+    def _run(self):
+        try:
+            while not self._stop.wait(self.interval):
+                if not services.beat(self.job_id, self.progress):
+                    self.canceled.set()
+        finally:
+            connection.close()
+
+
+def execute(job_id: int, worker: str) -> str:
+    """Run the job if it is ours to run; return its status afterwards (for logs and tests)."""
+    close_old_connections()
+    outcome = _execute(job_id, worker)
+    if outcome in ("succeeded", "failed"):
+        notify.job_finished(Job.objects.select_related("user").get(pk=job_id))
+    return outcome
+
+
+def _execute(job_id: int, worker: str) -> str:
+    job = services.claim(job_id, worker)
+    if job is None:
+        # "busy": running elsewhere with a live heartbeat (a duplicate delivery, or our own
+        # redelivery after a crash before the heartbeat went stale): the task looks again later.
+        running = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists()
+        return "busy" if running else "skipped"
+    from generation.engine import runner
+    from generation.engine.types import Canceled
+
+    started = time.monotonic()
+    try:
+        request = build_request(job)
+        with JobMonitor(job.pk, settings.JOB_HEARTBEAT_SECONDS) as monitor:
+            result = runner.run(
+                request,
+                spec=job.model_spec,
+                device=settings.GENERATION_DEVICE or None,
+                model_dir=settings.GENERATION_MODEL_PATH or None,
+                on_progress=monitor.on_progress,
+                should_cancel=monitor.should_cancel,
+            )
+            outputs = render_outputs(job, result)
+    except Canceled:
+        return "canceled"
+    except SoftTimeLimitExceeded:
+        services.fail(job.pk, _("The job ran past its time limit. Your points were refunded."))
+        return "failed"
+    except Exception:
+        log.exception("job %s crashed", job.pk)
+        services.fail(job.pk, _("Generation failed on our servers. Your points were refunded."))
+        return "failed"
+    if not services.succeed(job.pk, lambda j: store_outputs(j, outputs)):
+        return "canceled"
+    log.info("job %s succeeded in %.1fs on %s", job.pk, time.monotonic() - started, worker)
+    return "succeeded"
+
+
+def build_request(job: Job):
+    from generation.engine.media import decode_video
+    from generation.engine.types import GenerationRequest
+
+    p = job.params
+    source_frames = source_fps = None
+    if job.kind == Job.Kind.EXTEND:
+        with job.source_job.video.file.open("rb") as f:
+            source_frames, source_fps = decode_video(f.read())
+    return GenerationRequest(
+        kind=job.kind,
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        aspect_ratio=p["aspect_ratio"],
+        duration_s=p.get("duration_s") or 5,
+        mode=p.get("mode", "standard"),
+        creativity=p.get("creativity", 0.5),
+        seed=p["seed"],
+        image=_open_image(job.input_image),
+        end_image=_open_image(job.end_image),
+        source_frames=source_frames,
+        source_fps=source_fps,
+        num_images=p.get("num_images") or 1,
+        camera_movement=p.get("camera_movement", "static"),
+    )
+
+
+def _open_image(field):
+    if not field:
+        return None
+    with field.open("rb") as f:
+        return Image.open(io.BytesIO(f.read())).convert("RGB")
+
+
+def render_outputs(job: Job, result) -> list[dict]:
+    """Encode the engine's frames/images into files (not yet stored)."""
+    from generation.engine import media
+
+    outputs = []
+    if result.frames is not None:
+        frames = result.frames
+        _t, height, width, _c = frames.shape
+        outputs.append(
+            dict(
+                kind=Asset.Kind.VIDEO,
+                name="video.mp4",
+                content_type="video/mp4",
+                data=media.encode_mp4(frames, result.fps),
+                width=width,
+                height=height,
+                frames=len(frames),
+                fps=result.fps,
+            )
+        )
+        outputs.append(
+            dict(
+                kind=Asset.Kind.POSTER,
+                name="poster.jpg",
+                content_type="image/jpeg",
+                data=media.make_poster(frames[0]),
+                width=width,
+                height=height,
+            )
+        )
+        preview = media.make_preview(frames, result.fps)
+        pw, ph = Image.open(io.BytesIO(preview)).size
+        outputs.append(
+            dict(
+                kind=Asset.Kind.PREVIEW,
+                name="preview.webp",
+                content_type="image/webp",
+                data=preview,
+                width=pw,
+                height=ph,
+            )
+        )
+    for index, image in enumerate(result.images):
+        outputs.append(
+            dict(
+                kind=Asset.Kind.PICTURE,
+                name=f"picture-{index + 1}.png",
+                content_type="image/png",
+                data=media.image_to_png(image),
+                width=image.width,
+                height=image.height,
+                index=index,
+            )
+        )
+    return outputs
+
+
+def store_outputs(job: Job, outputs: list[dict]) -> None:
+    for out in outputs:
+        data = out.pop("data")
+        name = out.pop("name")
+        asset = Asset(job=job, size_bytes=len(data), **out)
+        asset.file.save(f"job-{job.pk}-{name}", ContentFile(data), save=False)
+        asset.save()

@@ -1,0 +1,140 @@
+"""The create form: one form for every kind, so the price and the rules are computed one way."""
+
+import secrets
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
+from generation.models import Job
+from generation.uploads import clean_photo
+
+MAX_PROMPT = 2500
+MAX_SEED = 2**32 - 1
+MAX_CHAIN_SECONDS = 180
+OLD_PHOTO_PROMPT = (
+    "The people in this old photo come gently to life: they breathe, blink and smile softly, "
+    "natural subtle movement, the camera stays still, faithful to the original photo"
+)
+
+ASPECT_RATIOS = [("16:9", "16:9"), ("9:16", "9:16"), ("1:1", "1:1")]
+DURATIONS = [(5, gettext_lazy("5 s")), (10, gettext_lazy("10 s"))]
+MODES = [("standard", gettext_lazy("Standard")), ("professional", gettext_lazy("Professional"))]
+# The presets live with the engine, which knows how each model is told about the camera.
+CAMERA_MOVEMENTS = [
+    (key, f"Master shot: {m.label}" if m.master_shot else m.label)
+    for key, m in ENGINE_CAMERA_MOVEMENTS.items()
+]
+
+
+class JobForm(forms.Form):
+    kind = forms.ChoiceField(choices=Job.Kind.choices, initial=Job.Kind.TEXT_TO_VIDEO)
+    prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label=gettext_lazy("Prompt"),
+    )
+    negative_prompt = forms.CharField(
+        required=False,
+        max_length=MAX_PROMPT,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=gettext_lazy("Negative prompt"),
+    )
+    aspect_ratio = forms.ChoiceField(choices=ASPECT_RATIOS, initial="16:9")
+    duration_s = forms.TypedChoiceField(choices=DURATIONS, coerce=int, initial=5)
+    mode = forms.ChoiceField(choices=MODES, initial="standard")
+    creativity = forms.FloatField(min_value=0.0, max_value=1.0, initial=0.5)
+    seed = forms.IntegerField(required=False, min_value=0, max_value=MAX_SEED)
+    camera_movement = forms.ChoiceField(choices=CAMERA_MOVEMENTS, initial="static")
+    image = forms.FileField(required=False, label=gettext_lazy("Photo"))
+    end_image = forms.FileField(required=False, label=gettext_lazy("End frame (optional)"))
+    source_job = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    num_images = forms.TypedChoiceField(
+        choices=[(n, n) for n in range(1, 5)], coerce=int, initial=1
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.photo = None
+        self.end_photo = None
+
+    def clean_prompt(self):
+        return self.cleaned_data["prompt"].strip()
+
+    def clean_image(self):
+        upload = self.cleaned_data.get("image")
+        if upload:
+            self.photo = clean_photo(upload)
+        return upload
+
+    def clean_end_image(self):
+        upload = self.cleaned_data.get("end_image")
+        if upload:
+            self.end_photo = clean_photo(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind is None:
+            return data
+        if kind == Job.Kind.IMAGE_TO_VIDEO:
+            if not self.photo and "image" not in self.errors:
+                self.add_error("image", _("Choose a photo to bring to life."))
+            if not data.get("prompt"):
+                data["prompt"] = OLD_PHOTO_PROMPT
+        elif not data.get("prompt"):
+            self.add_error("prompt", _("Describe what you want to see."))
+        if kind == Job.Kind.EXTEND:
+            data["source"] = self._clean_source(data.get("source_job"))
+            data["duration_s"] = 5
+        if kind == Job.Kind.TEXT_TO_PICTURE:
+            data["duration_s"] = None
+            data["camera_movement"] = "static"
+        else:
+            data["num_images"] = 1
+        if data.get("seed") is None:
+            data["seed"] = secrets.randbelow(MAX_SEED + 1)
+        return data
+
+    def _clean_source(self, source_id):
+        if not source_id:
+            self.add_error("source_job", _("Choose one of your finished videos to extend."))
+            return None
+        source = (
+            Job.objects.filter(
+                pk=source_id, user=self.user, status=Job.Status.SUCCEEDED, deleted_at=None
+            )
+            .exclude(kind=Job.Kind.TEXT_TO_PICTURE)
+            .prefetch_related("assets")
+            .first()
+        )
+        video = source.video if source else None
+        if video is None:
+            # Someone else's job, a picture, or one still running: all look the same from here.
+            self.add_error("source_job", _("That video is not one of your finished videos."))
+            return None
+        if (video.duration_s or 0) + 5 > MAX_CHAIN_SECONDS:
+            self.add_error(
+                "source_job",
+                _("This video is already %(s)d s long; the limit is 3 minutes.")
+                % {"s": video.duration_s},
+            )
+            return None
+        return source
+
+    def job_params(self) -> dict:
+        """What is stored on the job and priced: plain JSON values only."""
+        d = self.cleaned_data
+        return {
+            "aspect_ratio": d["aspect_ratio"],
+            "duration_s": d["duration_s"],
+            "mode": d["mode"],
+            "creativity": d["creativity"],
+            "seed": d["seed"],
+            "camera_movement": d["camera_movement"],
+            "num_images": d["num_images"],
+        }

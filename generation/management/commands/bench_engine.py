@@ -1,0 +1,246 @@
+"""Time the generation engine stage by stage, and the post-processing of a 1080p clip.
+
+    python manage.py bench_engine                      # the tiny demo model on this machine
+    python manage.py bench_engine --spec ltx-video --random-weights --device cuda --steps 8
+
+For each kind: the cold load, then a warm run split into denoise (per step), decode and
+post-process, followed by encode (MP4 or PNG), poster + preview, and store (through a Django
+storage: a temporary FileSystemStorage unless --real-storage). Finally a synthetic 150-frame
+1920x1080 clip is watermarked, given a poster and preview, encoded and stored.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.management.base import BaseCommand, CommandError
+from PIL import Image
+
+from generation.engine import media
+from generation.engine.specs import MODEL_SPECS, get_spec
+from generation.engine.types import (
+    EXTEND,
+    IMAGE_TO_VIDEO,
+    KINDS,
+    TEXT_TO_PICTURE,
+    TEXT_TO_VIDEO,
+    GenerationRequest,
+)
+
+PROMPT = "an old photo of my grandmother smiling in her garden"
+
+
+class Command(BaseCommand):
+    help = "Print per-stage generation timings (load, denoise, decode, post, encode, store)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--spec", default="tiny", choices=sorted(MODEL_SPECS))
+        parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if any)")
+        parser.add_argument(
+            "--random-weights",
+            action="store_true",
+            help="build the real architecture with random weights (no download)",
+        )
+        parser.add_argument("--steps", type=int, default=None, help="denoising steps per run")
+        parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds")
+        parser.add_argument("--aspect", default="16:9")
+        parser.add_argument("--mode", default="standard")
+        parser.add_argument("--duration", type=int, default=5)
+        parser.add_argument("--repeat", type=int, default=3, help="warm runs per kind (median)")
+        parser.add_argument("--model-dir", default=None)
+        parser.add_argument("--cpu-offload", action="store_true")
+        parser.add_argument(
+            "--max-on-gpu", type=int, default=None, help="park other pipelines in host memory"
+        )
+        parser.add_argument("--compile", action="store_true")
+        parser.add_argument("--hardware-encoder", action="store_true", help="NVENC if usable")
+        parser.add_argument(
+            "--real-storage",
+            action="store_true",
+            help="store through the configured default storage (under bench/)",
+        )
+        parser.add_argument("--skip-1080p", action="store_true")
+        parser.add_argument("--only-1080p", action="store_true")
+
+    def handle(self, *args, **opts):
+        kinds = [k.strip() for k in opts["kinds"].split(",") if k.strip()]
+        if unknown := set(kinds) - set(KINDS):
+            raise CommandError(f"unknown kinds: {', '.join(sorted(unknown))}")
+        self.opts = opts
+        with tempfile.TemporaryDirectory(prefix="bench-media-") as folder:
+            self.storage = default_storage if opts["real_storage"] else FileSystemStorage(folder)
+            self.written: list[str] = []
+            try:
+                if not opts["only_1080p"]:
+                    self.bench_engine(kinds)
+                if not opts["skip_1080p"]:
+                    self.bench_1080p()
+            finally:
+                for name in self.written:
+                    self.storage.delete(name)
+
+    # --- the model -------------------------------------------------------------------------
+
+    def bench_engine(self, kinds: list[str]) -> None:
+        from generation.engine import runner
+        from generation.engine.loader import resolve_device
+
+        spec = get_spec(self.opts["spec"])
+        device = resolve_device(self.opts["device"])
+        load_options = {
+            "random_weights": self.opts["random_weights"],
+            "cpu_offload": self.opts["cpu_offload"],
+            "compile": self.opts["compile"],
+            "model_dir": self.opts["model_dir"],
+            "max_on_gpu": self.opts["max_on_gpu"],
+        }
+        self.line(
+            f"spec {spec.id} on {device}"
+            + (" (random weights)" if self.opts["random_weights"] else "")
+        )
+        self.header()
+        source = None
+        for kind in [k for k in KINDS if k in kinds and k in spec.capabilities]:
+            request = self.request(spec, kind, source)
+            started = time.perf_counter()
+            cold = runner.run(request, spec=spec, device=device, **load_options)
+            cold_total = time.perf_counter() - started
+            warm = [
+                runner.run(request, spec=spec, device=device, **load_options)
+                for _ in range(self.opts["repeat"])
+            ]
+            result = warm[-1] if warm else cold
+            if kind == TEXT_TO_VIDEO:
+                source = result.frames
+            media_times = self.bench_outputs(kind, result)
+            timings = {
+                key: statistics.median(r.timings[key] for r in warm or [cold])
+                for key in ("denoise", "denoise_per_step", "decode", "post", "total")
+            }
+            self.row(kind, result, cold.timings["load"], cold_total, timings, media_times)
+
+    def request(self, spec, kind: str, source) -> GenerationRequest:
+        width, height = spec.size_for(self.opts["aspect"], self.opts["mode"])
+        image = None
+        if kind == IMAGE_TO_VIDEO:
+            y, x = np.mgrid[0:height, 0:width]
+            pattern = (((y // 64 + x // 64) % 2) * 200 + 30).astype(np.uint8)
+            image = Image.fromarray(
+                np.stack([pattern, x * 255 // width, y * 255 // height], -1).astype(np.uint8)
+            )
+        if kind == EXTEND and source is None:
+            source = np.zeros(
+                (spec.frames_for(self.opts["duration"])[0], height, width, 3), np.uint8
+            )
+        return GenerationRequest(
+            kind=kind,
+            prompt=PROMPT,
+            aspect_ratio=self.opts["aspect"],
+            mode=self.opts["mode"],
+            duration_s=self.opts["duration"],
+            seed=42,
+            image=image,
+            source_frames=source if kind == EXTEND else None,
+            source_fps=spec.fps,
+            num_images=4 if kind == TEXT_TO_PICTURE else 1,
+            num_inference_steps=self.opts["steps"],
+        )
+
+    def bench_outputs(self, kind: str, result) -> dict[str, float]:
+        """Encode, poster + preview, and store the result's files; seconds per stage."""
+        t0 = time.perf_counter()
+        if kind == TEXT_TO_PICTURE:
+            files = {
+                f"picture-{i}.png": media.image_to_png(im) for i, im in enumerate(result.images)
+            }
+            t1 = t2 = time.perf_counter()
+        else:
+            files = {
+                "video.mp4": media.encode_mp4(
+                    result.frames, result.fps, hardware=self.opts["hardware_encoder"]
+                )
+            }
+            t1 = time.perf_counter()
+            files["poster.jpg"] = media.make_poster(result.frames[0])
+            files["preview.webp"] = media.make_preview(result.frames, result.fps)
+            t2 = time.perf_counter()
+        self.store(kind, files)
+        return {"encode": t1 - t0, "poster": t2 - t1, "store": time.perf_counter() - t2}
+
+    def store(self, prefix: str, files: dict[str, bytes]) -> None:
+        for name, data in files.items():
+            self.written.append(self.storage.save(f"bench/{prefix}-{name}", ContentFile(data)))
+
+    # --- post-processing a 1080p clip ----------------------------------------------------------
+
+    def bench_1080p(self) -> None:
+        frames = synthetic_clip(150, 1920, 1080)
+        logo = Image.new("RGBA", (240, 80), (255, 255, 255, 200))
+        self.line("")
+        self.line("synthetic clip: 150 frames, 1920x1080, 30 fps (libx264 veryfast crf 23)")
+        stages = {}
+        t = time.perf_counter()
+        marked = media.add_logo(frames, logo)
+        stages["watermark"] = time.perf_counter() - t
+        t = time.perf_counter()
+        files = {
+            "poster.jpg": media.make_poster(marked[0]),
+            "preview.webp": media.make_preview(marked, 30),
+        }
+        stages["poster + preview"] = time.perf_counter() - t
+        t = time.perf_counter()
+        files["video.mp4"] = media.encode_mp4(marked, 30, hardware=self.opts["hardware_encoder"])
+        stages["encode"] = time.perf_counter() - t
+        t = time.perf_counter()
+        self.store("1080p", files)
+        stages["store"] = time.perf_counter() - t
+        for name, seconds in stages.items():
+            self.line(f"  {name:<18}{seconds:8.2f} s")
+        self.line(
+            f"  {'total':<18}{sum(stages.values()):8.2f} s   "
+            f"(mp4 {len(files['video.mp4']) / 1e6:.1f} MB)"
+        )
+
+    # --- output ------------------------------------------------------------------------------
+
+    def header(self) -> None:
+        self.line(
+            f"{'kind':<16}{'output':<18}{'load':>7}{'cold':>7}{'denoise':>9}"
+            f"{'/step':>8}{'decode':>8}{'post':>7}{'total':>7}{'encode':>8}"
+            f"{'poster':>8}{'store':>7}  (seconds; warm = median of runs)"
+        )
+
+    def row(self, kind, result, load, cold_total, timings, media_times) -> None:
+        if result.frames is not None:
+            count, height, width, _ = result.frames.shape
+            output = f"{count}x{width}x{height}@{result.fps}"
+        else:
+            output = f"{len(result.images)}x{result.images[0].width}x{result.images[0].height}"
+        self.line(
+            f"{kind:<16}{output:<18}{load:7.2f}{cold_total:7.2f}{timings['denoise']:9.3f}"
+            f"{timings['denoise_per_step']:8.3f}{timings['decode']:8.3f}{timings['post']:7.3f}"
+            f"{timings['total']:7.2f}{media_times['encode']:8.3f}{media_times['poster']:8.3f}"
+            f"{media_times['store']:7.3f}"
+        )
+
+    def line(self, text: str) -> None:
+        self.stdout.write(text)
+
+
+def synthetic_clip(count: int, width: int, height: int) -> np.ndarray:
+    """A moving colour gradient with a little noise: closer to camera footage than flat colour."""
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    frames = np.empty((count, height, width, 3), np.uint8)
+    noise = rng.integers(0, 12, (height, width), dtype=np.uint8)
+    for i in range(count):
+        frames[i, ..., 0] = ((x + 8 * i) % width) * 255 / width
+        frames[i, ..., 1] = ((y + 4 * i) % height) * 255 / height
+        frames[i, ..., 2] = 128 + 64 * np.sin((x + y + 10 * i) / 90)
+    frames += noise[None, ..., None]
+    return frames

@@ -1,0 +1,121 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Job(models.Model):
+    """One generation request and where it is now. Status only moves through services.py."""
+
+    class Kind(models.TextChoices):
+        TEXT_TO_VIDEO = "text_to_video", _("Text to video")
+        IMAGE_TO_VIDEO = "image_to_video", _("Image to video")
+        EXTEND = "extend", _("Extend a video")
+        TEXT_TO_PICTURE = "text_to_picture", _("Text to picture")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+        REJECTED = "rejected", _("Rejected")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.REJECTED)
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    prompt = models.TextField(blank=True)
+    negative_prompt = models.TextField(blank=True)
+    # Options as submitted: aspect_ratio, duration_s, mode, guidance_scale, seed, camera_movement,
+    # num_images. Kept together so "generate again" can refill the form exactly.
+    params = models.JSONField(default=dict)
+    input_image = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
+    end_image = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
+    source_job = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="extensions"
+    )
+    model_spec = models.CharField(max_length=50)
+    priority = models.BooleanField(default=False, help_text=_("Members' jobs go first."))
+    points_held = models.PositiveIntegerField(help_text=_("In tenths of a point."))
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error_message = models.TextField(blank=True, help_text=_("Shown to the user."))
+    worker = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "priority", "created_at"]),
+            models.Index(fields=["user", "status"]),
+        ]
+
+    def __str__(self):
+        return f"Job {self.pk} ({self.kind}, {self.status})"
+
+    @property
+    def ledger_ref(self) -> str:
+        return f"job:{self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    def asset(self, kind):
+        return next((a for a in self.assets.all() if a.kind == kind), None)
+
+    @property
+    def video(self):
+        return self.asset(Asset.Kind.VIDEO)
+
+    @property
+    def poster(self):
+        return self.asset(Asset.Kind.POSTER)
+
+    @property
+    def preview(self):
+        return self.asset(Asset.Kind.PREVIEW)
+
+    @property
+    def pictures(self):
+        return [a for a in self.assets.all() if a.kind == Asset.Kind.PICTURE]
+
+
+class Asset(models.Model):
+    """A file a job produced, stored through Django's default storage (local or S3)."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video", _("Video")
+        POSTER = "poster", _("Poster")
+        PREVIEW = "preview", _("Animated preview")
+        PICTURE = "picture", _("Picture")
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to="outputs/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    frames = models.PositiveIntegerField(null=True, blank=True)
+    fps = models.PositiveSmallIntegerField(null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField()
+    index = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["job", "kind", "index"]
+
+    def __str__(self):
+        return f"{self.kind} of job {self.job_id}"
+
+    @property
+    def duration_s(self) -> float | None:
+        return self.frames / self.fps if self.frames and self.fps else None

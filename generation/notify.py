@@ -1,0 +1,33 @@
+"""Telling people their job has ended, since generations take minutes."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from generation.models import Job
+
+log = logging.getLogger(__name__)
+
+
+def job_finished(job: Job) -> None:
+    """E-mail the owner that the job succeeded or failed (not for cancels: they did it)."""
+    if job.status not in (Job.Status.SUCCEEDED, Job.Status.FAILED, Job.Status.REJECTED):
+        return
+    if not job.user.notify_job_finished:
+        return
+    link = settings.SITE_URL + reverse("generation:job", args=[job.pk])
+    if job.status == Job.Status.SUCCEEDED:
+        subject = _("Your %(kind)s is ready") % {"kind": job.get_kind_display().lower()}
+        body = _("Your job #%(id)s is done. Watch or download it here:\n%(link)s")
+    else:
+        subject = _("Your job #%(id)s did not finish") % {"id": job.pk}
+        body = _("%(error)s\n\nNothing was charged. Details: %(link)s")
+    body = body % {"id": job.pk, "link": link, "error": job.error_message}
+    try:
+        send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
+    except OSError:
+        # A mail server hiccup must not fail a finished job.
+        log.exception("could not e-mail job %s's owner", job.pk)

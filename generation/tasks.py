@@ -1,0 +1,60 @@
+"""Celery tasks for generation: thin wrappers around execution.py and services.py."""
+
+import logging
+import os
+import threading
+
+from celery import shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
+
+from generation import services
+
+log = logging.getLogger(__name__)
+
+# A redelivered job whose worker may still be alive is looked at again until its heartbeat
+# is either gone stale (then it is claimed again) or the job has ended.
+RECHECKS = settings.JOB_HARD_TIME_LIMIT // settings.JOB_HEARTBEAT_TIMEOUT + 2
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    # A worker process killed mid-job puts the message back; claim() caps the attempts.
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_HARD_TIME_LIMIT,
+)
+def run_job(self, job_id: int) -> str:
+    from generation.execution import execute
+
+    outcome = execute(job_id, worker=self.request.hostname or "worker")
+    if outcome == "busy":
+        raise self.retry(countdown=settings.JOB_HEARTBEAT_TIMEOUT, max_retries=RECHECKS)
+    return outcome
+
+
+@shared_task
+def sweep_stuck_jobs() -> int:
+    return services.sweep_stuck_jobs()
+
+
+@worker_process_init.connect
+def warm_up_pipeline(**_):
+    """With GENERATION_WARMUP, load the model as each pool process starts, in a thread: the
+    signal must return within seconds, and a job arriving meanwhile waits on the loader's lock.
+    Runs in the child, so the prefork parent never touches CUDA."""
+    if not settings.GENERATION_WARMUP:
+        return
+
+    def load():
+        from generation.engine import runner
+
+        loaded = runner.warm_up(
+            settings.GENERATION_MODEL,
+            device=settings.GENERATION_DEVICE or None,
+            model_dir=settings.GENERATION_MODEL_PATH or None,
+        )
+        log.info("pipelines warm in pool process %s: %s", os.getpid(), ", ".join(loaded))
+
+    threading.Thread(target=load, name="warm-up", daemon=True).start()

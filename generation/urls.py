@@ -1,0 +1,15 @@
+from django.urls import path
+
+from generation import views
+
+app_name = "generation"
+urlpatterns = [
+    path("create/", views.create, name="create"),
+    path("create/price/", views.price, name="price"),
+    path("works/", views.my_works, name="works"),
+    path("jobs/<int:job_id>/", views.job_detail, name="job"),
+    path("jobs/<int:job_id>/status/", views.job_status, name="job_status"),
+    path("jobs/<int:job_id>/cancel/", views.cancel, name="cancel"),
+    path("jobs/<int:job_id>/delete/", views.delete, name="delete"),
+    path("files/<int:asset_id>/", views.asset_file, name="asset"),
+]

@@ -1,0 +1,208 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing.entitlements import entitlements
+from billing.units import format_points
+from generation import services
+from generation.engine.specs import MODEL_SPECS
+from generation.forms import OLD_PHOTO_PROMPT, JobForm
+from generation.models import Asset, Job
+
+
+def _get_job_for_user(request, job_id) -> Job:
+    """The one answer to "may this user see this job": only its owner, and not once deleted."""
+    return get_object_or_404(
+        Job.objects.prefetch_related("assets"), pk=job_id, user=request.user, deleted_at=None
+    )
+
+
+def _extendable_videos(user):
+    return (
+        Job.objects.filter(user=user, status=Job.Status.SUCCEEDED, deleted_at=None)
+        .exclude(kind=Job.Kind.TEXT_TO_PICTURE)
+        .prefetch_related("assets")[:30]
+    )
+
+
+def _initial_from(request) -> dict:
+    """Refill the form from one of the user's earlier jobs ("generate again")."""
+    initial = {}
+    if source_id := request.GET.get("from"):
+        job = _get_job_for_user(request, source_id)
+        initial = {
+            "kind": job.kind,
+            "prompt": job.prompt,
+            "negative_prompt": job.negative_prompt,
+            **{k: v for k, v in job.params.items() if v is not None},
+        }
+    if request.GET.get("extend"):
+        initial.update(kind=Job.Kind.EXTEND, source_job=request.GET["extend"])
+    if request.GET.get("kind") in Job.Kind.values:
+        initial["kind"] = request.GET["kind"]
+    return initial
+
+
+@login_required
+def create(request):
+    if request.method == "POST":
+        form = JobForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                job = services.submit(request.user, form)
+            except ValidationError as exc:
+                _attach_errors(form, exc)
+            else:
+                return redirect("generation:job", job_id=job.pk)
+    else:
+        form = JobForm(initial=_initial_from(request), user=request.user)
+    return render(
+        request,
+        "generation/create.html",
+        {
+            "form": form,
+            "allowed": entitlements(request.user),
+            "videos": _extendable_videos(request.user),
+            "old_photo_prompt": OLD_PHOTO_PROMPT,
+            "price": _price_text(form),
+        },
+    )
+
+
+def _attach_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _price_text(form) -> str:
+    data = form.data or {}
+    kind = data.get("kind") or form.initial.get("kind") or Job.Kind.TEXT_TO_VIDEO
+
+    def number(name, default):
+        try:
+            return int(data.get(name) or form.initial.get(name) or default)
+        except (TypeError, ValueError):
+            return default
+
+    params = {
+        "duration_s": 5 if kind == Job.Kind.EXTEND else number("duration_s", 5),
+        "mode": data.get("mode") or form.initial.get("mode") or "standard",
+        "num_images": min(max(number("num_images", 1), 1), 4),
+    }
+    if kind not in Job.Kind.values or params["mode"] not in ("standard", "professional"):
+        return ""
+    return format_points(services.price_for(kind, params))
+
+
+@login_required
+def price(request):
+    """The live price shown on the create form as options change (htmx)."""
+    form = JobForm(request.GET, user=request.user)
+    return HttpResponse(_price_text(form))
+
+
+@login_required
+def job_detail(request, job_id):
+    job = _get_job_for_user(request, job_id)
+    return render(request, "generation/job.html", {"job": job, **_status_context(job)})
+
+
+@login_required
+def job_status(request, job_id):
+    """The live status line, polled by htmx while the job is queued or running."""
+    job = _get_job_for_user(request, job_id)
+    response = render(request, "generation/_job_status.html", {"job": job, **_status_context(job)})
+    if not job.is_active and request.GET.get("was_active"):
+        # The job just ended: reload the page once to show the player or the message.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def _status_context(job: Job) -> dict:
+    eta = services.eta_seconds(job)
+    return {
+        "position": services.queue_position(job),
+        "eta": eta,
+        # Past a minute and a half, minutes read better than seconds.
+        "eta_minutes": -(-eta // 60) if eta and eta >= 90 else None,
+        "is_demo": bool((spec := MODEL_SPECS.get(job.model_spec)) and spec.is_demo),
+    }
+
+
+@login_required
+@require_POST
+def cancel(request, job_id):
+    job = _get_job_for_user(request, job_id)
+    if services.cancel(job):
+        messages.success(request, _("Job canceled. Your points were refunded."))
+    else:
+        messages.info(request, _("This job had already finished."))
+    return redirect("generation:job", job_id=job.pk)
+
+
+@login_required
+@require_POST
+def delete(request, job_id):
+    job = _get_job_for_user(request, job_id)
+    if job.is_active:
+        messages.error(request, _("Cancel the job before deleting it."))
+        return redirect("generation:job", job_id=job.pk)
+    services.delete_work(job)
+    messages.success(request, _("Deleted."))
+    return redirect("generation:works")
+
+
+@login_required
+def my_works(request):
+    jobs = Job.objects.filter(user=request.user, deleted_at=None).prefetch_related("assets")
+    kind, status = request.GET.get("kind"), request.GET.get("status")
+    if kind in Job.Kind.values:
+        jobs = jobs.filter(kind=kind)
+    if status in Job.Status.values:
+        jobs = jobs.filter(status=status)
+    page = Paginator(jobs, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "generation/works.html",
+        {
+            "page": page,
+            "kinds": Job.Kind.choices,
+            "statuses": Job.Status.choices,
+            "kind": kind,
+            "status": status,
+        },
+    )
+
+
+@login_required
+def asset_file(request, asset_id):
+    """A job's file, for its owner only: streamed from local storage or a short-lived S3 URL."""
+    asset = get_object_or_404(
+        Asset.objects.select_related("job"),
+        pk=asset_id,
+        job__user=request.user,
+        job__deleted_at=None,
+    )
+    if settings.S3_BUCKET:
+        return redirect(default_storage.url(asset.file.name))
+    try:
+        handle = asset.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    download = request.GET.get("download") == "1"
+    return FileResponse(
+        handle,
+        content_type=asset.content_type,
+        as_attachment=download,
+        filename=asset.file.name.rsplit("/", 1)[-1],
+    )

@@ -1,0 +1,48 @@
+"""A person creates a video in the browser, watches it progress, and plays the result."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import log_in, make_user, start_worker, stop_worker
+from tests.gen_helpers import give_points
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_submit_text_to_video_watch_progress_and_play(page, tmp_path):
+    user = make_user("lena@example.com")
+    give_points(user, 100)
+    worker = start_worker(tmp_path, env={"JOB_HEARTBEAT_SECONDS": "1"})
+    try:
+        log_in(page, "lena@example.com")
+        page.get_by_role("link", name="Create").first.click()
+        expect(page.locator("#price")).to_have_text("10")
+        page.locator("label[for=kind-text_to_video]").click()
+        page.fill("#id_prompt", "a paper boat drifting down a rainy street at dusk")
+        page.locator("label.chip", has_text="10 s").click()
+        expect(page.locator("#price")).to_have_text("20")
+        page.locator("label.chip", has_text="5 s").click()
+        expect(page.locator("#price")).to_have_text("10")
+        page.locator("#generate").click()
+
+        status = page.locator("#job-status")
+        expect(status).to_be_visible()
+        # The status line moves on by itself: queued or generating with a growing percentage.
+        expect(page.locator("#job-status[data-status=running]")).to_be_visible(timeout=120_000)
+        expect(page.locator(".progress-pct")).not_to_have_text("0%", timeout=60_000)
+        video = page.locator("video#player")
+        expect(video).to_be_visible(timeout=180_000)
+        expect(page.get_by_text("Demo model: untrained weights")).to_be_visible()
+        played = page.evaluate(
+            """async () => {
+                const v = document.querySelector('video#player');
+                v.muted = true;
+                await v.play();
+                await new Promise(r => setTimeout(r, 600));
+                return {time: v.currentTime, width: v.videoWidth, error: v.error && v.error.code};
+            }"""
+        )
+        assert played["error"] is None
+        assert played["time"] > 0 and played["width"] > 0
+    finally:
+        stop_worker(worker)

@@ -1,0 +1,40 @@
+"""Helpers shared by the generation tests: points, pictures, form data."""
+
+import io
+
+from PIL import Image
+
+from billing import ledger
+from billing.models import Hold, Lot
+
+
+def give_points(user, points: int, ref: str = "test") -> None:
+    ledger.grant(user, points * 10, Lot.Source.PROMOTION, f"{ref}:{user.pk}", None, "test points")
+
+
+def held_refs(user) -> list[str]:
+    return list(Hold.objects.filter(wallet__user=user).values_list("ref", flat=True))
+
+
+def png_bytes(size=(64, 48), color=(200, 120, 40), fmt="PNG") -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, format=fmt)
+    return buf.getvalue()
+
+
+def t2v_data(**overrides) -> dict:
+    data = {
+        "kind": "text_to_video",
+        "prompt": "a paper boat on a rainy street",
+        "negative_prompt": "",
+        "aspect_ratio": "16:9",
+        "duration_s": "5",
+        "mode": "standard",
+        "creativity": "0.5",
+        "seed": "",
+        "camera_movement": "static",
+        "num_images": "1",
+    }
+    data.update(overrides)
+    return data
+

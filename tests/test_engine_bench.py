@@ -1,0 +1,29 @@
+"""`manage.py bench_engine` prints a row of stage timings per kind."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+
+def test_bench_engine_prints_each_stage_for_each_kind():
+    out = io.StringIO()
+    call_command(
+        "bench_engine",
+        "--steps",
+        "1",
+        "--repeat",
+        "1",
+        "--skip-1080p",
+        "--kinds",
+        "text_to_video,text_to_picture",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "spec tiny on cpu" in text
+    for column in ("load", "denoise", "/step", "decode", "post", "encode", "store"):
+        assert column in text
+    assert "text_to_video   41x512x288@8" in text
+    assert "text_to_picture 4x512x288" in text

@@ -1,0 +1,372 @@
+"""Submitting a job: clear refusals that hold nothing, a price shown before paying, owners only."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from billing import ledger
+from generation import services
+from generation.models import Job
+from tests.conftest import make_user
+from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
+
+pytestmark = pytest.mark.django_db
+CREATE = reverse("generation:create")
+
+
+@pytest.fixture
+def member_less(client, alice):
+    client.force_login(alice)
+    client.get(CREATE)  # the day's first request: daily points are granted before we measure
+    give_points(alice, 100)
+    return alice
+
+
+def submit(client, data, files=None):
+    return client.post(CREATE, {**data, **(files or {})})
+
+
+def test_submit_holds_the_price_and_queues_the_job(
+    client, member_less, django_capture_on_commit_callbacks
+):
+    before = ledger.balance(member_less)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = submit(client, t2v_data())
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == reverse("generation:job", args=[job.pk])
+    assert job.status == Job.Status.QUEUED
+    assert job.points_held == 100
+    assert ledger.balance(member_less) == before - 100
+    assert held_refs(member_less) == [job.ledger_ref]
+    assert len(callbacks) == 1  # enqueued only once the transaction commits
+    assert isinstance(job.params["seed"], int)
+
+
+def test_the_seed_given_is_the_seed_used(client, member_less, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        submit(client, t2v_data(seed="1234"))
+    assert Job.objects.get().params["seed"] == 1234
+
+
+def refused(client, user, data, files=None):
+    """Submit, expect the form back with an error, and prove nothing was held or created."""
+    before = ledger.balance(user)
+    response = submit(client, data, files)
+    assert response.status_code == 200
+    assert not Job.objects.filter(user=user).exists()
+    assert held_refs(user) == []
+    assert ledger.balance(user) == before
+    return response.context["form"].errors
+
+
+def upload(name, content, content_type="image/png"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def test_a_file_that_is_not_an_image_is_refused(client, member_less):
+    errors = refused(
+        client,
+        member_less,
+        t2v_data(kind="image_to_video"),
+        {"image": upload("notes.txt", b"just some text", "text/plain")},
+    )
+    assert errors["image"] == ["This file is not a JPEG, PNG or WebP picture."]
+
+
+def test_a_png_that_is_html_inside_is_refused(client, member_less):
+    errors = refused(
+        client,
+        member_less,
+        t2v_data(kind="image_to_video"),
+        {"image": upload("cat.png", b"<html><script>alert(1)</script></html>")},
+    )
+    assert errors["image"] == ["This file is not a JPEG, PNG or WebP picture."]
+
+
+def test_a_truncated_png_is_refused(client, member_less):
+    data = png_bytes(size=(400, 300))
+    errors = refused(
+        client,
+        member_less,
+        t2v_data(kind="image_to_video"),
+        {"image": upload("cut.png", data[: len(data) // 2])},
+    )
+    assert errors["image"] == ["The photo is damaged or incomplete; please upload it again."]
+
+
+def test_a_30000_by_30000_image_is_refused_before_decoding(client, member_less):
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    # A valid PNG header claiming 30000×30000 pixels: only the header is ever read.
+    header = struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0)
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 100))
+        + chunk(b"IEND", b"")
+    )
+    errors = refused(
+        client, member_less, t2v_data(kind="image_to_video"), {"image": upload("big.png", bomb)}
+    )
+    assert errors["image"] == [
+        "The photo has more than 25 megapixels; please upload a smaller one."
+    ]
+
+
+def test_a_photo_over_10_mb_is_refused(client, member_less):
+    errors = refused(
+        client,
+        member_less,
+        t2v_data(kind="image_to_video"),
+        {"image": upload("huge.jpg", b"\xff" * (10 * 1024 * 1024 + 1), "image/jpeg")},
+    )
+    assert "the limit is 10 MB" in errors["image"][0]
+
+
+def test_a_prompt_over_2500_characters_is_refused(client, member_less):
+    errors = refused(client, member_less, t2v_data(prompt="x" * 2501))
+    assert "at most 2500 characters" in errors["prompt"][0]
+
+
+def test_an_empty_prompt_is_refused_for_text_to_video(client, member_less):
+    errors = refused(client, member_less, t2v_data(prompt="   "))
+    assert errors["prompt"] == ["Describe what you want to see."]
+
+
+def test_a_bad_aspect_ratio_is_refused(client, member_less):
+    errors = refused(client, member_less, t2v_data(aspect_ratio="4:3"))
+    assert "not one of the available choices" in errors["aspect_ratio"][0]
+
+
+def test_professional_mode_is_locked_on_the_free_plan(client, member_less):
+    errors = refused(client, member_less, t2v_data(mode="professional"))
+    assert errors["mode"] == ["Professional mode comes with a membership (Standard and up)."]
+
+
+def test_camera_movement_is_locked_on_the_free_plan(client, member_less):
+    errors = refused(client, member_less, t2v_data(camera_movement="zoom_in"))
+    assert errors["camera_movement"] == [
+        "Camera movement comes with a membership (Standard and up)."
+    ]
+
+
+def test_extending_another_users_video_is_refused(client, member_less, bob):
+    bobs = Job.objects.create(
+        user=bob,
+        kind="text_to_video",
+        status="succeeded",
+        params={},
+        model_spec="tiny",
+        points_held=100,
+    )
+    errors = refused(client, member_less, t2v_data(kind="extend", source_job=str(bobs.pk)))
+    assert errors["source_job"] == ["That video is not one of your finished videos."]
+
+
+def test_not_enough_points_is_said_plainly(client):
+    zoe = make_user("zoe@example.com", verified=False)  # unverified: no daily points
+    client.force_login(zoe)
+    give_points(zoe, 15)
+    errors = refused(client, zoe, t2v_data(duration_s="10"))
+    assert errors["__all__"] == ["not enough points: need 20, have 15"]
+
+
+def test_free_plan_runs_one_job_at_a_time(client, member_less, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks():
+        submit(client, t2v_data())
+    before = ledger.balance(member_less)
+    response = submit(client, t2v_data())
+    assert Job.objects.count() == 1
+    assert ledger.balance(member_less) == before
+    assert "your plan allows 1 at a time" in str(response.context["form"].errors["__all__"])
+
+
+def test_price_updates_from_the_options(client, member_less):
+    price = reverse("generation:price")
+    assert client.get(price, t2v_data()).content == b"10"
+    assert client.get(price, t2v_data(duration_s="10")).content == b"20"
+    assert client.get(price, t2v_data(mode="professional")).content == b"35"
+    assert client.get(price, t2v_data(kind="text_to_picture", num_images="3")).content == b"0.6"
+    assert client.get(price, t2v_data(kind="extend", duration_s="10")).content == b"10"
+
+
+def test_create_page_shows_the_price_and_locked_options(client, member_less):
+    html = client.get(CREATE).content.decode()
+    assert '<strong id="price">10</strong>' in html
+    assert "Standard plan and up" in html
+
+
+def test_another_user_gets_404_for_every_job_page(client, alice, bob):
+    job = Job.objects.create(
+        user=alice, kind="text_to_video", params={}, model_spec="tiny", points_held=100
+    )
+    client.force_login(bob)
+    for name in ("job", "job_status"):
+        assert client.get(reverse(f"generation:{name}", args=[job.pk])).status_code == 404
+    for name in ("cancel", "delete"):
+        assert client.post(reverse(f"generation:{name}", args=[job.pk])).status_code == 404
+    assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
+
+
+def test_cancel_while_queued_releases_the_points(
+    client, member_less, django_capture_on_commit_callbacks
+):
+    before = ledger.balance(member_less)
+    with django_capture_on_commit_callbacks():
+        submit(client, t2v_data())
+    job = Job.objects.get()
+    client.post(reverse("generation:cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELED
+    assert ledger.balance(member_less) == before
+    assert ledger.audit_wallet(member_less).ok
+
+
+def make_job(user, status=Job.Status.QUEUED, **fields):
+    job = Job.objects.create(
+        user=user,
+        kind="text_to_video",
+        params={"seed": 1},
+        model_spec="tiny",
+        points_held=100,
+        status=status,
+        **fields,
+    )
+    ledger.hold(user, 100, job.ledger_ref)
+    return job
+
+
+def test_failed_job_refunds_points(alice):
+    give_points(alice, 10)
+    job = make_job(alice)
+    assert services.claim(job.pk, "w1") is not None
+    assert services.fail(job.pk, "boom")
+    assert ledger.balance(alice) == 100
+    job.refresh_from_db()
+    assert (job.status, job.error_message) == (Job.Status.FAILED, "boom")
+
+
+def test_a_duplicate_delivery_does_not_claim_a_live_job(alice):
+    give_points(alice, 10)
+    job = make_job(alice)
+    assert services.claim(job.pk, "w1") is not None
+    assert services.claim(job.pk, "w2") is None
+    job.refresh_from_db()
+    assert (job.worker, job.attempts) == ("w1", 1)
+
+
+def test_a_job_whose_worker_went_silent_is_claimed_again_then_failed_after_two_attempts(
+    alice, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    give_points(alice, 10)
+    job = make_job(alice)
+    silent = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 1)
+    assert services.claim(job.pk, "w1")
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=silent)
+    assert services.claim(job.pk, "w2").attempts == 2
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=silent)
+    assert services.claim(job.pk, "w3") is None
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert ledger.balance(alice) == 100
+
+
+def test_success_captures_the_points_once(alice):
+    give_points(alice, 10)
+    job = make_job(alice)
+    services.claim(job.pk, "w1")
+    assert services.succeed(job.pk, lambda j: None)
+    assert not services.succeed(job.pk, lambda j: None)
+    assert ledger.balance(alice) == 0
+    assert ledger.audit_wallet(alice).ok
+
+
+def test_a_canceled_job_cannot_succeed_afterwards(alice):
+    give_points(alice, 10)
+    job = make_job(alice)
+    services.claim(job.pk, "w1")
+    services.cancel(job)
+    assert not services.succeed(job.pk, lambda j: None)
+    assert ledger.balance(alice) == 100
+
+
+def test_sweep_fails_and_refunds_jobs_stuck_running(alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    give_points(alice, 10)
+    job = make_job(alice)
+    services.claim(job.pk, "w1")
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_HARD_TIME_LIMIT + 60)
+    Job.objects.filter(pk=job.pk).update(started_at=long_ago, heartbeat_at=long_ago)
+    assert services.sweep_stuck_jobs() == 1
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert ledger.balance(alice) == 100
+
+
+def test_queue_position_puts_members_first(alice, bob):
+    first = Job.objects.create(
+        user=alice, kind="text_to_video", params={}, model_spec="tiny", points_held=1
+    )
+    member = Job.objects.create(
+        user=bob, kind="text_to_video", params={}, model_spec="tiny", points_held=1, priority=True
+    )
+    assert services.queue_position(member) == 0
+    assert services.queue_position(first) == 1
+
+
+def test_members_jobs_go_to_the_priority_queue(
+    client, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    from generation.tasks import run_job
+    from tests.conftest import tier
+
+    sent = []
+    monkeypatch.setattr(run_job, "apply_async", lambda args, queue: sent.append((args, queue)))
+    client.force_login(alice)
+    client.get(CREATE)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(client, t2v_data())
+    free_job = Job.objects.get()
+    services.cancel(free_job)
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import Membership
+
+    Membership.objects.create(
+        user=alice,
+        tier=tier("standard"),
+        starts_at=timezone.now() - timedelta(hours=1),
+        ends_at=timezone.now() + timedelta(days=30),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(client, t2v_data())
+    member_job = Job.objects.exclude(pk=free_job.pk).get()
+    assert sent == [((free_job.pk,), "gpu"), ((member_job.pk,), "gpu-priority")]
+    assert member_job.priority and not free_job.priority
+
+
+def test_the_status_line_shows_queue_position_and_an_eta(client, alice, bob):
+    Job.objects.create(user=bob, kind="text_to_video", params={}, model_spec="tiny", points_held=1)
+    mine = Job.objects.create(
+        user=alice, kind="text_to_video", params={}, model_spec="tiny", points_held=1
+    )
+    client.force_login(alice)
+    html = client.get(reverse("generation:job_status", args=[mine.pk])).content.decode()
+    assert "1 job ahead of yours" in html
+    assert "done in about" in html
+    assert 'hx-trigger="every 1s"' in html

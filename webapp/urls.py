@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from webapp import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("generation.urls")),
+    path("pricing/", views.pricing, name="pricing"),
+    path("", include("billing.urls")),
+    path("health/", views.health, name="health"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
