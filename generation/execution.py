@@ -131,6 +131,7 @@ def build_request(job: Job):
         source_fps=source_fps,
         num_images=p.get("num_images") or 1,
         camera_movement=p.get("camera_movement", "static"),
+        num_inference_steps=settings.GENERATION_STEPS or None,
     )
 
 

@@ -342,6 +342,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 GENERATION_MODEL = env_str("GENERATION_MODEL", "tiny")
 GENERATION_MODEL_PATH = env_str("GENERATION_MODEL_PATH")
 GENERATION_DEVICE = env_str("GENERATION_DEVICE")
+# Denoising steps per job; 0 keeps the spec's default (distilled checkpoints want fewer).
+GENERATION_STEPS = env_int("GENERATION_STEPS", 0)
 GENERATION_QUEUE = "gpu"
 GENERATION_PRIORITY_QUEUE = "gpu-priority"
 JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 1800)

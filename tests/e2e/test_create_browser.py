@@ -12,7 +12,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_submit_text_to_video_watch_progress_and_play(page, tmp_path):
     user = make_user("lena@example.com")
     give_points(user, 100)
-    worker = start_worker(tmp_path, env={"JOB_HEARTBEAT_SECONDS": "1"})
+    # Enough denoising steps that the tiny model's run spans several one-second polls.
+    worker = start_worker(tmp_path, env={"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "150"})
     try:
         log_in(page, "lena@example.com")
         page.get_by_role("link", name="Create").first.click()
