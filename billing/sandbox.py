@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import fulfilment
-from billing.checkout import first_term
+from billing.checkout import live_subscription
 from billing.fulfilment import PaidInvoice, SubscriptionState
 from billing.memberships import add_months
 from billing.models import CheckoutSession, Lot, Plan, Provider, Subscription
@@ -29,7 +29,11 @@ def pay(checkout: CheckoutSession, now: datetime | None = None) -> Lot | None:
                 checkout, paid=True, payment_intent_id=intent, now=now
             )
         plan = checkout.plan
-        amount = checkout.amount if first_term(checkout.user) else plan.price
+        if live_subscription(checkout.user) is not None:
+            # Two plan checkouts opened side by side: the second one is not charged.
+            fulfilment.expire_checkout(checkout)
+            return None
+        amount = checkout.amount  # the first-term discount was decided when it was started
         subscription_id = f"sbx_sub_{uuid.uuid4().hex}"
         ends_at = add_months(now, plan.months)
         fulfilment.complete_checkout(

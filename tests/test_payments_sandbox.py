@@ -139,3 +139,19 @@ def test_the_default_catalogue_is_seeded(db):
         "points-1320": (13200, 0),
         "points-3300": (33000, 2000),
     }
+
+
+def test_a_second_membership_checkout_opened_alongside_is_not_charged(client, alice, sandbox_site):
+    client.force_login(alice)
+    plans = Plan.objects.filter(period="monthly", tier__code__in=["standard", "pro"])
+    for plan in plans:
+        client.post(f"/billing/buy/plan/{plan.pk}/")  # both opened before either is paid
+    first, second = CheckoutSession.objects.filter(user=alice).order_by("pk")
+
+    client.post(f"/billing/sandbox/{first.session_id}/", {"pay": "1"})
+    client.post(f"/billing/sandbox/{second.session_id}/", {"pay": "1"})
+
+    second.refresh_from_db()
+    assert second.status == "expired"
+    assert Subscription.objects.filter(user=alice).count() == 1
+    assert Payment.objects.filter(user=alice).count() == 1
