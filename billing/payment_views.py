@@ -7,7 +7,7 @@ import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -83,6 +83,9 @@ def _start(request, **item):
 def checkout_status(request, pk):
     """Where Stripe (or the sandbox) sends the buyer back: the real state of the purchase."""
     checkout = _checkout_of(request.user, pk)
+    if checkout.provider == Provider.STRIPE and not checkout.fulfilled_at:
+        _pull_from_stripe(checkout)
+        checkout.refresh_from_db()
     return render(
         request,
         "billing/checkout_status.html",
@@ -92,6 +95,18 @@ def checkout_status(request, pk):
             "plan": entitlements(request.user),
         },
     )
+
+
+def _pull_from_stripe(checkout: CheckoutSession) -> None:
+    """Ask Stripe now rather than wait for the webhook: the same handler, idempotent, so the
+    webhook arriving later (or at the same moment) changes nothing."""
+    try:
+        with transaction.atomic():
+            webhooks.on_checkout_completed(checkout.session_id)
+    except webhooks.Ignored:
+        pass
+    except (*gateway.TRANSIENT_ERRORS, DatabaseError):
+        logger.warning("could not read checkout %s from Stripe", checkout.session_id, exc_info=True)
 
 
 # --- the sandbox ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils import timezone
 from billing.checkout import start_checkout
 from billing.entitlements import entitlements
 from billing.memberships import add_months, grant_due_membership_points
-from billing.models import CheckoutSession, Lot, Membership, Payment, Plan, Subscription
+from billing.models import CheckoutSession, Lot, Membership, Pack, Payment, Plan, Subscription
 from tests.fake_stripe import deliver
 
 
@@ -224,7 +224,7 @@ def test_checkout_is_recorded_before_the_redirect_with_an_idempotency_key(
 def test_a_pack_checkout_uses_payment_mode_and_one_customer_per_user(client, alice, stripe_site):
     client.force_login(alice)
     for code in ("points-330", "points-660"):
-        pack_id = __import__("billing.models").models.Pack.objects.get(code=code).pk
+        pack_id = Pack.objects.get(code=code).pk
         client.post(f"/billing/buy/pack/{pack_id}/")
 
     sessions = stripe_site.calls("POST", "/v1/checkout/sessions")[-2:]
@@ -243,3 +243,19 @@ def test_a_member_cannot_start_a_second_membership(client, alice, stripe_site):
     assert CheckoutSession.objects.filter(user=alice).count() == 1
     assert membership_points(alice) == [6600]
     assert entitlements(alice).tier.code == "standard"
+
+
+def test_the_return_page_asks_stripe_when_the_webhook_is_late(client, alice, stripe_site):
+    checkout = start_checkout(alice, pack=Pack.objects.first())
+    client.force_login(alice)
+    assert (
+        "Waiting for confirmation"
+        in client.get(f"/billing/checkout/{checkout.pk}/").content.decode()
+    )
+    stripe_site.pay_checkout(checkout.session_id)
+
+    page = client.get(f"/billing/checkout/{checkout.pk}/").content.decode()
+    deliver(client, stripe_site.event("checkout.session.completed", checkout.session_id))
+
+    assert "Payment received, points added." in page
+    assert Payment.objects.filter(user=alice).count() == 1
