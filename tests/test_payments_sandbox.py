@@ -119,6 +119,7 @@ def test_the_pricing_page_shows_terms_with_savings_and_packs(client, sandbox_sit
     monthly = client.get("/pricing/").content.decode()
     assert "50% off your first term" in monthly
     assert "¥66.00" in monthly
+    assert "Log in to buy" in monthly and "/billing/buy/" not in monthly  # anonymous visitor
 
 
 def test_the_default_catalogue_is_seeded(db):
