@@ -191,3 +191,6 @@ class WalletAdmin(ReadOnlyAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "billing/admin_adjust.html", context)
+
+
+from billing import payment_admin  # noqa: E402, F401 - registers the catalogue and payment records

@@ -206,6 +206,33 @@ def adjust(user, amount: int, reason: str, staff, now: datetime | None = None) -
         ]
 
 
+def claw_back(lot: Lot, total: int, ref: str, reason: str, now: datetime | None = None) -> int:
+    """Take back up to `total` points in all from one lot (the points a refunded payment bought),
+    counting what earlier clawbacks under `ref` already took: calling it again with the same or a
+    smaller total takes nothing more, so a replayed refund is harmless. Takes only what is left
+    in the lot: spent, held or expired points are not taken, and the balance never goes below
+    zero. Returns how many tenths this call took."""
+    if total < 0:
+        raise LedgerError(f"a clawback total cannot be negative, got {total}")
+    now = now or timezone.now()
+    with _locked(Wallet.objects.filter(pk=lot.wallet_id)) as wallet:
+        _write_off_expired(wallet, now)
+        lot = Lot.objects.get(pk=lot.pk)
+        taken = -(
+            Entry.objects.filter(lot=lot, kind=Entry.Kind.CLAWBACK, ref=ref).aggregate(
+                total=Sum("amount")
+            )["total"]
+            or 0
+        )
+        take = min(max(0, total - taken), lot.remaining)
+        if take == 0:
+            return 0
+        lot.remaining -= take
+        lot.save(update_fields=["remaining"])
+        _write(wallet, Entry.Kind.CLAWBACK, -take, now, lot=lot, ref=ref, reason=reason)
+        return take
+
+
 # --- holding, capturing, releasing --------------------------------------------------------------
 
 

@@ -91,7 +91,8 @@ class Entry(models.Model):
 
     Signs: grant and release add; hold and expire take away; capture settles a hold and moves
     nothing (the points left the balance when they were held); adjust is a staff grant or
-    clawback. Per lot, its entries sum to its `remaining`."""
+    clawback; clawback takes back the unspent points of a refunded payment. Per lot, its entries
+    sum to its `remaining`."""
 
     class Kind(models.TextChoices):
         GRANT = "grant", _("Granted")
@@ -100,6 +101,7 @@ class Entry(models.Model):
         RELEASE = "release", _("Returned")
         EXPIRE = "expire", _("Expired")
         ADJUST = "adjust", _("Adjusted by staff")
+        CLAWBACK = "clawback", _("Taken back after a refund")
 
     wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -129,7 +131,7 @@ class Entry(models.Model):
             models.CheckConstraint(
                 condition=(
                     Q(kind__in=["grant", "release"], amount__gt=0)
-                    | Q(kind__in=["hold", "expire"], amount__lt=0)
+                    | Q(kind__in=["hold", "expire", "clawback"], amount__lt=0)
                     | Q(kind="capture", amount=0)
                     | (Q(kind="adjust") & ~Q(amount=0))
                 ),
@@ -264,3 +266,16 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.tier} for {self.user} ({self.get_period_display()})"
+
+
+# The catalogue and payment records live in their own module; importing them here registers them.
+from billing.payment_models import (  # noqa: E402, F401
+    CheckoutSession,
+    Customer,
+    Pack,
+    Payment,
+    Plan,
+    Provider,
+    Subscription,
+    WebhookEvent,
+)

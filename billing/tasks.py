@@ -3,7 +3,7 @@ so a missed run delays nothing a user can see."""
 
 from celery import shared_task
 
-from billing import ledger, memberships
+from billing import ledger, memberships, sandbox
 
 
 @shared_task
@@ -16,3 +16,9 @@ def expire_points():
 def grant_monthly_membership_points():
     """Grant this month's points of every current membership (idempotent)."""
     return memberships.grant_due_membership_points()
+
+
+@shared_task
+def renew_sandbox_subscriptions():
+    """Renew (or end, if canceled) sandbox subscriptions whose period is over, as Stripe would."""
+    return sandbox.renew_due()

@@ -69,4 +69,6 @@ def _row(entry: Entry, hold: Hold | None) -> HistoryRow:
         return HistoryRow(entry, _("Returned from %(ref)s") % {"ref": entry.ref}, detail, hold)
     if entry.kind == Entry.Kind.EXPIRE:
         return HistoryRow(entry, _("%(source)s expired") % {"source": source}, "", None)
+    if entry.kind == Entry.Kind.CLAWBACK:
+        return HistoryRow(entry, _("Taken back after a refund"), entry.reason, None)
     return HistoryRow(entry, _("Adjusted by staff"), entry.reason, None)

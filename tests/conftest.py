@@ -13,6 +13,9 @@ import pytest
 # Playwright's sync API runs an event loop in the test thread; the ORM is still used synchronously.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Payment tests' fixtures: a local fake Stripe API server and the site configured to use it.
+from tests.fake_stripe import fake_stripe_server, stripe_site  # noqa: E402, F401
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a-long-Secret-42"
 

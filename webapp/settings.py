@@ -390,3 +390,24 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 900.0,
     },
 }
+
+# --- payments (Stripe; with no secret key the local sandbox checkout stands in) ---------------
+
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+# Another API address (a local fake Stripe in tests); empty: Stripe's own.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+# Pinned: webhook payloads and API answers are read in this version's shapes.
+STRIPE_API_VERSION = "2026-10-28.endive"
+# Signed webhook timestamps older than this many seconds are refused (replay protection).
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
+# Without Stripe keys, checkout goes to a local "no card is charged" page; never on HTTPS sites
+# unless asked for, so a production site without keys sells nothing rather than giving it away.
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", not HTTPS) and not STRIPE_SECRET_KEY
+if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("STRIPE_SECRET_KEY needs STRIPE_WEBHOOK_SECRET too")
+CELERY_BEAT_SCHEDULE["renew-sandbox-subscriptions"] = {
+    "task": "billing.tasks.renew_sandbox_subscriptions",
+    "schedule": 300.0,
+}

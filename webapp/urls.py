@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("generation.urls")),
     path("pricing/", views.pricing, name="pricing"),
     path("", include("billing.urls")),
+    path("billing/", include("billing.payment_urls")),
     path("health/", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 
 from billing.entitlements import comparison, entitlements
 from billing.models import Tier
+from billing.payment_views import offers_context
 from billing.pricing import price_rows
 
 
@@ -21,6 +22,7 @@ def pricing(request):
         "comparison": comparison(tiers),
         "daily_points": settings.DAILY_POINTS,
         "plan": entitlements(request.user),
+        **offers_context(request),
     }
     return render(request, "pages/pricing.html", context)
 

@@ -1,0 +1,242 @@
+"""The catalogue (plans and packs for sale) and the record of every payment and Stripe event.
+
+Money amounts are integers in the currency's smallest unit (fen, cents), as Stripe counts them;
+points are integers of tenths (billing/units.py). Nothing here moves points: billing/fulfilment.py
+does, through billing/ledger.py.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from billing.fields import PointsField
+from billing.models import Lot, Membership, Tier
+
+
+class Provider(models.TextChoices):
+    STRIPE = "stripe", _("Stripe")
+    SANDBOX = "sandbox", _("Test payment (sandbox)")
+
+
+class Plan(models.Model):
+    """A membership for sale: one tier for one billing term, at a price."""
+
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="plans")
+    period = models.CharField(max_length=10, choices=Membership.Period.choices)
+    price = models.PositiveIntegerField(
+        help_text=_("Per term, in the currency's smallest unit (fen, cents).")
+    )
+    currency = models.CharField(max_length=3, default="cny")
+    stripe_price_id = models.CharField(max_length=100, blank=True, db_index=True)
+    first_period_percent_off = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Discount on a customer's first term (a Stripe coupon, once).")
+    )
+    stripe_coupon_id = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["tier__rank", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "period"], name="billing_plan_once"),
+            models.CheckConstraint(
+                condition=Q(first_period_percent_off__lt=100), name="billing_plan_discount_lt_100"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tier.name} ({self.get_period_display()})"
+
+    @property
+    def months(self) -> int:
+        from billing.memberships import PERIOD_MONTHS
+
+        return PERIOD_MONTHS[self.period]
+
+    @property
+    def monthly_price(self) -> int:
+        return round(self.price / self.months)
+
+    def first_price(self) -> int:
+        """The price of a first term, discount applied."""
+        return self.price * (100 - self.first_period_percent_off) // 100
+
+
+class Pack(models.Model):
+    """Top-up points for sale; they last two years."""
+
+    code = models.SlugField(unique=True)
+    points = PointsField(_("points"))
+    bonus_points = PointsField(_("bonus points"), default=0)
+    price = models.PositiveIntegerField(help_text=_("In the currency's smallest unit."))
+    currency = models.CharField(max_length=3, default="cny")
+    stripe_price_id = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["price"]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="billing_pack_points_gt_0")
+        ]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def total_points(self) -> int:
+        return self.points + self.bonus_points
+
+
+class Customer(models.Model):
+    """The one Stripe Customer of a user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    stripe_id = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.stripe_id
+
+
+class CheckoutSession(models.Model):
+    """One checkout, recorded before the buyer is sent to pay. Moves open -> complete | expired."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for payment")
+        COMPLETE = "complete", _("Paid")
+        EXPIRED = "expired", _("Abandoned")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkouts"
+    )
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    # Filled from the provider's answer; empty only between recording and the API call.
+    session_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True)
+    pack = models.ForeignKey(Pack, on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    amount = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="cny")
+    url = models.URLField(max_length=1000, blank=True)
+    subscription_id = models.CharField(max_length=200, blank=True)
+    payment_intent_id = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Set in the transaction that granted the points or the membership.
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan__isnull=True) ^ Q(pack__isnull=True),
+                name="billing_checkout_one_item",
+            )
+        ]
+
+    def __str__(self):
+        return self.session_id or f"checkout {self.pk}"
+
+    @property
+    def item(self):
+        return self.plan or self.pack
+
+
+class Subscription(models.Model):
+    """A paid membership that renews: Stripe's subscription, or the sandbox's stand-in."""
+
+    class Status(models.TextChoices):
+        INCOMPLETE = "incomplete", _("Waiting for the first payment")
+        ACTIVE = "active", _("Active")
+        TRIALING = "trialing", _("Trial")
+        PAST_DUE = "past_due", _("Payment overdue")
+        UNPAID = "unpaid", _("Unpaid")
+        PAUSED = "paused", _("Paused")
+        INCOMPLETE_EXPIRED = "incomplete_expired", _("Never paid")
+        CANCELED = "canceled", _("Ended")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+    )
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    subscription_id = models.CharField(max_length=200, unique=True)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    # A downgrade waiting for the end of the paid period.
+    next_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices)
+    current_period_start = models.DateTimeField(null=True, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # The membership its paid periods currently extend (a new one per tier change).
+    membership = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    payment_failed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.subscription_id
+
+
+class Payment(models.Model):
+    """Money received: one pack checkout or one paid subscription invoice. The user's receipts."""
+
+    class Kind(models.TextChoices):
+        PACK = "pack", _("Points pack")
+        INVOICE = "invoice", _("Membership")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+    )
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The checkout session id (pack) or invoice id (membership): one payment per each.
+    ref = models.CharField(max_length=200, unique=True)
+    payment_intent_id = models.CharField(max_length=200, blank=True, db_index=True)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
+    description = models.CharField(max_length=200)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    paid_at = models.DateTimeField()
+    receipt_url = models.URLField(max_length=1000, blank=True)
+    # The points it paid for: clawed back from here if the payment is refunded.
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    amount_refunded = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-paid_at"]
+
+    def __str__(self):
+        return f"{self.description} ({self.ref})"
+
+
+class WebhookEvent(models.Model):
+    """Every Stripe event received, once: the unique event id is what makes a replay a no-op."""
+
+    class Outcome(models.TextChoices):
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+
+    event_id = models.CharField(max_length=200, unique=True)
+    type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=200, blank=True)
+    livemode = models.BooleanField(default=False)
+    api_version = models.CharField(max_length=40, blank=True)
+    created = models.DateTimeField(help_text=_("When Stripe created the event."))
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,146 @@
+"""The local stand-in for Stripe when no keys are set: a "test payment — no card is charged" page
+whose Pay button produces what Stripe's events would, and hands it to the very same fulfilment
+functions the webhooks call. Subscriptions renew (or end) at their period end by the periodic
+`renew_due`, as Stripe would."""
+
+import uuid
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from billing import fulfilment
+from billing.checkout import live_subscription
+from billing.fulfilment import PaidInvoice, SubscriptionState
+from billing.memberships import add_months
+from billing.models import CheckoutSession, Lot, Plan, Provider, Subscription
+
+
+def pay(checkout: CheckoutSession, now: datetime | None = None) -> Lot | None:
+    """The buyer pressed Pay on the sandbox page. Idempotent: paying twice fulfils once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        checkout = CheckoutSession.objects.select_for_update().get(pk=checkout.pk)
+        if checkout.status != CheckoutSession.Status.OPEN:
+            return None
+        intent = f"sbx_pi_{uuid.uuid4().hex}"
+        if checkout.pack is not None:
+            return fulfilment.complete_checkout(
+                checkout, paid=True, payment_intent_id=intent, now=now
+            )
+        plan = checkout.plan
+        if live_subscription(checkout.user) is not None:
+            # Two plan checkouts opened side by side: the second one is not charged.
+            fulfilment.expire_checkout(checkout)
+            return None
+        amount = checkout.amount  # the first-term discount was decided when it was started
+        subscription_id = f"sbx_sub_{uuid.uuid4().hex}"
+        ends_at = add_months(now, plan.months)
+        fulfilment.complete_checkout(
+            checkout, paid=True, subscription_id=subscription_id, payment_intent_id=intent, now=now
+        )
+        fulfilment.sync_subscription(_state(checkout.user, subscription_id, plan, now, ends_at))
+        return fulfilment.record_paid_invoice(
+            _invoice(subscription_id, plan, amount, now, ends_at, now, intent), now
+        )
+
+
+def change_plan(sub: Subscription, plan: Plan, now: datetime | None = None) -> Subscription:
+    """As Stripe does with our change request: an upgrade is charged now for the rest of the
+    period (the price difference, prorated) and starts at once; anything else is charged from
+    the next renewal."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        previous = sub.plan
+        upgrade = plan.tier.rank > previous.tier.rank
+        start, end = sub.current_period_start, sub.current_period_end
+        sub = fulfilment.sync_subscription(
+            _state(sub.user, sub.subscription_id, plan, start, end), now
+        )
+        if upgrade and start and end and end > now:
+            left = (end - now) / (end - start)
+            prorated = max(0, round((plan.price - previous.price) * left))
+            fulfilment.record_paid_invoice(
+                _invoice(sub.subscription_id, plan, prorated, now, end, now), now
+            )
+        return sub
+
+
+def cancel(sub: Subscription, now: datetime | None = None) -> Subscription:
+    """Cancel at the end of the paid period, as the Customer Portal does."""
+    state = _state(
+        sub.user,
+        sub.subscription_id,
+        sub.plan,
+        sub.current_period_start,
+        sub.current_period_end,
+        cancel=True,
+    )
+    return fulfilment.sync_subscription(state, now)
+
+
+def renew_due(now: datetime | None = None) -> int:
+    """Each sandbox subscription whose period has ended: renewed and paid, or ended if it was
+    canceled. Returns how many were handled."""
+    now = now or timezone.now()
+    due = Subscription.objects.filter(
+        provider=Provider.SANDBOX,
+        status=Subscription.Status.ACTIVE,
+        current_period_end__lte=now,
+    ).select_related("plan", "next_plan", "user")
+    count = 0
+    for sub in due:
+        start = sub.current_period_end
+        if sub.cancel_at_period_end:
+            state = _state(
+                sub.user,
+                sub.subscription_id,
+                sub.plan,
+                sub.current_period_start,
+                start,
+                cancel=True,
+                status=Subscription.Status.CANCELED,
+                ended_at=start,
+            )
+            fulfilment.sync_subscription(state, now)
+        else:
+            plan = sub.next_plan or sub.plan
+            end = add_months(start, plan.months)
+            with transaction.atomic():
+                fulfilment.sync_subscription(
+                    _state(sub.user, sub.subscription_id, plan, start, end), now
+                )
+                fulfilment.record_paid_invoice(
+                    _invoice(sub.subscription_id, plan, plan.price, start, end, now), now
+                )
+        count += 1
+    return count
+
+
+def _state(user, subscription_id, plan, start, end, cancel=False, status="active", ended_at=None):
+    return SubscriptionState(
+        provider=Provider.SANDBOX,
+        subscription_id=subscription_id,
+        user=user,
+        plan=plan,
+        status=status,
+        period_start=start,
+        period_end=end,
+        cancel_at_period_end=cancel,
+        ended_at=ended_at,
+    )
+
+
+def _invoice(subscription_id, plan, amount, start, end, paid_at, intent=""):
+    return PaidInvoice(
+        provider=Provider.SANDBOX,
+        invoice_id=f"sbx_in_{uuid.uuid4().hex}",
+        subscription_id=subscription_id,
+        plan=plan,
+        amount=amount,
+        currency=plan.currency,
+        period_start=start,
+        period_end=end,
+        paid_at=paid_at,
+        payment_intent_id=intent or f"sbx_pi_{uuid.uuid4().hex}",
+    )

@@ -1,0 +1,186 @@
+"""Stripe events, each applied exactly once.
+
+`process_event` stores the event under its unique id and runs its handler in the same
+transaction, so a replay (or a delivery racing this one: it waits on the unique index) is a no-op,
+and a failure rolls everything back for Stripe to retry. Handlers never trust the payload: they
+re-fetch the object from Stripe and hand plain values to billing/fulfilment.py, which is also what
+the sandbox calls. An event about a customer, plan or payment this site does not know is recorded
+as ignored and logged.
+"""
+
+import logging
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import fulfilment
+from billing import stripe_gateway as gateway
+from billing.fulfilment import PaidInvoice, SubscriptionState
+from billing.models import CheckoutSession, Customer, Payment, Plan, Provider, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+
+class Ignored(Exception):
+    """The event is valid but not ours to act on (unknown customer, plan, payment)."""
+
+
+def process_event(event: dict) -> str:
+    """Apply one verified event once; returns the outcome recorded ("processed", "ignored",
+    "duplicate"). Transient errors (Stripe or the database unreachable) propagate: the caller
+    answers 5xx and Stripe delivers again."""
+    obj = event.get("data", {}).get("object", {})
+    handler = HANDLERS.get(event.get("type", ""))
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(
+                    event_id=event["id"],
+                    type=event.get("type", ""),
+                    object_id=obj.get("id", ""),
+                    livemode=bool(event.get("livemode")),
+                    api_version=event.get("api_version") or "",
+                    created=datetime.fromtimestamp(event.get("created", 0), tz=UTC),
+                    outcome=WebhookEvent.Outcome.PROCESSED,
+                )
+        except IntegrityError:
+            logger.info("stripe event %s (%s) already processed", event["id"], event.get("type"))
+            return "duplicate"
+        try:
+            if handler is None:
+                raise Ignored(f"no handler for {event.get('type')}")
+            with transaction.atomic():  # an ignored event leaves nothing half-done
+                handler(obj["id"])
+        except Ignored as why:
+            logger.warning("stripe event %s (%s) ignored: %s", event["id"], event.get("type"), why)
+            record.outcome, record.note = WebhookEvent.Outcome.IGNORED, str(why)[:300]
+            record.save(update_fields=["outcome", "note"])
+        return record.outcome
+
+
+# --- handlers: one per event type, each given the object's id ----------------------------------
+
+
+def on_checkout_completed(session_id: str) -> None:
+    """checkout.session.completed and async_payment_succeeded: a pack's points, or the new
+    subscription with its first paid invoice (whichever of the events comes first)."""
+    session = gateway.fetch_checkout_session(session_id)
+    checkout = CheckoutSession.objects.filter(session_id=session_id).first()
+    if checkout is None:
+        raise Ignored(f"unknown checkout session {session_id}")
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    subscription_id = gateway.object_id(session.get("subscription"))
+    fulfilment.complete_checkout(
+        checkout,
+        paid=paid,
+        payment_intent_id=gateway.object_id(session.get("payment_intent")),
+        subscription_id=subscription_id,
+        amount=session.get("amount_total"),
+    )
+    if subscription_id and paid:
+        on_subscription_changed(subscription_id)
+        latest = gateway.object_id(
+            gateway.fetch_subscription(subscription_id).get("latest_invoice")
+        )
+        if latest:
+            on_invoice_paid(latest)
+
+
+def on_checkout_expired(session_id: str) -> None:
+    checkout = CheckoutSession.objects.filter(session_id=session_id).first()
+    if checkout is None:
+        raise Ignored(f"unknown checkout session {session_id}")
+    if gateway.fetch_checkout_session(session_id).get("status") == "expired":
+        fulfilment.expire_checkout(checkout)
+
+
+def on_invoice_paid(invoice_id: str) -> None:
+    invoice = gateway.fetch_invoice(invoice_id)
+    if invoice.get("status") != "paid":
+        raise Ignored(f"invoice {invoice_id} is {invoice.get('status')}, not paid")
+    subscription_id = gateway.invoice_subscription_id(invoice)
+    if not subscription_id:
+        raise Ignored(f"invoice {invoice_id} belongs to no subscription")
+    on_subscription_changed(subscription_id)
+    start, end = gateway.invoice_period(invoice)
+    price_id = gateway.invoice_price_id(invoice)
+    paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
+    fulfilment.record_paid_invoice(
+        PaidInvoice(
+            provider=Provider.STRIPE,
+            invoice_id=invoice_id,
+            subscription_id=subscription_id,
+            plan=Plan.objects.filter(stripe_price_id=price_id).first() if price_id else None,
+            amount=invoice.get("amount_paid", 0),
+            currency=invoice.get("currency", ""),
+            period_start=start,
+            period_end=end,
+            paid_at=gateway.moment(paid_at) or timezone.now(),
+            payment_intent_id=gateway.invoice_payment_intent_id(invoice),
+            receipt_url=invoice.get("hosted_invoice_url") or "",
+        )
+    )
+
+
+def on_invoice_payment_failed(invoice_id: str) -> None:
+    invoice = gateway.fetch_invoice(invoice_id)
+    subscription_id = gateway.invoice_subscription_id(invoice)
+    if not subscription_id:
+        raise Ignored(f"invoice {invoice_id} belongs to no subscription")
+    on_subscription_changed(subscription_id)
+    if invoice.get("status") != "paid":
+        fulfilment.record_failed_invoice(subscription_id)
+
+
+def on_subscription_changed(subscription_id: str) -> None:
+    """customer.subscription.created / updated / deleted: tier, status, end of access."""
+    fulfilment.sync_subscription(subscription_state(gateway.fetch_subscription(subscription_id)))
+
+
+def on_charge_refunded(charge_id: str) -> None:
+    charge = gateway.fetch_charge(charge_id)
+    intent = gateway.object_id(charge.get("payment_intent"))
+    payment = Payment.objects.filter(payment_intent_id=intent).first() if intent else None
+    if payment is None:
+        raise Ignored(f"charge {charge_id} pays for nothing recorded here")
+    fulfilment.record_refund(payment, charge.get("amount_refunded", 0))
+
+
+HANDLERS = {
+    "checkout.session.completed": on_checkout_completed,
+    "checkout.session.async_payment_succeeded": on_checkout_completed,
+    "checkout.session.expired": on_checkout_expired,
+    "invoice.paid": on_invoice_paid,
+    "invoice.payment_failed": on_invoice_payment_failed,
+    "customer.subscription.created": on_subscription_changed,
+    "customer.subscription.updated": on_subscription_changed,
+    "customer.subscription.deleted": on_subscription_changed,
+    "charge.refunded": on_charge_refunded,
+}
+
+
+# --- Stripe's objects read into ours -----------------------------------------------------------
+
+
+def subscription_state(subscription: dict) -> SubscriptionState:
+    customer_id = gateway.object_id(subscription.get("customer"))
+    customer = Customer.objects.filter(stripe_id=customer_id).select_related("user").first()
+    if customer is None:
+        raise Ignored(f"unknown customer {customer_id}")
+    price_id = gateway.subscription_price_id(subscription)
+    plan = Plan.objects.filter(stripe_price_id=price_id).select_related("tier").first()
+    if plan is None:
+        raise Ignored(f"price {price_id} is no plan of this site")
+    start, end = gateway.subscription_period(subscription)
+    return SubscriptionState(
+        provider=Provider.STRIPE,
+        subscription_id=subscription["id"],
+        user=customer.user,
+        plan=plan,
+        status=subscription.get("status", ""),
+        period_start=start,
+        period_end=end,
+        cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
+        ended_at=gateway.moment(subscription.get("ended_at")),
+    )
