@@ -37,4 +37,3 @@ def t2v_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
-
