@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "webapp",
     "billing",
     "generation",
+    "generation.moderation",
+    "webapp.staff",
 ]
 
 MIDDLEWARE = [
