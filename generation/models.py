@@ -19,6 +19,9 @@ class Job(models.Model):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Canceled")
         REJECTED = "rejected", _("Rejected")
+        # Held by moderation: before it runs (prompt or photo) or before its outputs are shown.
+        # Its points stay held until a staff decision (generation/moderation/review.py).
+        REVIEW = "review", _("Under review")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.REJECTED)
