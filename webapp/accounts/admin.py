@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from webapp.accounts.models import User
@@ -23,7 +25,16 @@ class UserAdmin(BaseUserAdmin):
     add_form = UserCreationAdminForm
     form = UserChangeAdminForm
     ordering = ("-date_joined",)
-    list_display = ("email", "display_name", "is_active", "is_staff", "date_joined", "last_login")
+    list_display = (
+        "email",
+        "display_name",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_login",
+        "staff_page",
+    )
+    list_filter = ("is_active", "is_staff", "groups")
     search_fields = ("email", "display_name")
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
@@ -42,3 +53,11 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    @admin.display(description=_("staff page"))
+    def staff_page(self, user):
+        # Jobs, points, payments and moderation history together, with suspend and grant forms.
+        url = reverse("staff:user", args=[user.pk])
+        return format_html(
+            '<a href="{}" data-testid="staff-page-{}">{}</a>', url, user.pk, _("open")
+        )
