@@ -223,6 +223,16 @@ ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_ADAPTER = "webapp.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("HTTPS", False) else "http"
+# Sign-ups from these mail domains (and their subdomains) are refused: the list file (empty for
+# none) plus a comma list of extra domains.
+DISPOSABLE_EMAIL_DOMAINS_FILE = env_str(
+    "DISPOSABLE_EMAIL_DOMAINS_FILE", str(BASE_DIR / "webapp" / "accounts" / "disposable_domains.txt")
+)
+DISPOSABLE_EMAIL_DOMAINS = env_list("DISPOSABLE_EMAIL_DOMAINS", [])
+ACCOUNT_FORMS = {
+    "signup": "webapp.accounts.forms.StudioSignupForm",
+    "add_email": "webapp.accounts.forms.StudioAddEmailForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "login": env_str("RATE_LIMIT_LOGIN", "30/m/ip"),
     "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
