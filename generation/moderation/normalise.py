@@ -40,7 +40,9 @@ def _fold(text: str) -> str:
 def normalise(text: str) -> Normalised:
     squeezed, starts, ends = [], set(), set()
     position = 0
-    for match in WORD.finditer(_fold(text).replace("_", " ")):
+    # Each CJK character is a word of its own, so "hentai动漫" still ends a Latin word.
+    folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text).replace("_", " "))
+    for match in WORD.finditer(folded):
         word = match.group()
         starts.add(position)
         position += len(word)

@@ -44,7 +44,9 @@ def model():
 
 
 def embed(texts: list[str]):
-    return model().encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    return model().encode(
+        texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
 
 
 def concept_vectors(concepts: list[BannedConcept]):

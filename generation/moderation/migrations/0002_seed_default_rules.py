@@ -176,22 +176,22 @@ TERMS = [
 # (description, category, refuse_at, review_at): cosine similarity of all-MiniLM-L6-v2
 # embeddings, calibrated with `manage.py bench_moderation` on tests/fixtures/moderation_prompts.
 CONCEPTS = [
-    ("explicit pornographic sex scene", "sexual", 0.62, 0.5),
-    ("a naked person showing breasts and genitals", "sexual", 0.62, 0.5),
-    ("sexual content involving a child or teenager", "minors", 0.6, 0.45),
-    ("a naked child", "minors", 0.6, 0.45),
-    ("graphic gore with mutilated bodies, severed limbs and guts", "violence", 0.62, 0.5),
-    ("a person being brutally tortured or murdered", "violence", 0.62, 0.5),
-    ("a person committing suicide or harming themselves", "self_harm", 0.62, 0.5),
-    ("hateful propaganda against a race, religion or ethnic group", "hate", 0.62, 0.5),
+    ("explicit pornographic sex scene", "sexual", 0.6, 0.45),
+    ("a naked person showing breasts and genitals", "sexual", 0.6, 0.45),
+    ("sexual content involving a child or teenager", "minors", 0.55, 0.42),
+    ("a naked child", "minors", 0.55, 0.42),
+    ("graphic gore with mutilated bodies, severed limbs and guts", "violence", 0.6, 0.45),
+    ("a person being brutally tortured or murdered", "violence", 0.6, 0.45),
+    ("a person committing suicide or harming themselves", "self_harm", 0.6, 0.45),
+    ("hateful propaganda against a race, religion or ethnic group", "hate", 0.6, 0.45),
     (
         "a fake video of a real celebrity or politician in a sexual or humiliating situation",
         "deepfake",
-        0.62,
-        0.5,
+        0.6,
+        0.45,
     ),
-    ("a terrorist attack or bombing killing civilians", "weapons", 0.62, 0.5),
-    ("instructions for building a bomb or explosive device", "weapons", 0.62, 0.5),
+    ("a terrorist attack or bombing killing civilians", "weapons", 0.6, 0.45),
+    ("instructions for building a bomb or explosive device", "weapons", 0.6, 0.45),
 ]
 
 # (NudeNet class, refuse_at, review_at). Only exposed classes; faces and covered parts are normal
