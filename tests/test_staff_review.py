@@ -39,9 +39,7 @@ def test_the_queue_opens_on_pending_items_with_thumbnail_rule_and_score(
     review.approve(decided, moderator)
     client.force_login(moderator)
 
-    opened = client.get(QUEUE)
-    assert opened.status_code == 302 and opened.url.endswith("?status__exact=pending")
-    page = client.get(opened.url).content.decode()
+    page = client.get(QUEUE).content.decode()
 
     flag = Flag.objects.get(job=output_job)
     assert f'data-testid="reject-{flag.pk}"' in page
@@ -51,6 +49,9 @@ def test_the_queue_opens_on_pending_items_with_thumbnail_rule_and_score(
     assert "FEMALE_BREAST_EXPOSED" in page and "0.47" in page
     thumb = client.get(reverse("staff:job_file", args=[output_job.pk, poster.pk]))
     assert b"".join(thumb.streaming_content).startswith(b"\x89PNG")
+    everything = client.get(QUEUE, {"status": "all"}).content.decode()
+    assert "a zebraquartz statue at dawn" in everything and "a zebraquartz" not in page
+    assert f'data-testid="reject-{decided.pk}"' not in everything
 
 
 def test_rejecting_an_output_removes_it_releases_the_points_and_tells_the_user(
@@ -144,7 +145,7 @@ def test_appeals_land_in_the_same_queue(client, moderator, alice, held_prompt_jo
     held_prompt_job.refresh_from_db()
     appeal = review.appeal(held_prompt_job, alice, "It is a marble statue, not gore.")
 
-    page = client.get(QUEUE + "?status__exact=pending").content.decode()
+    page = client.get(QUEUE).content.decode()
 
     assert "It is a marble statue, not gore." in page
     assert f'data-testid="approve-{appeal.pk}"' in page

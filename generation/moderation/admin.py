@@ -7,7 +7,6 @@ Rule edits are audited by AuditedSettingAdmin.
 """
 
 from django.contrib import admin
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +55,32 @@ def thumbnail_url(flag) -> str | None:
     return None
 
 
+class DecisionFilter(admin.SimpleListFilter):
+    """The queue opens on what needs a decision; "All" is an explicit choice, not the default."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Flag.Status.choices, (self.ALL, _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or Flag.Status.PENDING
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or Flag.Status.PENDING
+        if value == self.ALL:
+            return queryset
+        return queryset.filter(status=value)
+
+
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
     list_display = (
@@ -73,7 +98,7 @@ class FlagAdmin(admin.ModelAdmin):
         "decision",
     )
     list_display_links = None
-    list_filter = ("status", "kind", "layer", "category")
+    list_filter = (DecisionFilter, "kind", "layer", "category")
     list_select_related = ("job", "user", "decided_by")
     search_fields = ("user__email", "rule", "job__prompt", "message")
     ordering = ("created_at",)
@@ -95,10 +120,6 @@ class FlagAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
-        # The queue opens on what needs a decision; any filter in the URL overrides this.
-        if not request.GET:
-            url = reverse("admin:moderation_flag_changelist")
-            return redirect(f"{url}?status__exact={Flag.Status.PENDING}")
         extra = {
             **(extra_context or {}),
             "can_moderate": can_moderate(request.user),
