@@ -139,3 +139,45 @@ def test_assigning_a_plan_is_a_plan_change_row(client, admin_staff):
     row = AuditEntry.objects.get(action="plan_change")
     assert (row.staff, row.subject_user, row.target_id) == (admin_staff, carol, str(membership.pk))
     assert row.details["tier"] == "pro" and row.reason == "assigned"
+
+
+def test_giving_someone_a_staff_role_is_recorded_without_secrets(client, admin_staff):
+    from django.contrib.auth.models import Group
+
+    from tests.conftest import PASSWORD
+
+    superuser = make_user("root@example.com", is_staff=True, is_superuser=True)
+    dora = make_user("dora@example.com")
+    client.force_login(superuser)
+    moderators = Group.objects.get(name="Moderators")
+
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[dora.pk]),
+        {
+            "email": dora.email,
+            "display_name": "",
+            "is_staff": "on",
+            "groups": [moderators.pk],
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    dora.refresh_from_db()
+    assert dora.is_staff and dora.groups.filter(name="Moderators").exists()
+    row = AuditEntry.objects.get(action="setting_change")
+    assert (row.staff, row.subject_user) == (superuser, dora)
+    assert row.details["changes"]["groups"] == {"from": [], "to": ["Moderators"]}
+    assert row.details["changes"]["is_staff"] == {"from": False, "to": True}
+    assert PASSWORD not in str(row.details) and dora.password not in str(row.details)
+
+
+def test_suspending_is_not_done_by_ticking_a_box(client):
+    superuser = make_user("root@example.com", is_staff=True, is_superuser=True)
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:accounts_user_change", args=[superuser.pk])).content
+    assert b'name="is_active"' not in page

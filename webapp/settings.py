@@ -226,7 +226,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("HTTPS", False) else "http"
 # Sign-ups from these mail domains (and their subdomains) are refused: the list file (empty for
 # none) plus a comma list of extra domains.
 DISPOSABLE_EMAIL_DOMAINS_FILE = env_str(
-    "DISPOSABLE_EMAIL_DOMAINS_FILE", str(BASE_DIR / "webapp" / "accounts" / "disposable_domains.txt")
+    "DISPOSABLE_EMAIL_DOMAINS_FILE", str(BASE_DIR / "webapp/accounts/disposable_domains.txt")
 )
 DISPOSABLE_EMAIL_DOMAINS = env_list("DISPOSABLE_EMAIL_DOMAINS", [])
 ACCOUNT_FORMS = {

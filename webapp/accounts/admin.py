@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from webapp.accounts.models import User
+from webapp.staff.admin_mixins import AuditedSettingAdmin
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -21,7 +22,10 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedSettingAdmin, BaseUserAdmin):
+    """Changes here (staff status, groups, permissions) are audited as setting changes.
+    Suspending goes through the staff page, which also cancels the user's jobs."""
+
     add_form = UserCreationAdminForm
     form = UserChangeAdminForm
     ordering = ("-date_joined",)
@@ -35,6 +39,7 @@ class UserAdmin(BaseUserAdmin):
         "staff_page",
     )
     list_filter = ("is_active", "is_staff", "groups")
+    readonly_fields = ("is_active",)
     search_fields = ("email", "display_name")
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
