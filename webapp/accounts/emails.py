@@ -33,8 +33,8 @@ DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
 
 
 def canonical_email(email: str) -> str:
-    """"J.Doe+promo@GoogleMail.com" -> "jdoe@gmail.com"; "A+b@example.org" -> "a+b@example.org"
-    (an unknown provider's tags may be real addresses, so they are kept)."""
+    """The mailbox an address reaches: J.Doe+promo@GoogleMail.com -> jdoe@gmail.com, while
+    A+b@example.org -> a+b@example.org (an unknown provider's tags may be real addresses)."""
     email = email.strip().lower()
     local, at, domain = email.rpartition("@")
     if not at:
