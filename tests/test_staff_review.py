@@ -149,3 +149,22 @@ def test_appeals_land_in_the_same_queue(client, moderator, alice, held_prompt_jo
 
     assert "It is a marble statue, not gore." in page
     assert f'data-testid="approve-{appeal.pk}"' in page
+
+
+def test_work_of_a_suspended_user_is_not_approved(client, moderator, alice, held_prompt_job):
+    from webapp.staff import services
+
+    services.suspend_user(alice, staff_member("support@example.com", "Support"), "fraud")
+    flag = Flag.objects.get(job=held_prompt_job)
+    client.force_login(moderator)
+
+    client.post(reverse("staff:approve", args=[flag.pk]))
+
+    flag.refresh_from_db()
+    held_prompt_job.refresh_from_db()
+    assert flag.status == Flag.Status.PENDING
+    assert held_prompt_job.status == Job.Status.REVIEW
+    client.post(reverse("staff:reject", args=[flag.pk]), {"reason": "account suspended"})
+    held_prompt_job.refresh_from_db()
+    assert held_prompt_job.status == Job.Status.REJECTED
+    assert Hold.objects.get(ref=held_prompt_job.ledger_ref).status == Hold.Status.RELEASED

@@ -37,7 +37,7 @@ def _user(user_id):
     return get_object_or_404(get_user_model(), pk=user_id)
 
 
-@staff_only("staff.manage_users")
+@staff_only("accounts.view_user")
 def user_view(request, user_id):
     user = _user(user_id)
     context = {
@@ -46,6 +46,7 @@ def user_view(request, user_id):
         "reason_form": ReasonForm(),
         "points_form": PointsForm(),
         "can_adjust": request.user.has_perm("staff.adjust_points"),
+        "can_suspend": request.user.has_perm("staff.manage_users"),
     }
     return TemplateResponse(request, "staff/user.html", context)
 
@@ -126,7 +127,14 @@ def approve_view(request, flag_id):
     note = request.POST.get("note", "").strip()
     with transaction.atomic():
         flag = get_object_or_404(Flag.objects.select_for_update(), pk=flag_id)
-        if review.approve(flag, request.user, note):
+        if not flag.user.is_active:
+            # An approval would run or publish work for someone who may not use the site.
+            messages.error(
+                request,
+                _("%(email)s is suspended: reject, or lift the suspension first.")
+                % {"email": flag.user.email},
+            )
+        elif review.approve(flag, request.user, note):
             audit.record(
                 request.user,
                 AuditEntry.Action.APPROVE,
