@@ -168,3 +168,23 @@ def test_work_of_a_suspended_user_is_not_approved(client, moderator, alice, held
     held_prompt_job.refresh_from_db()
     assert held_prompt_job.status == Job.Status.REJECTED
     assert Hold.objects.get(ref=held_prompt_job.ledger_ref).status == Hold.Status.RELEASED
+
+
+def test_the_queue_page_costs_the_same_queries_for_many_items(client, moderator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.conftest import make_user
+
+    client.force_login(moderator)
+    flagged_output_job(make_user("one@example.com"))
+    client.get(QUEUE)
+    with CaptureQueriesContext(connection) as one:
+        client.get(QUEUE)
+    for i in range(5):
+        flagged_output_job(make_user(f"many{i}@example.com"))
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(QUEUE).content.decode()
+
+    assert page.count('data-testid="flag-thumb"') == 6
+    assert 0 < len(six.captured_queries) == len(one.captured_queries)
