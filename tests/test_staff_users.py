@@ -178,3 +178,22 @@ def test_the_wallet_adjust_page_is_audited_too(client, alice, support):
 
     row = AuditEntry.objects.get()
     assert (row.action, row.reason, row.subject_user) == ("claw_back", "duplicate", alice)
+
+
+def test_only_a_superuser_suspends_a_staff_account(support, moderator):
+    with pytest.raises(services.StaffActionError):
+        services.suspend_user(moderator, support, "rogue moderator")
+    moderator.refresh_from_db()
+    assert moderator.is_active
+
+    root = make_user("root@example.com", is_staff=True, is_superuser=True)
+    services.suspend_user(moderator, root, "rogue moderator")
+    moderator.refresh_from_db()
+    assert not moderator.is_active
+
+
+def test_staff_cannot_change_their_own_points(support):
+    with pytest.raises(services.StaffActionError):
+        services.grant_points(support, 100, support, "bonus for me")
+    assert ledger.balance(support) == 0
+    assert not AuditEntry.objects.exists()

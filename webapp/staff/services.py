@@ -32,6 +32,8 @@ def suspend_user(user, staff, reason: str) -> list[int]:
     reason = _require_reason(reason)
     if user.pk == staff.pk:
         raise StaffActionError(_("You cannot suspend yourself."))
+    if (user.is_staff or user.is_superuser) and not staff.is_superuser:
+        raise StaffActionError(_("Only a superuser can suspend a staff account."))
     with transaction.atomic():
         type(user).objects.select_for_update().filter(pk=user.pk).first()
         changed = type(user).objects.filter(pk=user.pk, is_active=True).update(is_active=False)
@@ -58,10 +60,17 @@ def unsuspend_user(user, staff, reason: str) -> bool:
     return bool(changed)
 
 
+def _not_own_account(user, staff) -> None:
+    # Points are money's worth: nobody adjusts their own balance.
+    if user.pk == staff.pk:
+        raise StaffActionError(_("You cannot change your own points."))
+
+
 def grant_points(user, amount: int, staff, reason: str):
     """Give `amount` tenths as a never-expiring staff lot; the ledger entry names the staff
-    member and the reason, and so does the audit row."""
+    member and the reason, and so does the audit row. Never to the staff member themselves."""
     reason = _require_reason(reason)
+    _not_own_account(user, staff)
     if amount <= 0:
         raise StaffActionError(_("Grant a positive number of points."))
     with transaction.atomic():
@@ -76,6 +85,7 @@ def claw_back_points(user, amount: int, staff, reason: str):
     """Take `amount` tenths back, from the lots that would be spent first. Never below zero:
     more than the balance is refused with nothing changed."""
     reason = _require_reason(reason)
+    _not_own_account(user, staff)
     if amount <= 0:
         raise StaffActionError(_("Take back a positive number of points."))
     with transaction.atomic():
