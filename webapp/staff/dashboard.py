@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing.models import Hold, Lot
 from generation.models import Job
+from generation.moderation.models import Flag
 from webapp.models import WorkerHeartbeat
 
 # A worker that has not reported for this long is shown as silent.
@@ -80,8 +81,6 @@ def worker_heartbeats(now: datetime) -> list[dict]:
 
 def refusals_by_rule(now: datetime, days: int = 7) -> list[dict]:
     """Flags raised in the last `days` days per (layer, rule), split by how they ended."""
-    from generation.moderation.models import Flag
-
     rows = (
         Flag.objects.filter(created_at__gte=now - timedelta(days=days))
         .values("layer", "rule", "status")

@@ -6,14 +6,13 @@ from billing import ledger
 from billing.models import Lot, Membership
 from billing.units import format_points
 from generation.models import Job
+from generation.moderation.models import Flag
 from webapp.staff.models import AuditEntry
 
 ROWS = 50
 
 
 def user_page_context(user) -> dict:
-    from generation.moderation.models import Flag
-
     jobs = Job.objects.filter(user=user).order_by("-created_at")
     paid_lots = Lot.objects.filter(
         wallet__user=user, source__in=[Lot.Source.TOPUP, Lot.Source.MEMBERSHIP]

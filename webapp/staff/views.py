@@ -1,19 +1,20 @@
 """Staff pages outside the stock admin: the dashboard, a user's page with its actions, the
 review decisions, and the files of flagged jobs. Each view is `staff_only(<permission>)`."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import ledger
 from generation.models import Job
+from generation.moderation import review
+from generation.moderation.models import Flag
 from webapp.staff import audit, dashboard, services
 from webapp.staff.forms import PointsForm, ReasonForm
 from webapp.staff.models import AuditEntry
@@ -22,8 +23,6 @@ from webapp.staff.user_page import user_page_context
 
 
 def _admin_context(request, title):
-    from django.contrib import admin
-
     return {**admin.site.each_context(request), "title": title}
 
 
@@ -118,12 +117,23 @@ def _back_to_queue(request):
     return redirect("admin:moderation_flag_changelist")
 
 
+def _record_decision(staff, action, flag, reason):
+    audit.record(
+        staff,
+        action,
+        flag,
+        reason,
+        subject_user=flag.user,
+        job=flag.job_id,
+        kind=flag.kind,
+        rule=flag.rule,
+        score=flag.score,
+    )
+
+
 @require_POST
 @staff_only("staff.moderate_content")
 def approve_view(request, flag_id):
-    from generation.moderation import review
-    from generation.moderation.models import Flag
-
     note = request.POST.get("note", "").strip()
     with transaction.atomic():
         flag = get_object_or_404(Flag.objects.select_for_update(), pk=flag_id)
@@ -135,17 +145,7 @@ def approve_view(request, flag_id):
                 % {"email": flag.user.email},
             )
         elif review.approve(flag, request.user, note):
-            audit.record(
-                request.user,
-                AuditEntry.Action.APPROVE,
-                flag,
-                note,
-                subject_user=flag.user,
-                job=flag.job_id,
-                kind=flag.kind,
-                rule=flag.rule,
-                score=flag.score,
-            )
+            _record_decision(request.user, AuditEntry.Action.APPROVE, flag, note)
             messages.success(request, _("Approved: %(flag)s") % {"flag": flag})
         else:
             messages.warning(request, _("This item was already decided."))
@@ -155,9 +155,6 @@ def approve_view(request, flag_id):
 @require_POST
 @staff_only("staff.moderate_content")
 def reject_view(request, flag_id):
-    from generation.moderation import review
-    from generation.moderation.models import Flag
-
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("A rejection needs a reason; the user is told it."))
@@ -166,17 +163,7 @@ def reject_view(request, flag_id):
     with transaction.atomic():
         flag = get_object_or_404(Flag.objects.select_for_update(), pk=flag_id)
         if review.reject(flag, request.user, reason):
-            audit.record(
-                request.user,
-                AuditEntry.Action.REJECT,
-                flag,
-                reason,
-                subject_user=flag.user,
-                job=flag.job_id,
-                kind=flag.kind,
-                rule=flag.rule,
-                score=flag.score,
-            )
+            _record_decision(request.user, AuditEntry.Action.REJECT, flag, reason)
             messages.success(request, _("Rejected: %(flag)s") % {"flag": flag})
         else:
             messages.warning(request, _("This item was already decided."))
@@ -212,7 +199,3 @@ def job_file_view(request, job_id, what):
     response = FileResponse(handle)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def job_file_url(job, what) -> str:
-    return reverse("staff:job_file", args=[job.pk, what])
