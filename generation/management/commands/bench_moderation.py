@@ -7,7 +7,8 @@ import numpy as np
 from django.core.management.base import BaseCommand
 from PIL import Image
 
-from generation.moderation import photos
+from generation.engine.types import GenerationResult
+from generation.moderation import photos, screening
 from generation.moderation.evaluation import LABELLED_PROMPTS, LABELS, evaluate, load_labelled
 
 
@@ -17,9 +18,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(LABELLED_PROMPTS))
         parser.add_argument("--verbose-rows", action="store_true", help="one line per prompt")
-        parser.add_argument("--photos", type=int, default=20, help="images to time NudeNet on")
+        parser.add_argument(
+            "--photos", dest="photos_count", type=int, default=20, help="images to time NudeNet on"
+        )
 
-    def handle(self, *args, file, verbose_rows, photos, **options):
+    def handle(self, *args, file, verbose_rows, photos_count, **options):
         out = self.stdout.write
         started = time.perf_counter()
         report = evaluate(load_labelled(file))
@@ -58,11 +61,17 @@ class Command(BaseCommand):
             ("semantic (MiniLM, warm)", [r.semantic_ms for r in report.rows]),
         ):
             out(f"| {name} | {statistics.mean(values):.2f} | {_p95(values):.2f} |")
-        photo_ms = self._time_photos(photos)
+        photo_ms = self._time_photos(photos_count)
         if photo_ms:
             out(
                 f"| photo (NudeNet, 512×512, warm) | {statistics.mean(photo_ms):.1f} | "
                 f"{_p95(photo_ms):.1f} |"
+            )
+        clip_ms = self._time_output_screen(photos_count)
+        if clip_ms:
+            out(
+                f"| output screen, 41-frame 288×512 clip (8 frames sampled) | "
+                f"{statistics.mean(clip_ms):.1f} | {_p95(clip_ms):.1f} |"
             )
         out("")
         out(
@@ -81,6 +90,18 @@ class Command(BaseCommand):
             image = Image.fromarray(rng.integers(0, 255, (512, 512, 3), dtype=np.uint8))
             started = time.perf_counter()
             photos.detect(image)
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings
+
+    def _time_output_screen(self, count: int) -> list[float]:
+        if count <= 0:
+            return []
+        rng = np.random.default_rng(1)
+        timings = []
+        for _ in range(max(1, count // 4)):
+            frames = rng.integers(0, 255, (41, 512, 288, 3), dtype=np.uint8)
+            started = time.perf_counter()
+            screening.screen_result(GenerationResult(frames=frames, fps=8))
             timings.append((time.perf_counter() - started) * 1000)
         return timings
 
