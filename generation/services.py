@@ -308,8 +308,12 @@ def run_after_appeal(job_id: int) -> bool:
     the first hold, if any, was released). Raises ledger.NotEnoughPoints, changing nothing,
     when the owner can no longer pay."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id, status=Status.REJECTED).first()
-        if job is None:
+        job = (
+            Job.objects.select_for_update()
+            .filter(pk=job_id, status=Status.REJECTED, deleted_at=None)
+            .first()
+        )
+        if job is None:  # deleted by its owner meanwhile: nothing to run
             return False
         price = price_for(job.kind, job.params)
         job.hold_round += 1

@@ -282,3 +282,13 @@ def test_a_declined_appeal_tells_the_user_why(client, user, staff):
     assert "the refusal stands: Beheading videos are not allowed." in job.error_message
     page = client.get(reverse("generation:job", args=[job.pk])).content.decode()
     assert "Your appeal was declined." in page
+
+
+def test_an_appeal_accepted_after_the_owner_deleted_the_job_runs_nothing(client, user, staff):
+    job = refused_job(client)
+    appeal = review.appeal(job, user, "a documentary")
+    client.post(reverse("generation:delete", args=[job.pk]))
+    assert review.approve(appeal, staff)
+    job.refresh_from_db()
+    assert job.status == Job.Status.REJECTED and job.deleted_at is not None
+    assert not Hold.objects.filter(ref__startswith=f"job:{job.pk}").exists()

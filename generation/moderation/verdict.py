@@ -41,7 +41,7 @@ class Hit:
         if self.outcome == REFUSE:
             return _(
                 "Your %(field)s was refused: it matches our rules on %(category)s. "
-                "No points were held. If you think this is a mistake, you can appeal once."
+                "If you think this is a mistake, you can appeal once."
             ) % {"field": field, "category": self.category_label}
         return _(
             "Your %(field)s is being checked by our team (%(category)s). "
