@@ -83,3 +83,21 @@ def test_staff_edits_to_concepts_apply_on_the_next_prompt():
 def test_the_layer_can_be_switched_off(settings):
     settings.MODERATION_SEMANTIC = False
     assert semantic.check("explicit pornographic sex scene", "prompt") is None
+
+
+def test_one_banned_sentence_in_a_long_harmless_prompt_is_still_found():
+    scenery = (
+        "A quiet seaside village at dawn, fishing boats rocking gently in the harbour, gulls "
+        "circling over the market stalls, warm light on the white houses and the old church. "
+    )
+    banned = "The president caught in a humiliating sexual act, realistic fake news footage."
+    assert semantic.check(scenery * 3, "prompt") is None
+    hit = semantic.check(scenery * 3 + banned, "prompt")
+    assert hit is not None and hit.category == "deepfake"
+
+
+def test_prompts_are_cut_into_sentence_sized_pieces():
+    assert semantic.chunks("one sentence") == ["one sentence"]
+    long = "word " * 100
+    assert [len(p.split()) for p in semantic.chunks(long)] == [40, 40, 20]
+    assert len(semantic.chunks("短句一。短句二。")) == 1

@@ -8,8 +8,10 @@ tests), so the web process never imports torch; it loads lazily, once per proces
 the next prompt. MiniLM-L6 is an English model: Chinese prompts rely on the blocklist.
 """
 
+import re
 import threading
 
+import numpy as np
 from django.conf import settings
 
 from generation.moderation.models import BannedConcept
@@ -51,13 +53,36 @@ def concept_vectors(concepts: list[BannedConcept]):
     return [_concept_vectors[c.description] for c in concepts]
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?;。！？；\n])")
+CHUNK_WORDS = 40
+
+
+def chunks(text: str) -> list[str]:
+    """The prompt in sentence-sized pieces of at most ~40 words, so one banned sentence inside a
+    long, otherwise harmless prompt is not averaged away by mean pooling."""
+    pieces, current = [], []
+    for sentence in SENTENCE_END.split(text):
+        words = sentence.split()
+        if current and len(current) + len(words) > CHUNK_WORDS:
+            pieces.append(" ".join(current))
+            current = []
+        current.extend(words)
+        while len(current) > CHUNK_WORDS:
+            pieces.append(" ".join(current[:CHUNK_WORDS]))
+            current = current[CHUNK_WORDS:]
+    if current:
+        pieces.append(" ".join(current))
+    return pieces or [text]
+
+
 def similarities(text: str, concepts: list[BannedConcept]) -> list[float]:
-    """Cosine similarity of `text` with each concept (embeddings are unit length)."""
+    """Cosine similarity of `text` with each concept (embeddings are unit length): for a long
+    prompt, the highest over its pieces."""
     if not concepts:
         return []
-    vectors = concept_vectors(concepts)
-    prompt = embed([text])[0]
-    return [float(prompt @ v) for v in vectors]
+    vectors = np.stack(concept_vectors(concepts))
+    pieces = embed(chunks(text))
+    return [float(x) for x in (pieces @ vectors.T).max(axis=0)]
 
 
 def check(text: str, field: str, concepts=None) -> Hit | None:
