@@ -16,6 +16,8 @@ from billing.memberships import grant_membership_points, membership_end
 from billing.middleware import forget_points_check
 from billing.models import Entry, Lot, Membership, Tier, Wallet
 from billing.units import format_points, format_signed_points
+from webapp.staff import audit, services
+from webapp.staff.admin_mixins import AuditedSettingAdmin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -30,7 +32,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(AuditedSettingAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "code",
@@ -82,6 +84,18 @@ class MembershipAdmin(admin.ModelAdmin):
         if not change:
             obj.assigned_by = request.user
         super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            audit.Action.PLAN_CHANGE,
+            obj,
+            reason="changed" if change else "assigned",
+            tier=obj.tier.code,
+            period=obj.period,
+            status=obj.status,
+            starts_at=obj.starts_at,
+            ends_at=obj.ends_at,
+            changed=form.changed_data,
+        )
         # This month's points arrive now, not on the member's next day.
         grant_membership_points(obj.user)
         forget_points_check(obj.user)
@@ -165,19 +179,20 @@ class WalletAdmin(ReadOnlyAdmin):
 
     def adjust_view(self, request, wallet_id):
         """A staff grant or clawback through the ledger, recorded with who and why."""
-        if not request.user.has_perm("billing.add_entry") and not request.user.is_superuser:
+        if not (
+            request.user.has_perm("billing.add_entry")
+            or request.user.has_perm("staff.adjust_points")
+        ):
             raise PermissionDenied
         wallet = get_object_or_404(Wallet.objects.select_related("user"), pk=wallet_id)
         form = AdjustForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            amount = form.cleaned_data["amount"]
+            adjust = services.grant_points if amount > 0 else services.claw_back_points
             try:
-                ledger.adjust(
-                    wallet.user,
-                    form.cleaned_data["amount"],
-                    form.cleaned_data["reason"],
-                    request.user,
-                )
-            except ledger.LedgerError as error:
+                # Through the staff services, so the audit log has the adjustment too.
+                adjust(wallet.user, abs(amount), request.user, form.cleaned_data["reason"])
+            except (ledger.LedgerError, services.StaffActionError) as error:
                 form.add_error("amount", str(error))
             else:
                 messages.success(request, _("The balance was adjusted."))

@@ -18,6 +18,7 @@ from PIL import Image
 
 from generation import notify, services
 from generation.models import Asset, Job
+from generation.moderation.screening import screen_result
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ def _execute(job_id: int, worker: str) -> str:
                 should_cancel=monitor.should_cancel,
             )
             outputs = render_outputs(job, result)
+            # Moderation: a detector hit on a sampled frame or picture hides the outputs.
+            held = screen_result(result)
     except Canceled:
         return "canceled"
     except SoftTimeLimitExceeded:
@@ -101,8 +104,11 @@ def _execute(job_id: int, worker: str) -> str:
         log.exception("job %s crashed", job.pk)
         services.fail(job.pk, _("Generation failed on our servers. Your points were refunded."))
         return "failed"
-    if not services.succeed(job.pk, lambda j: store_outputs(j, outputs)):
+    if not services.succeed(job.pk, lambda j: store_outputs(j, outputs), review=held):
         return "canceled"
+    if held is not None:
+        log.info("job %s outputs held for review: %s", job.pk, held.rule)
+        return "review"
     log.info("job %s succeeded in %.1fs on %s", job.pk, time.monotonic() - started, worker)
     return "succeeded"
 

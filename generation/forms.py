@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
 from generation.models import Job
+from generation.moderation.review import APPEAL_MAX_LENGTH
 from generation.uploads import clean_photo
 
 MAX_PROMPT = 2500
@@ -138,3 +139,11 @@ class JobForm(forms.Form):
             "camera_movement": d["camera_movement"],
             "num_images": d["num_images"],
         }
+
+
+class AppealForm(forms.Form):
+    message = forms.CharField(
+        max_length=APPEAL_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label=gettext_lazy("Why should this be allowed?"),
+    )

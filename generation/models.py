@@ -19,6 +19,9 @@ class Job(models.Model):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Canceled")
         REJECTED = "rejected", _("Rejected")
+        # Held by moderation: before it runs (prompt or photo) or before its outputs are shown.
+        # Its points stay held until a staff decision (generation/moderation/review.py).
+        REVIEW = "review", _("Under review")
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.REJECTED)
@@ -41,6 +44,8 @@ class Job(models.Model):
     model_spec = models.CharField(max_length=50)
     priority = models.BooleanField(default=False, help_text=_("Members' jobs go first."))
     points_held = models.PositiveIntegerField(help_text=_("In tenths of a point."))
+    # Bumped when an accepted appeal holds points again: each round is its own ledger hold.
+    hold_round = models.PositiveSmallIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     error_message = models.TextField(blank=True, help_text=_("Shown to the user."))
@@ -63,7 +68,7 @@ class Job(models.Model):
 
     @property
     def ledger_ref(self) -> str:
-        return f"job:{self.pk}"
+        return f"job:{self.pk}" if not self.hold_round else f"job:{self.pk}:{self.hold_round}"
 
     @property
     def is_active(self) -> bool:

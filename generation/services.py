@@ -1,9 +1,10 @@
-"""The rules of a job's life: submit, claim, progress, finish, cancel.
+"""The rules of a job's life: submit, claim, progress, finish, cancel, and moderation's holds.
 
 Every status change is a conditional UPDATE (`filter(status=...).update(...)`): if it changed no
 row, another process got there first and this call is a no-op. Points move only through
 billing.ledger, keyed by the job (`job:<id>`): held on submit, captured on success, released on
-every other ending.
+every other ending. A job held by moderation (`review`) keeps its points held until a staff
+decision (generation/moderation/review.py) captures or releases them.
 """
 
 import logging
@@ -21,6 +22,9 @@ from billing import ledger
 from billing.entitlements import entitlements
 from billing.pricing import price_of
 from generation.models import Job
+from generation.moderation import ratelimit, screening
+from generation.moderation.models import Flag
+from generation.moderation.verdict import REFUSE, Hit
 
 log = logging.getLogger(__name__)
 Status = Job.Status
@@ -59,13 +63,19 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
 
 
 def submit(user, form) -> Job:
-    """Create a job from a valid JobForm: check the plan, hold the points, enqueue on commit.
+    """Create a job from a valid JobForm: check the plan, screen it, hold the points, enqueue on
+    commit.
 
-    Raises ValidationError ({field: message}) and holds nothing when an option is locked, the user
-    already has as many jobs running as the plan allows, or the points are short.
+    Raises ValidationError ({field: message}) and holds nothing when the user submits too often,
+    an option is locked, the user already has as many jobs running as the plan allows, or the
+    points are short. Screening comes before any point is held:
+    - refused: the job is saved as `rejected` with no points held and the reason (field and rule
+      category) as its message, so it shows in My works and can be appealed once;
+    - held for review: the points are held and the job waits, not enqueued, with a pending Flag.
     """
     from generation.engine.specs import get_spec
 
+    ratelimit.check_job_submission(user)
     data = form.cleaned_data
     kind = data["kind"]
     params = form.job_params()
@@ -80,6 +90,26 @@ def submit(user, form) -> Job:
     if kind not in spec.capabilities:
         raise ValidationError({"kind": _("This site's model cannot do that.")})
     price = price_for(kind, params)
+    hit = screening.screen_submission(
+        data["prompt"],
+        data["negative_prompt"],
+        {
+            "input_image": form.photo[1] if form.photo else None,
+            "end_image": form.end_photo[1] if form.end_photo else None,
+        },
+    )
+    fields = dict(
+        user=user,
+        kind=kind,
+        prompt=data["prompt"],
+        negative_prompt=data["negative_prompt"],
+        params=params,
+        source_job=source,
+        model_spec=spec.id,
+        priority=allowed.priority_queue,
+    )
+    if hit is not None and hit.outcome == REFUSE:
+        return _refuse(form, fields, hit)
 
     with transaction.atomic():
         # Locking the user's row serialises their submissions, so the count of active jobs
@@ -91,30 +121,76 @@ def submit(user, form) -> Job:
                 _("You already have %(n)d job(s) in progress; your plan allows %(max)d at a time.")
                 % {"n": active, "max": allowed.max_concurrent_jobs}
             )
-        job = Job.objects.create(
-            user=user,
-            kind=kind,
-            prompt=data["prompt"],
-            negative_prompt=data["negative_prompt"],
-            params=params,
-            source_job=source,
-            model_spec=spec.id,
-            priority=allowed.priority_queue,
-            points_held=price,
-        )
-        if form.photo:
-            job.input_image.save("photo.png", form.photo[0], save=False)
-        if form.end_photo:
-            job.end_image.save("end.png", form.end_photo[0], save=False)
-        job.save()
+        status = Status.REVIEW if hit is not None else Status.QUEUED
+        job = _create(form, fields, status=status, points_held=price)
+        if hit is not None:
+            job.error_message = hit.user_message()
+            job.save(update_fields=["error_message"])
         try:
             ledger.hold(
                 user, price, job.ledger_ref, reason=f"{job.get_kind_display()} job {job.pk}"
             )
         except ledger.NotEnoughPoints as exc:
             raise ValidationError(str(exc)) from None
-        transaction.on_commit(lambda: enqueue(job))
+        if hit is not None:
+            record_flag(job, hit)
+        else:
+            transaction.on_commit(lambda: enqueue(job))
     return job
+
+
+def _create(form, fields: dict, **extra) -> Job:
+    job = Job(**fields, **extra)
+    if form.photo:
+        job.input_image.save("photo.png", form.photo[0], save=False)
+    if form.end_photo:
+        job.end_image.save("end.png", form.end_photo[0], save=False)
+    job.save()
+    return job
+
+
+def _refuse(form, fields: dict, hit: Hit) -> Job:
+    """A submission screening refused: kept as a rejected job holding nothing, with the reason,
+    and a Flag already decided (no one to review it unless the user appeals)."""
+    with transaction.atomic():
+        job = _create(
+            form,
+            fields,
+            status=Status.REJECTED,
+            points_held=0,
+            error_message=hit.user_message(),
+            finished_at=timezone.now(),
+        )
+        record_flag(job, hit)
+    log.info("job %s refused at submission: %s %s (%s)", job.pk, hit.layer, hit.field, hit.rule)
+    return job
+
+
+FLAG_KINDS = {
+    "prompt": Flag.Kind.PROMPT,
+    "negative_prompt": Flag.Kind.PROMPT,
+    "input_image": Flag.Kind.UPLOAD,
+    "end_image": Flag.Kind.UPLOAD,
+    "output": Flag.Kind.OUTPUT,
+}
+
+
+def record_flag(job: Job, hit: Hit) -> Flag:
+    """The Flag for what screening found: pending for a hold, already rejected for a refusal."""
+    refused = hit.outcome == REFUSE
+    return Flag.objects.create(
+        job=job,
+        user_id=job.user_id,
+        kind=FLAG_KINDS.get(hit.field, Flag.Kind.PROMPT),
+        field=hit.field,
+        layer=hit.layer,
+        category=hit.category,
+        rule=hit.rule[:300],
+        score=hit.score,
+        status=Flag.Status.REJECTED if refused else Flag.Status.PENDING,
+        decided_at=timezone.now() if refused else None,
+        decision_note="Refused automatically at submission." if refused else "",
+    )
 
 
 def enqueue(job: Job) -> None:
@@ -156,21 +232,106 @@ def beat(job_id: int, progress: int | None = None) -> bool:
     return bool(Job.objects.filter(pk=job_id, status=Status.RUNNING).update(**fields))
 
 
-def succeed(job_id: int, store_outputs) -> bool:
+def succeed(job_id: int, store_outputs, review: Hit | None = None) -> bool:
     """Store the outputs and capture the points, if the job is still ours to finish.
 
     `store_outputs(job)` writes the Asset rows; it runs inside the same transaction as the status
     change, so a job is never "succeeded" without its files, nor its files without the capture.
+    With `review` (output screening found something), the outputs are stored but the job goes to
+    `review` instead: nothing is shown to the owner and the points stay held until staff decide.
     """
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(pk=job_id, status=Status.RUNNING).first()
         if job is None:
             return False
         store_outputs(job)
+        if review is not None:
+            Job.objects.filter(pk=job_id).update(
+                status=Status.REVIEW, progress=100, error_message=review.user_message()
+            )
+            record_flag(job, review)
+            return True
         Job.objects.filter(pk=job_id).update(
             status=Status.SUCCEEDED, progress=100, finished_at=timezone.now(), error_message=""
         )
         ledger.capture(job.ledger_ref)
+    return True
+
+
+# --- moderation decisions (called by generation/moderation/review.py) ---------------------------
+
+
+def run_after_review(job_id: int) -> bool:
+    """A job held before running is cleared: review → queued, enqueued on commit."""
+    with transaction.atomic():
+        changed = Job.objects.filter(pk=job_id, status=Status.REVIEW, started_at=None).update(
+            status=Status.QUEUED, error_message=""
+        )
+        if changed:
+            job = Job.objects.get(pk=job_id)
+            transaction.on_commit(lambda: enqueue(job))
+    return bool(changed)
+
+
+def publish_after_review(job_id: int) -> bool:
+    """Outputs held for review are cleared: review → succeeded, the held points captured."""
+    with transaction.atomic():
+        changed = Job.objects.filter(
+            pk=job_id, status=Status.REVIEW, started_at__isnull=False
+        ).update(status=Status.SUCCEEDED, finished_at=timezone.now(), error_message="")
+        if changed:
+            ledger.capture(Job.objects.get(pk=job_id).ledger_ref)
+    return bool(changed)
+
+
+def reject_after_review(job_id: int, message: str) -> bool:
+    """Staff reject a held job: review → rejected, points released, any outputs removed."""
+    with transaction.atomic():
+        if not _end(job_id, Status.REJECTED, message, (Status.REVIEW,)):
+            return False
+        assets = list(Job.objects.get(pk=job_id).assets.all())
+        names = [a.file.name for a in assets]
+        Job.objects.get(pk=job_id).assets.all().delete()
+        transaction.on_commit(lambda: _delete_files(names))
+    return True
+
+
+def _delete_files(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
+
+
+def run_after_appeal(job_id: int) -> bool:
+    """An accepted appeal: rejected → queued with its points held again (a new hold round, as
+    the first hold, if any, was released). Raises ledger.NotEnoughPoints, changing nothing,
+    when the owner can no longer pay."""
+    with transaction.atomic():
+        job = (
+            Job.objects.select_for_update()
+            .filter(pk=job_id, status=Status.REJECTED, deleted_at=None)
+            .first()
+        )
+        if job is None:  # deleted by its owner meanwhile: nothing to run
+            return False
+        price = price_for(job.kind, job.params)
+        job.hold_round += 1
+        ledger.hold(
+            job.user, price, job.ledger_ref, reason=f"{job.get_kind_display()} job {job.pk}"
+        )
+        Job.objects.filter(pk=job_id).update(
+            status=Status.QUEUED,
+            hold_round=job.hold_round,
+            points_held=price,
+            error_message="",
+            finished_at=None,
+            started_at=None,
+            heartbeat_at=None,
+            progress=0,
+            attempts=0,
+        )
+        transaction.on_commit(lambda: enqueue(job))
     return True
 
 
@@ -191,7 +352,7 @@ def fail(job_id: int, message: str) -> bool:
 
 
 def reject(job_id: int, message: str) -> bool:
-    """Refused by moderation → rejected, points released."""
+    """Refused by moderation while queued or running → rejected, points released."""
     return _end(job_id, Status.REJECTED, message, Job.ACTIVE)
 
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/status/", views.job_status, name="job_status"),
     path("jobs/<int:job_id>/cancel/", views.cancel, name="cancel"),
     path("jobs/<int:job_id>/delete/", views.delete, name="delete"),
+    path("jobs/<int:job_id>/appeal/", views.appeal, name="appeal"),
     path("files/<int:asset_id>/", views.asset_file, name="asset"),
 ]

@@ -13,8 +13,10 @@ from billing.entitlements import entitlements
 from billing.units import format_points
 from generation import services
 from generation.engine.specs import MODEL_SPECS
-from generation.forms import OLD_PHOTO_PROMPT, JobForm
+from generation.forms import OLD_PHOTO_PROMPT, AppealForm, JobForm
 from generation.models import Asset, Job
+from generation.moderation import review
+from generation.moderation.models import Flag
 
 
 def _get_job_for_user(request, job_id) -> Job:
@@ -114,7 +116,30 @@ def price(request):
 @login_required
 def job_detail(request, job_id):
     job = _get_job_for_user(request, job_id)
-    return render(request, "generation/job.html", {"job": job, **_status_context(job)})
+    context = {"job": job, **_status_context(job)}
+    if review.can_appeal(job):
+        context["appeal_form"] = AppealForm()
+    elif job.status == Job.Status.REJECTED:
+        context["appeal"] = job.flags.filter(kind=Flag.Kind.APPEAL).first()
+    return render(request, "generation/job.html", context)
+
+
+@login_required
+@require_POST
+def appeal(request, job_id):
+    """The owner appeals a moderation refusal, once, with a short message."""
+    job = _get_job_for_user(request, job_id)
+    form = AppealForm(request.POST)
+    if form.is_valid():
+        try:
+            review.appeal(job, request.user, form.cleaned_data["message"])
+        except review.AppealRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Thank you. Our team will look at your appeal."))
+    else:
+        messages.error(request, " ".join(form.errors.get("message", [])))
+    return redirect("generation:job", job_id=job.pk)
 
 
 @login_required
@@ -154,6 +179,10 @@ def cancel(request, job_id):
 @require_POST
 def delete(request, job_id):
     job = _get_job_for_user(request, job_id)
+    if job.status == Job.Status.REVIEW:
+        # Its points are held until the review ends; deleting now would strand them.
+        messages.error(request, _("This job is under review; you can delete it afterwards."))
+        return redirect("generation:job", job_id=job.pk)
     if job.is_active:
         messages.error(request, _("Cancel the job before deleting it."))
         return redirect("generation:job", job_id=job.pk)
@@ -186,12 +215,14 @@ def my_works(request):
 
 @login_required
 def asset_file(request, asset_id):
-    """A job's file, for its owner only: streamed from local storage or a short-lived S3 URL."""
+    """A job's file, for its owner only, once the job succeeded (outputs held for review are
+    not served): streamed from local storage or a short-lived S3 URL."""
     asset = get_object_or_404(
         Asset.objects.select_related("job"),
         pk=asset_id,
         job__user=request.user,
         job__deleted_at=None,
+        job__status=Job.Status.SUCCEEDED,
     )
     if settings.S3_BUCKET:
         return redirect(default_storage.url(asset.file.name))

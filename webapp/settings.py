@@ -136,6 +136,8 @@ INSTALLED_APPS = [
     "webapp",
     "billing",
     "generation",
+    "generation.moderation",
+    "webapp.staff",
 ]
 
 MIDDLEWARE = [
@@ -221,6 +223,16 @@ ACCOUNT_PREVENT_ENUMERATION = False
 ACCOUNT_ADAPTER = "webapp.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if env_bool("HTTPS", False) else "http"
+# Sign-ups from these mail domains (and their subdomains) are refused: the list file (empty for
+# none) plus a comma list of extra domains.
+DISPOSABLE_EMAIL_DOMAINS_FILE = env_str(
+    "DISPOSABLE_EMAIL_DOMAINS_FILE", str(BASE_DIR / "webapp/accounts/disposable_domains.txt")
+)
+DISPOSABLE_EMAIL_DOMAINS = env_list("DISPOSABLE_EMAIL_DOMAINS", [])
+ACCOUNT_FORMS = {
+    "signup": "webapp.accounts.forms.StudioSignupForm",
+    "add_email": "webapp.accounts.forms.StudioAddEmailForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "login": env_str("RATE_LIMIT_LOGIN", "30/m/ip"),
     "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
@@ -359,6 +371,13 @@ if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 1 << 30) <= JOB_HAR
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed JOB_HARD_TIME_LIMIT")
 # Load the model when a worker process starts rather than on its first job.
 GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
+
+# --- moderation ------------------------------------------------------------------------------
+
+# Job submissions per user, e.g. "10/m" or "30/5m" (empty or "0/m": no limit).
+JOB_SUBMIT_RATE = env_str("JOB_SUBMIT_RATE", "10/m")
+# The meaning-based prompt layer (MiniLM in numpy, loaded on first use per process).
+MODERATION_SEMANTIC = env_bool("MODERATION_SEMANTIC", True)
 
 # --- logging ---------------------------------------------------------------------------------
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("staff/", include("webapp.staff.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from webapp.accounts.models import User
+from webapp.staff.admin_mixins import AuditedSettingAdmin
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -19,11 +22,24 @@ class UserChangeAdminForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedSettingAdmin, BaseUserAdmin):
+    """Changes here (staff status, groups, permissions) are audited as setting changes.
+    Suspending goes through the staff page, which also cancels the user's jobs."""
+
     add_form = UserCreationAdminForm
     form = UserChangeAdminForm
     ordering = ("-date_joined",)
-    list_display = ("email", "display_name", "is_active", "is_staff", "date_joined", "last_login")
+    list_display = (
+        "email",
+        "display_name",
+        "is_active",
+        "is_staff",
+        "date_joined",
+        "last_login",
+        "staff_page",
+    )
+    list_filter = ("is_active", "is_staff", "groups")
+    readonly_fields = ("is_active",)
     search_fields = ("email", "display_name")
     fieldsets = (
         (None, {"fields": ("email", "password", "display_name")}),
@@ -42,3 +58,11 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+    @admin.display(description=_("staff page"))
+    def staff_page(self, user):
+        # Jobs, points, payments and moderation history together, with suspend and grant forms.
+        url = reverse("staff:user", args=[user.pk])
+        return format_html(
+            '<a href="{}" data-testid="staff-page-{}">{}</a>', url, user.pk, _("open")
+        )

@@ -1,7 +1,12 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from webapp.accounts.emails import canonical_email
+
+TAKEN_MESSAGE = _("A user is already registered with this e-mail address.")
 
 
 class UserManager(BaseUserManager):
@@ -41,6 +46,8 @@ class User(AbstractUser):
     first_name = None
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
+    # The mailbox the address reaches (webapp/accounts/emails.py): one account per mailbox.
+    email_canonical = models.CharField(max_length=254, unique=True, null=True, editable=False)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     notify_job_finished = models.BooleanField(_("e-mail me when a job finishes"), default=True)
 
@@ -55,7 +62,7 @@ class User(AbstractUser):
             models.UniqueConstraint(
                 Lower("email"),
                 name="accounts_user_email_ci_unique",
-                violation_error_message=_("A user is already registered with this e-mail address."),
+                violation_error_message=TAKEN_MESSAGE,
             )
         ]
 
@@ -65,9 +72,26 @@ class User(AbstractUser):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
+        if email_is_taken(self.email, exclude=self):
+            raise ValidationError({"email": TAKEN_MESSAGE})
+
+    def save(self, *args, **kwargs):
+        self.email_canonical = canonical_email(self.email) if self.email else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
 
     def get_full_name(self):
         return self.display_name or self.email
 
     def get_short_name(self):
         return self.display_name or self.email.split("@")[0]
+
+
+def email_is_taken(email: str, exclude=None) -> bool:
+    """Whether another account already uses the mailbox this address reaches."""
+    others = User.objects.filter(email_canonical=canonical_email(email))
+    if exclude is not None and exclude.pk is not None:
+        others = others.exclude(pk=exclude.pk)
+    return others.exists()

@@ -1,0 +1,195 @@
+"""The review queue and the screening rules in the staff panel.
+
+The queue is the Flag changelist, pending items first by default, with a thumbnail, the rule that
+fired and its score, and one-click approve / reject buttons that post to the staff decision views
+(webapp/staff/views.py), which call generation.moderation.review and write the audit row.
+Rule edits are audited by AuditedSettingAdmin.
+"""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from generation.models import Asset
+from generation.moderation.models import BannedConcept, BlockedTerm, Flag, PhotoRule
+from webapp.staff.admin_mixins import AuditedSettingAdmin
+from webapp.staff.permissions import can_moderate
+
+
+@admin.register(BlockedTerm)
+class BlockedTermAdmin(AuditedSettingAdmin, admin.ModelAdmin):
+    list_display = ("term", "category", "action", "active", "note")
+    list_filter = ("category", "action", "active")
+    search_fields = ("term", "note")
+
+
+@admin.register(BannedConcept)
+class BannedConceptAdmin(AuditedSettingAdmin, admin.ModelAdmin):
+    list_display = ("description", "category", "refuse_at", "review_at", "active")
+    list_filter = ("category", "active")
+    search_fields = ("description",)
+
+
+@admin.register(PhotoRule)
+class PhotoRuleAdmin(AuditedSettingAdmin, admin.ModelAdmin):
+    list_display = ("detector_class", "refuse_at", "review_at", "active")
+    list_filter = ("active",)
+
+
+def thumbnail_url(flag) -> str | None:
+    """The picture a reviewer needs: the upload for an upload flag, else the output's poster or
+    first picture, else the job's input image."""
+    job = flag.job
+    if flag.kind == Flag.Kind.UPLOAD and flag.field == "end_image" and job.end_image:
+        return reverse("staff:job_file", args=[job.pk, "end"])
+    if flag.kind == Flag.Kind.UPLOAD and job.input_image:
+        return reverse("staff:job_file", args=[job.pk, "input"])
+    assets = job.assets.all()
+    for kind in (Asset.Kind.POSTER, Asset.Kind.PICTURE):
+        asset = next((a for a in assets if a.kind == kind), None)
+        if asset is not None:
+            return reverse("staff:job_file", args=[job.pk, asset.pk])
+    if job.input_image:
+        return reverse("staff:job_file", args=[job.pk, "input"])
+    return None
+
+
+class DecisionFilter(admin.SimpleListFilter):
+    """The queue opens on what needs a decision; "All" is an explicit choice, not the default."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*Flag.Status.choices, (self.ALL, _("All"))]
+
+    def choices(self, changelist):
+        current = self.value() or Flag.Status.PENDING
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": current == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value() or Flag.Status.PENDING
+        if value == self.ALL:
+            return queryset
+        return queryset.filter(status=value)
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    list_display = (
+        "thumbnail",
+        "kind",
+        "job_link",
+        "user_link",
+        "layer",
+        "category",
+        "rule",
+        "score_shown",
+        "prompt_or_appeal",
+        "created_at",
+        "status",
+        "decision",
+    )
+    list_display_links = None
+    list_filter = (DecisionFilter, "kind", "layer", "category")
+    list_select_related = ("job", "user", "decided_by")
+    search_fields = ("user__email", "rule", "job__prompt", "message")
+    ordering = ("created_at",)
+    date_hierarchy = "created_at"
+    list_per_page = 50
+    actions = None
+    readonly_fields = [f.name for f in Flag._meta.fields]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("job__assets")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions go through review.approve / review.reject only
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            **(extra_context or {}),
+            "can_moderate": can_moderate(request.user),
+            "next": request.get_full_path(),
+        }
+        return super().changelist_view(request, extra_context=extra)
+
+    def get_list_display(self, request):
+        # Only those who may decide see the buttons; the decision views check again.
+        if can_moderate(request.user):
+            return self.list_display
+        return tuple(c if c != "decision" else "outcome" for c in self.list_display)
+
+    @admin.display(description=_("preview"))
+    def thumbnail(self, flag):
+        url = thumbnail_url(flag)
+        if url is None:
+            return "—"
+        return format_html(
+            '<a href="{0}" target="_blank"><img src="{0}" alt="" class="flag-thumb" '
+            'data-testid="flag-thumb" style="max-width:120px;max-height:90px"></a>',
+            url,
+        )
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_link(self, flag):
+        return format_html("#{} <small>({})</small>", flag.job_id, flag.job.get_status_display())
+
+    @admin.display(description=_("user"), ordering="user__email")
+    def user_link(self, flag):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("staff:user", args=[flag.user_id]), flag.user.email
+        )
+
+    @admin.display(description=_("score"), ordering="score")
+    def score_shown(self, flag):
+        return "—" if flag.score is None else f"{flag.score:.2f}"
+
+    @admin.display(description=_("prompt / appeal"))
+    def prompt_or_appeal(self, flag):
+        text = flag.message if flag.kind == Flag.Kind.APPEAL else flag.job.prompt
+        return text[:200]
+
+    @admin.display(description=_("decision"))
+    def outcome(self, flag):
+        if flag.status == Flag.Status.PENDING:
+            return flag.get_status_display()
+        return format_html(
+            "{} <small>{} {}</small><br><small>{}</small>",
+            flag.get_status_display(),
+            _("by"),
+            flag.decided_by or _("screening"),
+            flag.decision_note,
+        )
+
+    @admin.display(description=_("decision"))
+    def decision(self, flag):
+        if flag.status != Flag.Status.PENDING:
+            return self.outcome(flag)
+        # The inputs belong to the per-row forms rendered after the changelist form (see
+        # templates/admin/moderation/flag/change_list.html): forms cannot nest.
+        return format_html(
+            '<button type="submit" form="approve-{0}" class="button" '
+            'data-testid="approve-{0}">{1}</button> '
+            '<input type="text" name="reason" form="reject-{0}" required maxlength="500" '
+            'placeholder="{2}" aria-label="{2}" data-testid="reject-reason-{0}"> '
+            '<button type="submit" form="reject-{0}" class="button" '
+            'data-testid="reject-{0}">{3}</button>',
+            flag.pk,
+            _("Approve"),
+            _("Reason (the user is told)"),
+            _("Reject"),
+        )

@@ -1,0 +1,158 @@
+"""Screening rules (edited by staff in the admin) and the review queue.
+
+The rules are data, not code: blocked terms and banned-concept descriptions for prompts, NudeNet
+class thresholds for photos and outputs. Their contents are never shown to users; a refusal names
+only the field and the rule's category.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# NudeNet 3.4's detector classes (nudenet/nudenet.py), the labels a PhotoRule can name.
+NUDENET_CLASSES = [
+    "FEMALE_GENITALIA_COVERED",
+    "FACE_FEMALE",
+    "BUTTOCKS_EXPOSED",
+    "FEMALE_BREAST_EXPOSED",
+    "FEMALE_GENITALIA_EXPOSED",
+    "MALE_BREAST_EXPOSED",
+    "ANUS_EXPOSED",
+    "FEET_EXPOSED",
+    "BELLY_COVERED",
+    "FEET_COVERED",
+    "ARMPITS_COVERED",
+    "ARMPITS_EXPOSED",
+    "FACE_MALE",
+    "BELLY_EXPOSED",
+    "MALE_GENITALIA_EXPOSED",
+    "ANUS_COVERED",
+    "FEMALE_BREAST_COVERED",
+    "BUTTOCKS_COVERED",
+]
+
+
+class Category(models.TextChoices):
+    """What kind of rule fired: the only detail of a rule a user is told."""
+
+    SEXUAL = "sexual", _("sexual content")
+    MINORS = "minors", _("sexual content involving minors")
+    VIOLENCE = "violence", _("graphic violence or gore")
+    SELF_HARM = "self_harm", _("self-harm")
+    HATE = "hate", _("hate or harassment")
+    DEEPFAKE = "deepfake", _("sexual or deceptive depictions of real people")
+    WEAPONS = "weapons", _("weapons or terrorism")
+    NUDITY = "nudity", _("nudity")
+
+
+class Action(models.TextChoices):
+    REFUSE = "refuse", _("Refuse")
+    REVIEW = "review", _("Hold for review")
+
+
+class BlockedTerm(models.Model):
+    """A word or phrase refused (or held) wherever it appears in a prompt, after normalisation
+    (case, full-width letters, spacing and punctuation between letters, simple leetspeak).
+    Chinese terms match as substrings; Latin terms match whole words of the normalised text."""
+
+    term = models.CharField(max_length=100)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.REFUSE)
+    active = models.BooleanField(default=True)
+    note = models.CharField(max_length=255, blank=True, help_text=_("For staff only."))
+
+    class Meta:
+        ordering = ["category", "term"]
+        constraints = [models.UniqueConstraint(fields=["term"], name="unique_blocked_term")]
+
+    def __str__(self):
+        return f"{self.term} ({self.category}, {self.action})"
+
+
+class BannedConcept(models.Model):
+    """A description of something the site does not make, compared with each prompt by meaning
+    (cosine similarity of MiniLM sentence embeddings)."""
+
+    description = models.CharField(max_length=300)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    refuse_at = models.FloatField(default=0.7, help_text=_("Similarity at or above: refuse."))
+    review_at = models.FloatField(default=0.55, help_text=_("Similarity at or above: review."))
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "description"]
+
+    def __str__(self):
+        return self.description
+
+
+class PhotoRule(models.Model):
+    """A NudeNet class and the detector scores at which a photo is refused or held."""
+
+    detector_class = models.CharField(
+        max_length=40, choices=[(c, c) for c in NUDENET_CLASSES], unique=True
+    )
+    refuse_at = models.FloatField(help_text=_("Score at or above: refuse."))
+    review_at = models.FloatField(
+        null=True, blank=True, help_text=_("Score at or above: hold for review (optional).")
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["detector_class"]
+
+    def __str__(self):
+        return self.detector_class
+
+
+class Flag(models.Model):
+    """One item in the review queue, or the record of an automatic refusal (decided at once)."""
+
+    class Kind(models.TextChoices):
+        PROMPT = "prompt", _("Prompt")
+        UPLOAD = "upload", _("Uploaded photo")
+        OUTPUT = "output", _("Output")
+        APPEAL = "appeal", _("Appeal")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    job = models.ForeignKey("generation.Job", on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_flags"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # prompt, negative_prompt, input_image, end_image, output
+    field = models.CharField(max_length=20)
+    # blocklist, semantic, photo, output
+    layer = models.CharField(max_length=10)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    rule = models.CharField(max_length=300, blank=True, help_text=_("For staff only."))
+    score = models.FloatField(null=True, blank=True)
+    message = models.TextField(blank=True, help_text=_("The user's appeal."))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_decisions",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # "Appeal a refusal once": at most one appeal per job, whatever its outcome.
+            models.UniqueConstraint(
+                fields=["job"], condition=models.Q(kind="appeal"), name="one_appeal_per_job"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} flag on job {self.job_id} ({self.status})"
