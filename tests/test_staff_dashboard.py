@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import ledger
-from billing.models import Lot
+from billing import fulfilment, ledger, sandbox
+from billing.checkout import start_checkout
+from billing.models import Lot, Pack, Payment
 from generation import services
 from generation.models import Job
 from generation.moderation.models import BlockedTerm
@@ -96,3 +97,21 @@ def test_the_page_shows_workers_and_figures_to_staff(client, alice):
     assert "gpu-1@box" in page and "gpu-2@box" in page
     assert page.count(">alive<") == 1 and page.count(">silent<") == 1
     assert 'data-testid="queue-depth">1<' in page
+
+
+def test_revenue_by_day_counts_payments_net_of_refunds_and_shows_on_the_user_page(
+    client, settings, alice
+):
+    settings.STRIPE_SECRET_KEY = ""
+    settings.PAYMENTS_SANDBOX = True
+    pack = Pack.objects.get(code="points-660")
+    payment_lot = sandbox.pay(start_checkout(alice, pack=pack))
+    payment = Payment.objects.get(lot=payment_lot)
+    fulfilment.record_refund(payment, 100)
+
+    [row] = dashboard.revenue_by_day(timezone.now())
+
+    assert (row["provider"], row["n"], row["total"]) == ("sandbox", 1, pack.price - 100)
+    client.force_login(staff_member("support@example.com", "Support"))
+    page = client.get(reverse("staff:user", args=[alice.pk])).content.decode()
+    assert page.count('data-testid="user-payment"') == 1 and payment.ref in page

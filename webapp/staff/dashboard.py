@@ -4,11 +4,11 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
-from billing.models import Hold, Lot
+from billing.models import Hold, Lot, Payment
 from generation.models import Job
 from generation.moderation.models import Flag
 from webapp.models import WorkerHeartbeat
@@ -125,9 +125,21 @@ def points_by_day(now: datetime, days: int = 14) -> list[dict]:
     return [{"day": day, **figures} for day, figures in sorted(days_.items(), reverse=True)]
 
 
+def revenue_by_day(now: datetime, days: int = 30) -> list[dict]:
+    """Money received per day and currency, net of refunds: [{day, currency, provider, n, total}]
+    (amounts in the currency's smallest unit). Sandbox test payments are listed apart."""
+    rows = (
+        Payment.objects.filter(paid_at__gte=now - timedelta(days=days))
+        .annotate(day=TruncDate("paid_at"))
+        .values("day", "currency", "provider")
+        .annotate(n=Count("id"), total=Sum(F("amount") - F("amount_refunded")))
+        .order_by("-day", "currency", "provider")
+    )
+    return list(rows)
+
+
 def sales_by_day(now: datetime, days: int = 30) -> list[dict]:
-    """Paid points per day: top-up and membership lots (count and points). There is no payment
-    record yet, so this stands in for revenue: points sold, not money received."""
+    """Paid points per day: top-up and membership lots (count and points)."""
     rows = (
         Lot.objects.filter(
             granted_at__gte=now - timedelta(days=days),
@@ -151,5 +163,6 @@ def figures(now: datetime | None = None) -> dict:
         "workers": worker_heartbeats(now),
         "refusals": refusals_by_rule(now),
         "points": points_by_day(now),
+        "revenue": revenue_by_day(now),
         "sales": sales_by_day(now),
     }

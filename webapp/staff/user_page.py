@@ -3,7 +3,7 @@
 from django.db.models import Count, Sum
 
 from billing import ledger
-from billing.models import Lot, Membership
+from billing.models import Lot, Membership, Payment
 from billing.units import format_points
 from generation.models import Job
 from generation.moderation.models import Flag
@@ -24,6 +24,7 @@ def user_page_context(user) -> dict:
         "job_counts": dict(jobs.values_list("status").annotate(n=Count("id")).order_by()),
         "jobs": jobs[:ROWS],
         "entries": ledger.history(user).select_related("staff")[:ROWS],
+        "payments": Payment.objects.filter(user=user).order_by("-paid_at")[:ROWS],
         "paid_lots": paid_lots[:ROWS],
         "paid_total": format_points(paid_lots.aggregate(t=Sum("amount"))["t"] or 0),
         "memberships": Membership.objects.filter(user=user)
