@@ -1,1 +1,2 @@
-"""Provenance of outputs: visible mark, invisible mark, C2PA content credentials, the public check."""
+"""Provenance of outputs: visible mark, invisible mark, C2PA content credentials, the public
+check."""
