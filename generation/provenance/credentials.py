@@ -88,6 +88,12 @@ def _context() -> c2pa.Context:
     )
 
 
+def reload() -> None:
+    """Forget the cached signer and settings (after the certificate settings change)."""
+    _signer.cache_clear()
+    _context.cache_clear()
+
+
 def sign(data: bytes, content_type: str, definition: dict) -> bytes:
     """`data` (an encoded file of `content_type`) with the manifest embedded and signed."""
     out = io.BytesIO()
