@@ -154,7 +154,9 @@ def render_outputs(job: Job, result) -> list:
     )
     outputs = []
     if result.frames is not None:
-        outputs += postprocess.render_video(stamp, result.frames, result.fps)
+        outputs += postprocess.render_video(
+            stamp, result.frames, result.fps, hardware=settings.VIDEO_HARDWARE_ENCODER
+        )
     if result.images:
         outputs += postprocess.render_pictures(stamp, result.images)
     return outputs

@@ -115,7 +115,13 @@ def price(request):
 @login_required
 def job_detail(request, job_id):
     job = _get_job_for_user(request, job_id)
-    return render(request, "generation/job.html", {"job": job, **_status_context(job)})
+    # Mirrors Asset.file_for: what the owner's downloads are right now.
+    watermarked = job.watermarked and not entitlements(request.user).no_watermark
+    return render(
+        request,
+        "generation/job.html",
+        {"job": job, "watermarked": watermarked, **_status_context(job)},
+    )
 
 
 @login_required

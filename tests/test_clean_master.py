@@ -119,3 +119,12 @@ def test_deleting_a_work_removes_both_files(client, alice):
     assert all(default_storage.exists(n) for n in names)
     services.delete_work(job)
     assert not any(default_storage.exists(n) for n in names)
+
+
+def test_the_job_page_says_which_files_the_owner_gets(client, alice):
+    job = finished_job(alice, watermarked=True, frames=moving_clip(count=4))
+    client.force_login(alice)
+    page = reverse("generation:job", args=[job.pk])
+    assert "carry a visible" in client.get(page).content.decode()
+    join(alice)
+    assert "Your files have no visible watermark." in client.get(page).content.decode()

@@ -414,6 +414,8 @@ C2PA_TSA_URL = env_str("C2PA_TSA_URL")  # an RFC 3161 time-stamp authority, opti
 C2PA_TRUST_ANCHORS = env_str("C2PA_TRUST_ANCHORS")
 if bool(C2PA_SIGN_CERT) != bool(C2PA_SIGN_KEY):
     raise ImproperlyConfigured("set both C2PA_SIGN_CERT and C2PA_SIGN_KEY, or neither")
+# Post-processing encodes MP4s with NVENC when a GPU's encoder opens (libx264 otherwise).
+VIDEO_HARDWARE_ENCODER = env_bool("VIDEO_HARDWARE_ENCODER", True)
 # The public check page: largest upload, checks per IP per hour, video frames sampled.
 CHECK_MAX_UPLOAD_MB = env_int("CHECK_MAX_UPLOAD_MB", 100)
 CHECK_RATE_PER_HOUR = env_int("CHECK_RATE_PER_HOUR", 30)
