@@ -4,6 +4,9 @@ names the job; stripping it leaves the invisible mark."""
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import av
 import c2pa
@@ -18,6 +21,7 @@ from generation.engine.media import decode_video
 from generation.postprocess import provenance_key
 from generation.provenance import credentials, invisible
 from generation.provenance.certificates import make_test_chain, signing_material
+from tests.conftest import ROOT
 from tests.provenance_helpers import finished_job, moving_clip
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +154,17 @@ def test_an_operators_certificate_signs_when_configured(settings, tmp_path, alic
     finally:
         settings.C2PA_SIGN_CERT = settings.C2PA_SIGN_KEY = ""
         credentials.reload()
+
+
+def test_a_certificate_without_its_key_stops_start_up():
+    env = {**os.environ, "C2PA_SIGN_CERT": "/etc/studio/chain.pem"}
+    env.pop("C2PA_SIGN_KEY", None)
+    result = subprocess.run(
+        [sys.executable, "-c", "import webapp.settings"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "set both C2PA_SIGN_CERT and C2PA_SIGN_KEY" in result.stderr
