@@ -49,10 +49,6 @@ class Finding:
     def manifest_by_us(self) -> bool:
         return self.manifest is not None and self.manifest.by_this_site
 
-    @property
-    def mark_job_id(self) -> int | None:
-        return self.mark.job_id if self.mark else None
-
 
 def sniff(head: bytes) -> tuple[str, str] | None:
     """(content type, "video" or "picture") from a file's first bytes, or None."""
@@ -119,8 +115,14 @@ def sample_frames(stream, count: int | None = None) -> np.ndarray:
             video.thread_type = "AUTO"
             if video.width * video.height > MAX_PIXELS:
                 raise Unreadable(_("That video is too large to check (4096×4096 at most)."))
-            total = min(video.frames or MAX_DECODED_FRAMES, MAX_DECODED_FRAMES)
-            step = max(1, total // count)
+            # Spread the samples when the length is known; otherwise take the first frames.
+            seconds = (
+                float(video.duration * video.time_base)
+                if video.duration
+                else (container.duration or 0) / av.time_base
+            )
+            known = video.frames or int(seconds * float(video.average_rate or 0))
+            step = max(1, min(known, MAX_DECODED_FRAMES) // count)
             frames = []
             for index, frame in enumerate(container.decode(video)):
                 if index % step == 0:

@@ -126,6 +126,8 @@ def read(stream, content_type: str) -> Credentials | None:
     """The manifest embedded in `stream` (a seekable binary file), or None when it has none."""
     try:
         reader = c2pa.Reader.try_create(content_type, stream, None, _context())
+    except c2pa.C2paError.NotSupported:
+        return None
     except c2pa.C2paError:
         return Credentials(state="invalid")
     if reader is None:
