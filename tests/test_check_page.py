@@ -145,3 +145,19 @@ def test_something_that_is_not_media_is_refused_with_a_reason(client):
 def test_the_page_is_public_and_linked_in_the_footer(client):
     assert client.get(CHECK).status_code == 200
     assert f'href="{CHECK}"' in client.get(reverse("home")).content.decode()
+
+
+def test_a_webm_copy_is_checked_too(client, shared_clip):
+    job, data = shared_clip
+    frames, _fps = decode_video(data)
+    out = io.BytesIO()
+    with av.open(out, "w", format="webm") as target:
+        stream = target.add_stream("libvpx-vp9", rate=Fraction(8))
+        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        stream.options = {"crf": "32", "b": "0"}
+        for frame in frames:
+            target.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        target.mux(stream.encode())
+    html = text(check(client, out.getvalue(), "clip.webm", "video/webm"))
+    assert made_here_line(job) in html
+    assert "Content credentials (C2PA): none in this file." in html
