@@ -27,9 +27,9 @@ def check(request):
     """No login. Rate limited per IP; the body is refused unread when it is too large."""
     finding, refusal, status, form = None, None, 200, CheckForm()
     if request.method == "POST":
-        too_large = int(request.META.get("CONTENT_LENGTH") or 0) > (
-            settings.CHECK_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024
-        )
+        limit = settings.CHECK_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024  # + the form's fields
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        too_large = not length.isdigit() or int(length) > limit
         if not checking.allow_check(request.META.get("REMOTE_ADDR", "")):
             refusal, status = _("Too many checks from your address. Try again in an hour."), 429
         elif too_large:
