@@ -58,6 +58,7 @@ DIRECTIONS = np.array(
 )
 LAYERS = len(DIRECTIONS)
 MIN_SIZE = 16
+MAX_FRAMES = 150  # frames read by the detector, evenly spread: enough to average content out
 
 
 @dataclass(frozen=True)
@@ -178,14 +179,18 @@ def detect_frames(frames: np.ndarray, key: bytes) -> Detection | None:
     """The job named by the mark in `frames` ((T, H, W, 3) uint8 RGB), or None.
 
     None means no mark made with `key` was found (unmarked, marked under another key, or
-    destroyed). Works on any frame count and resolution; all frames are used.
+    destroyed). Works on any frame count and resolution; at most MAX_FRAMES frames, evenly
+    spread over the clip, are read.
     """
     frames = np.asarray(frames, dtype=np.uint8)
     if frames.ndim == 3:
         frames = frames[None]
+    frames = frames[..., :3]  # an alpha channel carries no mark
     _count, height, width, _channels = frames.shape
     if min(height, width) < MIN_SIZE or not len(frames):
         return None
+    if len(frames) > MAX_FRAMES:
+        frames = frames[np.linspace(0, len(frames) - 1, MAX_FRAMES).round().astype(int)]
     key = bytes(key)
     for rows, columns in grid_shapes(height, width):
         residual = _average_residual(frames, rows, columns)
