@@ -148,67 +148,45 @@ def _open_image(field):
         return Image.open(io.BytesIO(f.read())).convert("RGB")
 
 
-def render_outputs(job: Job, result) -> list[dict]:
-    """Encode the engine's frames/images into files (not yet stored)."""
-    from generation.engine import media
+def render_outputs(job: Job, result) -> list:
+    """Mark, encode and sign the engine's frames/images into files (not yet stored)."""
+    from generation import postprocess
 
+    stamp = postprocess.Stamp(
+        job_id=job.pk,
+        model=job.model_spec,
+        created_at=job.created_at,
+        watermarked=job.watermarked,
+    )
     outputs = []
     if result.frames is not None:
-        frames = result.frames
-        _t, height, width, _c = frames.shape
-        outputs.append(
-            dict(
-                kind=Asset.Kind.VIDEO,
-                name="video.mp4",
-                content_type="video/mp4",
-                data=media.encode_mp4(frames, result.fps),
-                width=width,
-                height=height,
-                frames=len(frames),
-                fps=result.fps,
-            )
+        outputs += postprocess.render_video(
+            stamp, result.frames, result.fps, hardware=settings.VIDEO_HARDWARE_ENCODER
         )
-        outputs.append(
-            dict(
-                kind=Asset.Kind.POSTER,
-                name="poster.jpg",
-                content_type="image/jpeg",
-                data=media.make_poster(frames[0]),
-                width=width,
-                height=height,
-            )
-        )
-        preview = media.make_preview(frames, result.fps)
-        pw, ph = Image.open(io.BytesIO(preview)).size
-        outputs.append(
-            dict(
-                kind=Asset.Kind.PREVIEW,
-                name="preview.webp",
-                content_type="image/webp",
-                data=preview,
-                width=pw,
-                height=ph,
-            )
-        )
-    for index, image in enumerate(result.images):
-        outputs.append(
-            dict(
-                kind=Asset.Kind.PICTURE,
-                name=f"picture-{index + 1}.png",
-                content_type="image/png",
-                data=media.image_to_png(image),
-                width=image.width,
-                height=image.height,
-                index=index,
-            )
-        )
+    if result.images:
+        outputs += postprocess.render_pictures(stamp, result.images)
     return outputs
 
 
-def store_outputs(job: Job, outputs: list[dict]) -> None:
+def store_outputs(job: Job, outputs: list) -> None:
     for out in outputs:
-        data = out.pop("data")
-        name = out.pop("name")
-        asset = Asset(job=job, size_bytes=len(data), **out)
-        asset.file.save(f"job-{job.pk}-{name}", ContentFile(data), save=False)
+        asset = Asset(
+            job=job,
+            kind=out.kind,
+            content_type=out.content_type,
+            width=out.width,
+            height=out.height,
+            frames=out.frames,
+            fps=out.fps,
+            index=out.index,
+            size_bytes=len(out.data),
+        )
+        asset.file.save(f"job-{job.pk}-{out.name}", ContentFile(out.data), save=False)
+        if out.marked_data is not None:
+            stem, dot, extension = out.name.rpartition(".")
+            asset.marked_file.save(
+                f"job-{job.pk}-{stem}-marked{dot}{extension}",
+                ContentFile(out.marked_data),
+                save=False,
+            )
         asset.save()

@@ -43,6 +43,13 @@ class Job(models.Model):
     )
     model_spec = models.CharField(max_length=50)
     priority = models.BooleanField(default=False, help_text=_("Members' jobs go first."))
+    watermarked = models.BooleanField(
+        default=True,
+        help_text=_(
+            'Submitted by a user whose plan had no "no watermark": the worker also makes '
+            "visibly marked files."
+        ),
+    )
     points_held = models.PositiveIntegerField(help_text=_("In tenths of a point."))
     # Bumped when an accepted appeal holds points again: each round is its own ledger hold.
     hold_round = models.PositiveSmallIntegerField(default=0)
@@ -95,7 +102,12 @@ class Job(models.Model):
 
 
 class Asset(models.Model):
-    """A file a job produced, stored through Django's default storage (local or S3)."""
+    """A file a job produced, stored through Django's default storage (local or S3).
+
+    `file` is the clean master (invisible mark and content credentials, no visible mark);
+    `marked_file` the same output with the visible watermark, made only for watermarked jobs.
+    Which one a request gets is decided per request (generation.views.asset_file).
+    """
 
     class Kind(models.TextChoices):
         VIDEO = "video", _("Video")
@@ -106,6 +118,7 @@ class Asset(models.Model):
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     file = models.FileField(upload_to="outputs/%Y/%m/")
+    marked_file = models.FileField(upload_to="outputs/%Y/%m/", blank=True)
     content_type = models.CharField(max_length=50)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -120,6 +133,11 @@ class Asset(models.Model):
 
     def __str__(self):
         return f"{self.kind} of job {self.job_id}"
+
+    def file_for(self, no_watermark: bool):
+        """The file to serve: the clean master when the owner may have it (their plan has "no
+        watermark" now) or when no marked variant was made (the job was a member's)."""
+        return self.file if no_watermark or not self.marked_file else self.marked_file
 
     @property
     def duration_s(self) -> float | None:

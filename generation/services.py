@@ -107,6 +107,8 @@ def submit(user, form) -> Job:
         source_job=source,
         model_spec=spec.id,
         priority=allowed.priority_queue,
+        # Fixed at submission: a later upgrade serves the clean master instead.
+        watermarked=not allowed.no_watermark,
     )
     if hit is not None and hit.outcome == REFUSE:
         return _refuse(form, fields, hit)
@@ -384,6 +386,8 @@ def delete_work(job: Job) -> None:
     """Hide a finished work from its owner and remove its files."""
     for asset in job.assets.all():
         asset.file.delete(save=False)
+        if asset.marked_file:
+            asset.marked_file.delete(save=False)
     job.assets.all().delete()
     Job.objects.filter(pk=job.pk).update(deleted_at=timezone.now())
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from generation import views
+from generation.provenance import views as provenance_views
 
 app_name = "generation"
 urlpatterns = [
@@ -13,4 +14,5 @@ urlpatterns = [
     path("jobs/<int:job_id>/delete/", views.delete, name="delete"),
     path("jobs/<int:job_id>/appeal/", views.appeal, name="appeal"),
     path("files/<int:asset_id>/", views.asset_file, name="asset"),
+    path("check/", provenance_views.check, name="check"),
 ]

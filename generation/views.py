@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -116,7 +117,9 @@ def price(request):
 @login_required
 def job_detail(request, job_id):
     job = _get_job_for_user(request, job_id)
-    context = {"job": job, **_status_context(job)}
+    # Mirrors Asset.file_for: what the owner's downloads are right now.
+    watermarked = job.watermarked and not entitlements(request.user).no_watermark
+    context = {"job": job, "watermarked": watermarked, **_status_context(job)}
     if review.can_appeal(job):
         context["appeal_form"] = AppealForm()
     elif job.status == Job.Status.REJECTED:
@@ -213,27 +216,38 @@ def my_works(request):
     )
 
 
-@login_required
-def asset_file(request, asset_id):
-    """A job's file, for its owner only, once the job succeeded (outputs held for review are
-    not served): streamed from local storage or a short-lived S3 URL."""
-    asset = get_object_or_404(
+def _get_asset_for_user(request, asset_id) -> Asset:
+    """The one answer to "may this user fetch this file": only the job's owner, while the job
+    is not deleted, and only once it succeeded (outputs held for review are not served)."""
+    return get_object_or_404(
         Asset.objects.select_related("job"),
         pk=asset_id,
         job__user=request.user,
         job__deleted_at=None,
         job__status=Job.Status.SUCCEEDED,
     )
+
+
+@login_required
+def asset_file(request, asset_id):
+    """A job's file for its owner: the clean master if their plan has "no watermark" now (or the
+    job was made without one), else the watermarked variant. Streamed from local storage, or a
+    short-lived signed S3 URL handed out after the check."""
+    asset = _get_asset_for_user(request, asset_id)
+    stored = asset.file_for(entitlements(request.user).no_watermark)
     if settings.S3_BUCKET:
-        return redirect(default_storage.url(asset.file.name))
-    try:
-        handle = asset.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    download = request.GET.get("download") == "1"
-    return FileResponse(
-        handle,
-        content_type=asset.content_type,
-        as_attachment=download,
-        filename=asset.file.name.rsplit("/", 1)[-1],
-    )
+        response = redirect(default_storage.url(stored.name))
+    else:
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle,
+            content_type=asset.content_type,
+            as_attachment=request.GET.get("download") == "1",
+            filename=asset.file.name.rsplit("/", 1)[-1],
+        )
+    # The same URL serves another variant after an upgrade: browsers must ask again.
+    patch_cache_control(response, private=True, no_cache=True)
+    return response

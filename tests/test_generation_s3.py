@@ -5,13 +5,16 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 
 import boto3
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from billing.models import Membership
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, wait_for
+from tests.conftest import start_worker, stop_worker, tier, wait_for
 from tests.gen_helpers import give_points, t2v_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -111,7 +114,18 @@ def test_outputs_go_to_s3_and_only_the_owner_gets_a_short_lived_signed_url(
     signed = response.url
     assert signed.startswith(s3_settings["S3_ENDPOINT_URL"])
     assert "X-Amz-Signature=" in signed and "X-Amz-Expires=600" in signed
-    assert urllib.request.urlopen(signed).read() == stored
+    # Alice is on the free plan: she is handed the watermarked variant, also private on S3.
+    marked = s3.get_object(Bucket=BUCKET, Key=video.marked_file.name)["Body"].read()
+    assert marked != stored
+    assert urllib.request.urlopen(signed).read() == marked
+    Membership.objects.create(
+        user=alice,
+        tier=tier("standard"),
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=30),
+    )
+    signed = client.get(reverse("generation:asset", args=[video.pk])).url
+    assert urllib.request.urlopen(signed).read() == stored  # after upgrading, the clean master
 
     client.force_login(bob)
     assert client.get(reverse("generation:asset", args=[video.pk])).status_code == 404

@@ -5,6 +5,8 @@ broker, local media files and the tiny demo model, all kept under DATA_DIR. Each
 README's configuration table switches one part to its production service.
 """
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -430,3 +432,31 @@ CELERY_BEAT_SCHEDULE["renew-sandbox-subscriptions"] = {
     "task": "billing.tasks.renew_sandbox_subscriptions",
     "schedule": 300.0,
 }
+
+# --- provenance: visible mark, invisible mark, content credentials, the public check ---------
+
+# The invisible mark's secret. Without one it is derived from SECRET_KEY (stable, never committed);
+# changing either makes older marks unreadable.
+PROVENANCE_KEY = (
+    env_str("PROVENANCE_KEY")
+    or hmac.new(
+        SECRET_KEY.encode(), b"lingjing/provenance/invisible-mark/v1", hashlib.sha256
+    ).hexdigest()
+)
+# C2PA signing: a PEM certificate chain (signing certificate first) and its private key. With
+# neither set, a local test chain is made once under DATA_DIR/c2pa (`make_c2pa_test_cert`):
+# its manifests validate, but only this installation trusts them.
+C2PA_SIGN_CERT = env_str("C2PA_SIGN_CERT")
+C2PA_SIGN_KEY = env_str("C2PA_SIGN_KEY")
+C2PA_SIGNING_ALG = env_str("C2PA_SIGNING_ALG", "es256")
+C2PA_TSA_URL = env_str("C2PA_TSA_URL")  # an RFC 3161 time-stamp authority, optional
+# PEM roots the check page trusts as "signed by this site"; default: the chain's last certificate.
+C2PA_TRUST_ANCHORS = env_str("C2PA_TRUST_ANCHORS")
+if bool(C2PA_SIGN_CERT) != bool(C2PA_SIGN_KEY):
+    raise ImproperlyConfigured("set both C2PA_SIGN_CERT and C2PA_SIGN_KEY, or neither")
+# Post-processing encodes MP4s with NVENC when a GPU's encoder opens (libx264 otherwise).
+VIDEO_HARDWARE_ENCODER = env_bool("VIDEO_HARDWARE_ENCODER", True)
+# The public check page: largest upload, checks per IP per hour, video frames sampled.
+CHECK_MAX_UPLOAD_MB = env_int("CHECK_MAX_UPLOAD_MB", 100)
+CHECK_RATE_PER_HOUR = env_int("CHECK_RATE_PER_HOUR", 30)
+CHECK_SAMPLE_FRAMES = env_int("CHECK_SAMPLE_FRAMES", 24)

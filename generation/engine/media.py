@@ -96,13 +96,21 @@ def make_preview(
     width: int = PREVIEW_WIDTH,
     seconds: float = PREVIEW_SECONDS,
     preview_fps: int = PREVIEW_FPS,
+    mark=None,
 ) -> bytes:
-    """A short looping animated WebP: the first `seconds`, at most `preview_fps`, `width` wide."""
+    """A short looping animated WebP: the first `seconds`, at most `preview_fps`, `width` wide.
+
+    `mark`, if given, takes the resized (T, h, w, 3) frames and returns them marked
+    (the visible watermark, sized for the preview rather than shrunk with the frames).
+    """
     step = max(1, round(fps / preview_fps))
     picked = frames[: max(1, int(seconds * fps))][::step]
     _count, height, full_width, _ = picked.shape
     size = (min(width, full_width), max(2, round(height * min(width, full_width) / full_width)))
     images = [Image.fromarray(frame).resize(size, Image.Resampling.BILINEAR) for frame in picked]
+    if mark is not None:
+        small = np.stack([np.asarray(image) for image in images])
+        images = [Image.fromarray(frame) for frame in mark(small)]
     buffer = io.BytesIO()
     images[0].save(
         buffer,

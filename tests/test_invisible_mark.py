@@ -1,0 +1,134 @@
+"""The invisible mark names the job after what happens to videos and pictures on the internet,
+and nobody without the key can read it or make one match."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from generation.engine import media
+from generation.provenance import ecc, invisible
+from generation.provenance.invisible_samples import KINDS, make_clip
+
+KEY = b"test-provenance-key-0123456789abcdef"
+OTHER_KEY = b"someone-elses-key-0123456789abcdef"
+FPS = 8  # small clips: one second is 8 frames
+JOB = 3_141_592_653
+
+
+def reencode(frames: np.ndarray, crf: int) -> np.ndarray:
+    decoded, _ = media.decode_video(media.encode_mp4(frames, FPS, crf=crf))
+    return decoded
+
+
+def resave(image: Image.Image, **options) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, **options)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255.0**2 / mse))
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return make_clip("texture", seed=7, frames=24, height=720, width=1280)
+
+
+@pytest.fixture(scope="module")
+def marked(clip):
+    return invisible.embed_frames(clip, JOB, KEY)
+
+
+def test_marked_clip_reencoded_at_crf28_names_its_job(marked):
+    delivered = reencode(marked, crf=23)
+    found = invisible.detect_frames(reencode(delivered, crf=28), KEY)
+    assert found is not None
+    assert found.job_id == JOB
+    assert found.frames_used == len(marked)
+
+
+def test_downscaled_trimmed_reencoded_clip_names_its_job(marked):
+    delivered = reencode(marked, crf=23)
+    smaller = np.stack([cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA) for f in delivered])
+    attacked = reencode(smaller[FPS:], crf=28)  # first second gone, half size, crf 28
+    found = invisible.detect_frames(attacked, KEY)
+    assert found is not None
+    assert found.job_id == JOB
+    assert found.frames_used == len(marked) - FPS
+
+
+def test_picture_resaved_as_jpeg_names_its_job():
+    picture = Image.fromarray(make_clip("shapes", seed=3, frames=1, height=512, width=768)[0])
+    marked = invisible.embed_image(picture, 77, KEY)
+    assert marked.size == picture.size and marked.mode == "RGB"
+    found = invisible.detect_image(resave(marked, format="JPEG", quality=85), KEY)
+    assert found is not None and found.job_id == 77
+    found = invisible.detect_image(resave(marked, format="PNG"), KEY)
+    assert found is not None and found.job_id == 77
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unmarked_content_gives_no_match(kind):
+    frames = make_clip(kind, seed=11, frames=6, height=270, width=480)
+    assert invisible.detect_frames(reencode(frames, crf=23), KEY) is None
+    picture = Image.fromarray(frames[0])
+    assert invisible.detect_image(resave(picture, format="JPEG", quality=85), KEY) is None
+
+
+def test_mark_made_under_another_key_is_neither_read_nor_matched(clip, marked):
+    assert invisible.detect_frames(marked, OTHER_KEY) is None
+    theirs = invisible.embed_frames(clip, JOB, OTHER_KEY)
+    assert invisible.detect_frames(theirs, KEY) is None
+    assert invisible.detect_frames(theirs, OTHER_KEY).job_id == JOB
+
+
+def test_marked_frames_stay_above_40_db(clip, marked):
+    assert marked.shape == clip.shape and marked.dtype == np.uint8
+    assert not np.array_equal(marked, clip)
+    assert psnr(clip, marked) >= 40.0
+    dark = make_clip("dark", seed=2, frames=2, height=360, width=640)
+    assert psnr(dark, invisible.embed_frames(dark, JOB, KEY)) >= 40.0
+
+
+def test_embedding_leaves_the_input_untouched(clip):
+    before = clip.copy()
+    invisible.embed_frames(clip, 5, KEY)
+    assert np.array_equal(clip, before)
+
+
+@pytest.mark.parametrize("job_id", [0, 41, 42, 43, 2**31, 2**32 - 1])
+def test_each_job_id_reads_back_as_itself(job_id):
+    frames = make_clip("gradient", seed=5, frames=3, height=360, width=640)
+    marked = reencode(invisible.embed_frames(frames, job_id, KEY), crf=28)
+    found = invisible.detect_frames(marked, KEY)
+    assert found is not None and found.job_id == job_id
+
+
+def test_portrait_and_square_frames_are_marked_too():
+    for height, width in [(640, 360), (256, 256), (64, 64)]:
+        frames = make_clip("shapes", seed=9, frames=2, height=height, width=width)
+        found = invisible.detect_frames(invisible.embed_frames(frames, 9001, KEY), KEY)
+        assert found is not None and found.job_id == 9001, (height, width)
+
+
+def test_check_value_depends_on_the_key_and_the_job():
+    assert invisible.check_value(42, KEY) != invisible.check_value(42, OTHER_KEY)
+    assert invisible.check_value(42, KEY) != invisible.check_value(43, KEY)
+    assert 0 <= invisible.check_value(42, KEY) < 2**invisible.CHECK_BITS
+    with pytest.raises(ValueError):
+        invisible.payload_bits(2**32, KEY)
+
+
+def test_code_corrects_misread_bits():
+    bits = np.random.default_rng(0).integers(0, 2, invisible.PAYLOAD_BITS).astype(np.uint8)
+    soft = 2.0 * ecc.encode(bits) - 1.0
+    soft[[3, 30, 60, 90, 120]] *= -1  # five coded bits read wrong, spread out
+    soft[10:14] = 0.0  # four not read at all
+    assert np.array_equal(ecc.decode(soft), bits)
