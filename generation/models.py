@@ -81,6 +81,11 @@ class Job(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 
+    @property
+    def can_cancel(self) -> bool:
+        """Queued, running, or held for review before it ran (see services.cancel)."""
+        return self.is_active or (self.status == self.Status.REVIEW and self.started_at is None)
+
     def asset(self, kind):
         return next((a for a in self.assets.all() if a.kind == kind), None)
 

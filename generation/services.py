@@ -292,7 +292,7 @@ def reject_after_review(job_id: int, message: str) -> bool:
         if not _end(job_id, Status.REJECTED, message, (Status.REVIEW,)):
             return False
         assets = list(Job.objects.get(pk=job_id).assets.all())
-        names = [a.file.name for a in assets]
+        names = [f.name for a in assets for f in (a.file, a.marked_file) if f]
         Job.objects.get(pk=job_id).assets.all().delete()
         transaction.on_commit(lambda: _delete_files(names))
     return True
@@ -359,11 +359,20 @@ def reject(job_id: int, message: str) -> bool:
 
 
 def cancel(job: Job) -> bool:
-    """The user cancels: queued or running → canceled at once, points released.
+    """The user cancels: queued, running, or held for review before it ran → canceled at once,
+    points released; a pending review flag then finds nothing to decide.
 
-    A running worker sees the status change at its next step and stops.
+    A running worker sees the status change at its next step and stops. Outputs held for review
+    cannot be canceled: staff decide on them.
     """
-    return _end(job.pk, Status.CANCELED, _("Canceled. Your points were refunded."), Job.ACTIVE)
+    message = _("Canceled. Your points were refunded.")
+    with transaction.atomic():
+        changed = Job.objects.filter(
+            Q(status__in=Job.ACTIVE) | Q(status=Status.REVIEW, started_at=None), pk=job.pk
+        ).update(status=Status.CANCELED, finished_at=timezone.now(), error_message=message)
+        if changed:
+            ledger.release(Job.objects.get(pk=job.pk).ledger_ref)
+    return bool(changed)
 
 
 def sweep_stuck_jobs(now=None) -> int:

@@ -114,6 +114,24 @@ def test_a_job_under_review_cannot_be_deleted_by_its_owner(
     assert job.deleted_at is None and hold_status(job) == Hold.Status.HELD
 
 
+def test_the_owner_can_cancel_a_prompt_held_for_review_and_gets_the_points_back(
+    client, user, staff, django_capture_on_commit_callbacks
+):
+    before_submit = ledger.balance(user)
+    job, flag = held_job(client, django_capture_on_commit_callbacks)
+    assert 'id="cancel"' in client.get(reverse("generation:job", args=[job.pk])).content.decode()
+
+    client.post(reverse("generation:cancel", args=[job.pk]))
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELED
+    assert hold_status(job) == Hold.Status.RELEASED and ledger.balance(user) == before_submit
+    with django_capture_on_commit_callbacks() as callbacks:
+        review.approve(flag, staff)  # a moderator's late click runs nothing
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELED and callbacks == []
+
+
 # --- outputs held after rendering ------------------------------------------------------------
 
 
@@ -163,6 +181,11 @@ def test_a_flagged_output_is_hidden_with_its_points_held(
     assert "Under review" in page and "<video" not in page
     works = client.get(reverse("generation:works")).content.decode()
     assert reverse("generation:asset", args=[assets[0].pk]) not in works
+    # Staff decide on held outputs: the owner cannot cancel their way out of the review.
+    assert 'id="cancel"' not in page
+    client.post(reverse("generation:cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == Job.Status.REVIEW and hold_status(job) == Hold.Status.HELD
 
 
 def test_approving_a_flagged_output_shows_it_and_captures_the_points(

@@ -7,6 +7,7 @@ from django.urls import reverse
 from billing import ledger
 from billing.models import Entry, Hold, Lot
 from generation.models import Job
+from generation.moderation.models import BlockedTerm
 from tests.conftest import PASSWORD, make_user
 from tests.gen_helpers import give_points
 from tests.staff_helpers import staff_member, submit_job
@@ -51,6 +52,19 @@ def test_suspending_refuses_login_and_cancels_and_refunds_queued_jobs(client, al
     login = client.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert login.status_code in (200, 302) and "inactive" in login.url
+
+
+def test_suspending_also_cancels_a_job_held_for_review_before_it_ran(client, alice, support):
+    BlockedTerm.objects.create(term="quokkanite", category="violence", action="review")
+    job = submit_job(alice, prompt="a quokkanite parade")
+    assert job.status == Job.Status.REVIEW
+
+    client.force_login(support)
+    client.post(reverse("staff:suspend", args=[alice.pk]), {"reason": "ban evasion"})
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.CANCELED
+    assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.RELEASED
 
 
 def test_a_suspended_users_open_session_ends(client, alice, support):

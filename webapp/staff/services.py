@@ -26,9 +26,9 @@ def _require_reason(reason: str) -> str:
 
 def suspend_user(user, staff, reason: str) -> list[int]:
     """Refuse the user's logins from now on (their open sessions end at the next request: Django
-    does not load inactive users) and cancel their queued and running jobs, each refunded by
-    generation.services.cancel. Returns the ids of the jobs canceled. Suspending a suspended user
-    changes nothing and writes no row."""
+    does not load inactive users) and cancel their queued, running and held-before-running jobs,
+    each refunded by generation.services.cancel. Returns the ids of the jobs canceled.
+    Suspending a suspended user changes nothing and writes no row."""
     reason = _require_reason(reason)
     if user.pk == staff.pk:
         raise StaffActionError(_("You cannot suspend yourself."))
@@ -42,7 +42,9 @@ def suspend_user(user, staff, reason: str) -> list[int]:
         user.is_active = False
         canceled = [
             job.pk
-            for job in Job.objects.filter(user=user, status__in=Job.ACTIVE).order_by("pk")
+            for job in Job.objects.filter(
+                user=user, status__in=Job.ACTIVE + (Job.Status.REVIEW,)
+            ).order_by("pk")
             if generation.cancel(job)
         ]
         audit.record(staff, audit.Action.SUSPEND, user, reason, canceled_jobs=canceled)
