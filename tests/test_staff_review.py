@@ -151,23 +151,24 @@ def test_appeals_land_in_the_same_queue(client, moderator, alice, held_prompt_jo
     assert f'data-testid="approve-{appeal.pk}"' in page
 
 
-def test_work_of_a_suspended_user_is_not_approved(client, moderator, alice, held_prompt_job):
+def test_work_of_a_suspended_user_is_not_approved(client, moderator, alice):
     from webapp.staff import services
 
+    job = flagged_output_job(alice)
     services.suspend_user(alice, staff_member("support@example.com", "Support"), "fraud")
-    flag = Flag.objects.get(job=held_prompt_job)
+    flag = Flag.objects.get(job=job)
     client.force_login(moderator)
 
     client.post(reverse("staff:approve", args=[flag.pk]))
 
     flag.refresh_from_db()
-    held_prompt_job.refresh_from_db()
+    job.refresh_from_db()
     assert flag.status == Flag.Status.PENDING
-    assert held_prompt_job.status == Job.Status.REVIEW
+    assert job.status == Job.Status.REVIEW  # held outputs wait for staff, even after suspension
     client.post(reverse("staff:reject", args=[flag.pk]), {"reason": "account suspended"})
-    held_prompt_job.refresh_from_db()
-    assert held_prompt_job.status == Job.Status.REJECTED
-    assert Hold.objects.get(ref=held_prompt_job.ledger_ref).status == Hold.Status.RELEASED
+    job.refresh_from_db()
+    assert job.status == Job.Status.REJECTED
+    assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.RELEASED
 
 
 def test_the_queue_page_costs_the_same_queries_for_many_items(client, moderator):
