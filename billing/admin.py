@@ -17,18 +17,7 @@ from billing.middleware import forget_points_check
 from billing.models import Entry, Lot, Membership, Tier, Wallet
 from billing.units import format_points, format_signed_points
 from webapp.staff import audit, services
-from webapp.staff.admin_mixins import AuditedSettingAdmin
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from webapp.staff.admin_mixins import AuditedSettingAdmin, ReadOnlyAdmin
 
 
 @admin.register(Tier)

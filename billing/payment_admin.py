@@ -15,17 +15,7 @@ from billing.models import (
 )
 from billing.templatetags.points import money
 from billing.units import format_points
-
-
-class RecordAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from webapp.staff.admin_mixins import ReadOnlyAdmin
 
 
 @admin.register(Plan)
@@ -79,13 +69,13 @@ class PackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(RecordAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
     list_display = ("user", "stripe_id", "created_at")
     search_fields = ("user__email", "stripe_id")
 
 
 @admin.register(CheckoutSession)
-class CheckoutSessionAdmin(RecordAdmin):
+class CheckoutSessionAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "user", "provider", "plan", "pack", "status", "fulfilled_at")
     list_filter = ("provider", "status")
     list_select_related = ("user", "plan__tier", "pack")
@@ -93,7 +83,7 @@ class CheckoutSessionAdmin(RecordAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(RecordAdmin):
+class SubscriptionAdmin(ReadOnlyAdmin):
     list_display = (
         "user",
         "provider",
@@ -110,7 +100,7 @@ class SubscriptionAdmin(RecordAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(RecordAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("paid_at", "user", "kind", "description", "shown_amount", "refunded", "ref")
     list_filter = ("provider", "kind")
     list_select_related = ("user",)
@@ -126,7 +116,7 @@ class PaymentAdmin(RecordAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(RecordAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("received_at", "type", "event_id", "object_id", "outcome", "note")
     list_filter = ("outcome", "type")
     search_fields = ("event_id", "object_id")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from generation.models import Asset
 from generation.moderation.models import BannedConcept, BlockedTerm, Flag, PhotoRule
-from webapp.staff.admin_mixins import AuditedSettingAdmin
+from webapp.staff.admin_mixins import AuditedSettingAdmin, ReadOnlyAdmin
 from webapp.staff.permissions import can_moderate
 
 
@@ -82,7 +82,7 @@ class DecisionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(ReadOnlyAdmin):  # decisions go through review.approve / review.reject only
     list_display = (
         "thumbnail",
         "kind",
@@ -109,15 +109,6 @@ class FlagAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("job__assets")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # decisions go through review.approve / review.reject only
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         extra = {

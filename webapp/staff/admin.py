@@ -5,11 +5,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from webapp.staff.admin_mixins import ReadOnlyAdmin
 from webapp.staff.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "staff", "action", "target_repr", "user_link", "reason")
     list_filter = ("action", "staff", "target_type", "created_at")
     list_select_related = ("staff", "subject_user")
@@ -38,12 +39,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
             reverse("staff:user", args=[entry.subject_user_id]),
             entry.subject_user,
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,5 +1,6 @@
 """Admin pieces shared by the staff-owned admins."""
 
+from django.contrib import admin
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
@@ -13,6 +14,20 @@ def _plain(value):
     if isinstance(value, (list, tuple, set, models.QuerySet)):
         return sorted(_plain(v) for v in value)
     return value
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records that change only through the code's own rules (ledger, payments, audit, flags):
+    staff read them in the admin and never add, edit or delete them there."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AuditedSettingAdmin:
