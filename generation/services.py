@@ -21,13 +21,17 @@ from django.utils.translation import gettext as _
 from billing import ledger
 from billing.entitlements import entitlements
 from billing.pricing import price_of
-from generation.models import Job
+from generation.models import Asset, Job
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
 from generation.moderation.verdict import REFUSE, Hit
 
 log = logging.getLogger(__name__)
 Status = Job.Status
+ACTIVE = Q(status__in=Job.ACTIVE)
+# Moderation holds a job either before it ran (prompt or photo) or after (its outputs).
+HELD_BEFORE_RUN = Q(status=Status.REVIEW, started_at=None)
+HELD_OUTPUTS = Q(status=Status.REVIEW, started_at__isnull=False)
 
 # Which plan unlocks what, for the messages on locked options.
 LOCKED_MESSAGES = {
@@ -117,17 +121,19 @@ def submit(user, form) -> Job:
         # Locking the user's row serialises their submissions, so the count of active jobs
         # below cannot race with a parallel submit. (Lock order: user, then wallet in hold.)
         get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
-        active = Job.objects.filter(user=user, status__in=Job.ACTIVE).count()
+        active = Job.objects.filter(ACTIVE, user=user).count()
         if active >= allowed.max_concurrent_jobs:
             raise ValidationError(
                 _("You already have %(n)d job(s) in progress; your plan allows %(max)d at a time.")
                 % {"n": active, "max": allowed.max_concurrent_jobs}
             )
-        status = Status.REVIEW if hit is not None else Status.QUEUED
-        job = _create(form, fields, status=status, points_held=price)
-        if hit is not None:
-            job.error_message = hit.user_message()
-            job.save(update_fields=["error_message"])
+        job = _create(
+            form,
+            fields,
+            status=Status.QUEUED if hit is None else Status.REVIEW,
+            points_held=price,
+            error_message="" if hit is None else hit.user_message(),
+        )
         try:
             ledger.hold(
                 user, price, job.ledger_ref, reason=f"{job.get_kind_display()} job {job.pk}"
@@ -266,7 +272,7 @@ def succeed(job_id: int, store_outputs, review: Hit | None = None) -> bool:
 def run_after_review(job_id: int) -> bool:
     """A job held before running is cleared: review → queued, enqueued on commit."""
     with transaction.atomic():
-        changed = Job.objects.filter(pk=job_id, status=Status.REVIEW, started_at=None).update(
+        changed = Job.objects.filter(HELD_BEFORE_RUN, pk=job_id).update(
             status=Status.QUEUED, error_message=""
         )
         if changed:
@@ -278,9 +284,9 @@ def run_after_review(job_id: int) -> bool:
 def publish_after_review(job_id: int) -> bool:
     """Outputs held for review are cleared: review → succeeded, the held points captured."""
     with transaction.atomic():
-        changed = Job.objects.filter(
-            pk=job_id, status=Status.REVIEW, started_at__isnull=False
-        ).update(status=Status.SUCCEEDED, finished_at=timezone.now(), error_message="")
+        changed = Job.objects.filter(HELD_OUTPUTS, pk=job_id).update(
+            status=Status.SUCCEEDED, finished_at=timezone.now(), error_message=""
+        )
         if changed:
             ledger.capture(Job.objects.get(pk=job_id).ledger_ref)
     return bool(changed)
@@ -289,20 +295,20 @@ def publish_after_review(job_id: int) -> bool:
 def reject_after_review(job_id: int, message: str) -> bool:
     """Staff reject a held job: review → rejected, points released, any outputs removed."""
     with transaction.atomic():
-        if not _end(job_id, Status.REJECTED, message, (Status.REVIEW,)):
+        if not _end(job_id, Status.REJECTED, message, Q(status=Status.REVIEW)):
             return False
-        assets = list(Job.objects.get(pk=job_id).assets.all())
-        names = [f.name for a in assets for f in (a.file, a.marked_file) if f]
-        Job.objects.get(pk=job_id).assets.all().delete()
-        transaction.on_commit(lambda: _delete_files(names))
+        _remove_outputs(job_id)
     return True
 
 
-def _delete_files(names: list[str]) -> None:
+def _remove_outputs(job_id: int) -> None:
+    """Delete the job's Asset rows, and their files (clean and marked) once that commits."""
     from django.core.files.storage import default_storage
 
-    for name in names:
-        default_storage.delete(name)
+    assets = Asset.objects.filter(job_id=job_id)
+    names = [f.name for a in assets for f in (a.file, a.marked_file) if f]
+    assets.delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
 
 def run_after_appeal(job_id: int) -> bool:
@@ -337,9 +343,9 @@ def run_after_appeal(job_id: int) -> bool:
     return True
 
 
-def _end(job_id: int, status: str, message: str, from_statuses) -> bool:
+def _end(job_id: int, status: str, message: str, where: Q) -> bool:
     with transaction.atomic():
-        changed = Job.objects.filter(pk=job_id, status__in=from_statuses).update(
+        changed = Job.objects.filter(where, pk=job_id).update(
             status=status, finished_at=timezone.now(), error_message=message
         )
         if changed:
@@ -350,12 +356,12 @@ def _end(job_id: int, status: str, message: str, from_statuses) -> bool:
 def fail(job_id: int, message: str) -> bool:
     """Queued or running → failed, points released. The message is shown to the user."""
     log.warning("job %s failed: %s", job_id, message)
-    return _end(job_id, Status.FAILED, message, Job.ACTIVE)
+    return _end(job_id, Status.FAILED, message, ACTIVE)
 
 
 def reject(job_id: int, message: str) -> bool:
     """Refused by moderation while queued or running → rejected, points released."""
-    return _end(job_id, Status.REJECTED, message, Job.ACTIVE)
+    return _end(job_id, Status.REJECTED, message, ACTIVE)
 
 
 def cancel(job: Job) -> bool:
@@ -366,13 +372,7 @@ def cancel(job: Job) -> bool:
     cannot be canceled: staff decide on them.
     """
     message = _("Canceled. Your points were refunded.")
-    with transaction.atomic():
-        changed = Job.objects.filter(
-            Q(status__in=Job.ACTIVE) | Q(status=Status.REVIEW, started_at=None), pk=job.pk
-        ).update(status=Status.CANCELED, finished_at=timezone.now(), error_message=message)
-        if changed:
-            ledger.release(Job.objects.get(pk=job.pk).ledger_ref)
-    return bool(changed)
+    return _end(job.pk, Status.CANCELED, message, ACTIVE | HELD_BEFORE_RUN)
 
 
 def sweep_stuck_jobs(now=None) -> int:
@@ -393,12 +393,9 @@ def sweep_stuck_jobs(now=None) -> int:
 
 def delete_work(job: Job) -> None:
     """Hide a finished work from its owner and remove its files."""
-    for asset in job.assets.all():
-        asset.file.delete(save=False)
-        if asset.marked_file:
-            asset.marked_file.delete(save=False)
-    job.assets.all().delete()
-    Job.objects.filter(pk=job.pk).update(deleted_at=timezone.now())
+    with transaction.atomic():
+        _remove_outputs(job.pk)
+        Job.objects.filter(pk=job.pk).update(deleted_at=timezone.now())
 
 
 def queue_position(job: Job) -> int:

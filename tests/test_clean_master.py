@@ -113,11 +113,12 @@ def test_another_user_gets_404_for_both_files_member_or_not(client, alice, bob):
     assert fetch(client, video).status_code == 302  # to the login page
 
 
-def test_deleting_a_work_removes_both_files(client, alice):
+def test_deleting_a_work_removes_both_files(client, alice, django_capture_on_commit_callbacks):
     job = finished_job(alice, watermarked=True, frames=moving_clip(count=4))
     names = [n for a in job.assets.all() for n in (a.file.name, a.marked_file.name)]
     assert all(default_storage.exists(n) for n in names)
-    services.delete_work(job)
+    with django_capture_on_commit_callbacks(execute=True):  # files go once the delete commits
+        services.delete_work(job)
     assert not any(default_storage.exists(n) for n in names)
 
 

@@ -36,7 +36,7 @@ def test_gallery_shows_only_my_works_and_filters_them(client, alice, bob):
     assert f'data-job="{failed.pk}"' in html and f'data-job="{video.pk}"' not in html
 
 
-def test_delete_removes_the_work_and_its_files(client, alice):
+def test_delete_removes_the_work_and_its_files(client, alice, django_capture_on_commit_callbacks):
     done = job(alice)
     asset = Asset(
         job=done, kind="poster", content_type="image/jpeg", width=2, height=2, size_bytes=3
@@ -44,7 +44,9 @@ def test_delete_removes_the_work_and_its_files(client, alice):
     asset.file.save("poster.jpg", ContentFile(b"abc"), save=True)
     path = asset.file.name
     client.force_login(alice)
-    response = client.post(reverse("generation:delete", args=[done.pk]))
+    # Files go once the rows' deletion commits (the test's own transaction never does).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("generation:delete", args=[done.pk]))
     assert response.status_code == 302
     assert not asset.file.storage.exists(path)
     assert client.get(reverse("generation:job", args=[done.pk])).status_code == 404

@@ -43,7 +43,7 @@ def suspend_user(user, staff, reason: str) -> list[int]:
         canceled = [
             job.pk
             for job in Job.objects.filter(
-                user=user, status__in=Job.ACTIVE + (Job.Status.REVIEW,)
+                generation.ACTIVE | generation.HELD_BEFORE_RUN, user=user
             ).order_by("pk")
             if generation.cancel(job)
         ]
