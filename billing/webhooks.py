@@ -69,6 +69,9 @@ def on_checkout_completed(session_id: str) -> None:
     checkout = CheckoutSession.objects.filter(session_id=session_id).first()
     if checkout is None:
         raise Ignored(f"unknown checkout session {session_id}")
+    # The return page asks too, also for a buyer who left Stripe's page without paying.
+    if session.get("status") != "complete":
+        raise Ignored(f"checkout session {session_id} is {session.get('status')}")
     paid = session.get("payment_status") in ("paid", "no_payment_required")
     subscription_id = gateway.object_id(session.get("subscription"))
     fulfilment.complete_checkout(

@@ -259,3 +259,15 @@ def test_the_return_page_asks_stripe_when_the_webhook_is_late(client, alice, str
 
     assert "Payment received, points added." in page
     assert Payment.objects.filter(user=alice).count() == 1
+
+
+def test_returning_without_paying_leaves_the_checkout_open(client, alice, stripe_site):
+    checkout = start_checkout(alice, pack=Pack.objects.first())
+    client.force_login(alice)
+
+    page = client.get(f"/billing/checkout/{checkout.pk}/?canceled=1").content.decode()
+
+    checkout.refresh_from_db()
+    assert checkout.status == CheckoutSession.Status.OPEN and checkout.completed_at is None
+    assert "Payment received" not in page
+    assert Payment.objects.filter(user=alice).count() == 0
