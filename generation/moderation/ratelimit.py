@@ -1,6 +1,6 @@
 """Abuse control: how many jobs one user may submit in a window (setting JOB_SUBMIT_RATE).
 
-A fixed-window counter in the cache (Redis in production, shared by every web process). Every
+A fixed-window counter in the cache (webapp/ratelimit.py). Every
 submission that reaches screening counts, refused ones too, so the filters cannot be probed
 at speed.
 """
@@ -9,9 +9,10 @@ import re
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
+
+from webapp.ratelimit import count_in_window
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -37,14 +38,7 @@ def check_job_submission(user, now: float | None = None) -> None:
         return
     count, period = limit
     now = time.time() if now is None else now
-    window = int(now // period)
-    key = f"job-submit:{user.pk}:{window}"
-    cache.add(key, 0, timeout=period + 5)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=period + 5)
-        used = 1
+    used, window = count_in_window(f"job-submit:{user.pk}", period, now)
     if used > count:
         wait = int((window + 1) * period - now) + 1
         raise ValidationError(

@@ -15,7 +15,6 @@ from datetime import datetime
 import av
 import numpy as np
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -23,6 +22,7 @@ from PIL import Image
 from generation.models import Job
 from generation.provenance import credentials, invisible
 from generation.provenance.credentials import Credentials
+from webapp.ratelimit import count_in_window
 
 MAX_PIXELS = 4096 * 4096  # per picture or frame
 MAX_DECODED_FRAMES = 1200  # a long video is sampled from its first ~40 s at 30 fps
@@ -149,11 +149,5 @@ def picture_pixels(stream) -> np.ndarray:
 
 def allow_check(ip: str) -> bool:
     """Count one check for `ip`; False once it has used this hour's CHECK_RATE_PER_HOUR."""
-    key = f"provenance-check:{ip}:{int(time.time() // 3600)}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=3600)
-        used = 1
+    used, _window = count_in_window(f"provenance-check:{ip}", 3600, time.time())
     return used <= settings.CHECK_RATE_PER_HOUR
