@@ -105,7 +105,6 @@ class FlagAdmin(ReadOnlyAdmin):  # decisions go through review.approve / review.
     date_hierarchy = "created_at"
     list_per_page = 50
     actions = None
-    readonly_fields = [f.name for f in Flag._meta.fields]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("job__assets")

@@ -40,11 +40,3 @@ def record(staff, action: str, target, reason: str = "", subject_user=None, **de
         # Round-trip through Django's encoder so dates and decimals are stored as text.
         details=json.loads(json.dumps(details, cls=DjangoJSONEncoder)),
     )
-
-
-def entries_about(obj):
-    """The audit rows whose target is `obj`, newest first."""
-    return AuditEntry.objects.filter(
-        target_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
-        target_id=str(obj.pk),
-    )

@@ -172,8 +172,6 @@ def reject_view(request, flag_id):
 
 # --- files of any user's job, for reviewers -----------------------------------------------------
 
-JOB_FILES = ("input", "end")
-
 
 @staff_only("moderation.view_flag")
 def job_file_view(request, job_id, what):
