@@ -12,7 +12,7 @@ Outcomes: None (allow) or the deciding Hit, whose outcome is refuse or review.
 """
 
 from generation.moderation import blocklist, photos, semantic
-from generation.moderation.verdict import REVIEW, Hit
+from generation.moderation.verdict import REVIEW, Hit, first_deciding
 
 NEGATIVE_PROMPT_CATEGORIES = frozenset({"hate", "minors"})
 OUTPUT_FRAMES = 8
@@ -20,44 +20,33 @@ OUTPUT_FRAMES = 8
 
 def screen_prompt(prompt: str, negative_prompt: str = "") -> Hit | None:
     """Blocklist, then meaning; the first refusal wins, else the first hold."""
-    hold = None
-    for layer in (
-        lambda: blocklist.check(prompt, "prompt"),
-        lambda: blocklist.check(
-            negative_prompt, "negative_prompt", categories=NEGATIVE_PROMPT_CATEGORIES
-        ),
-        lambda: semantic.check(prompt, "prompt"),
-    ):
-        hit = layer()
-        if hit is not None and hit.outcome != REVIEW:
-            return hit
-        hold = hold or hit
-    return hold
+    terms = blocklist.active_terms() if (prompt or negative_prompt) else []
+    return first_deciding(
+        [
+            lambda: blocklist.check(prompt, "prompt", terms),
+            lambda: blocklist.check(
+                negative_prompt, "negative_prompt", terms, categories=NEGATIVE_PROMPT_CATEGORIES
+            ),
+            lambda: semantic.check(prompt, "prompt"),
+        ]
+    )
 
 
 def screen_photos(images: dict) -> Hit | None:
     """{field: PIL image} through the photo detector: the first refusal wins, else a hold."""
-    hold = None
     rules = photos.active_rules()
-    for field, image in images.items():
-        if image is None:
-            continue
-        hit = photos.check(image, field, rules)
-        if hit is not None and hit.outcome != REVIEW:
-            return hit
-        hold = hold or hit
-    return hold
+    return first_deciding(
+        lambda field=field, image=image: photos.check(image, field, rules)
+        for field, image in images.items()
+        if image is not None
+    )
 
 
 def screen_submission(prompt: str, negative_prompt: str, images: dict) -> Hit | None:
     """Everything a user submits, before any point is held."""
-    hit = screen_prompt(prompt, negative_prompt)
-    if hit is not None and hit.outcome != REVIEW:
-        return hit
-    photo_hit = screen_photos(images)
-    if photo_hit is not None and photo_hit.outcome != REVIEW:
-        return photo_hit
-    return hit or photo_hit
+    return first_deciding(
+        [lambda: screen_prompt(prompt, negative_prompt), lambda: screen_photos(images)]
+    )
 
 
 def screen_result(result) -> Hit | None:

@@ -53,3 +53,15 @@ def strongest(hits) -> Hit | None:
     """The hit that decides: the first refusal, else the first hold, else None."""
     hits = [h for h in hits if h is not None]
     return next((h for h in hits if h.outcome == REFUSE), hits[0] if hits else None)
+
+
+def first_deciding(checks) -> Hit | None:
+    """Run the checks (callables) in order and return as `strongest` would, but stop at the
+    first refusal: later, costlier layers are not run once the answer is known."""
+    hold = None
+    for check in checks:
+        hit = check()
+        if hit is not None and hit.outcome == REFUSE:
+            return hit
+        hold = hold or hit
+    return hold
