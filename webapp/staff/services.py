@@ -75,12 +75,7 @@ def grant_points(user, amount: int, staff, reason: str):
     _not_own_account(user, staff)
     if amount <= 0:
         raise StaffActionError(_("Grant a positive number of points."))
-    with transaction.atomic():
-        entries = ledger.adjust(user, amount, reason, staff)
-        audit.record(
-            staff, audit.Action.GRANT, user, reason, amount=amount, entries=[e.pk for e in entries]
-        )
-    return entries
+    return _adjust(user, amount, staff, reason, audit.Action.GRANT)
 
 
 def claw_back_points(user, amount: int, staff, reason: str):
@@ -90,17 +85,22 @@ def claw_back_points(user, amount: int, staff, reason: str):
     _not_own_account(user, staff)
     if amount <= 0:
         raise StaffActionError(_("Take back a positive number of points."))
+    return _adjust(user, -amount, staff, reason, audit.Action.CLAW_BACK)
+
+
+def _adjust(user, signed_amount: int, staff, reason: str, action):
+    """The ledger adjustment and its audit row, in one transaction."""
     with transaction.atomic():
         try:
-            entries = ledger.adjust(user, -amount, reason, staff)
+            entries = ledger.adjust(user, signed_amount, reason, staff)
         except ledger.NotEnoughPoints as exc:
             raise StaffActionError(str(exc)) from None
         audit.record(
             staff,
-            audit.Action.CLAW_BACK,
+            action,
             user,
             reason,
-            amount=amount,
+            amount=abs(signed_amount),
             entries=[e.pk for e in entries],
         )
     return entries
