@@ -139,10 +139,15 @@ class Asset(models.Model):
     def __str__(self):
         return f"{self.kind} of job {self.job_id}"
 
-    def file_for(self, no_watermark: bool):
-        """The file to serve: the clean master when the owner may have it (their plan has "no
-        watermark" now) or when no marked variant was made (the job was a member's)."""
-        return self.file if no_watermark or not self.marked_file else self.marked_file
+    def file_for(self, owner):
+        """The file to serve: the clean master when no marked variant was made (the job was a
+        member's) or when the owner's plan has "no watermark" now. The plan is looked up only
+        in the second case, so most file requests cost no membership query."""
+        if not self.marked_file:
+            return self.file
+        from billing.entitlements import entitlements
+
+        return self.file if entitlements(owner).no_watermark else self.marked_file
 
     @property
     def duration_s(self) -> float | None:

@@ -234,7 +234,7 @@ def asset_file(request, asset_id):
     job was made without one), else the watermarked variant. Streamed from local storage, or a
     short-lived signed S3 URL handed out after the check."""
     asset = _get_asset_for_user(request, asset_id)
-    stored = asset.file_for(entitlements(request.user).no_watermark)
+    stored = asset.file_for(request.user)
     if settings.S3_BUCKET:
         response = redirect(default_storage.url(stored.name))
     else:
