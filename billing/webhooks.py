@@ -82,10 +82,8 @@ def on_checkout_completed(session_id: str) -> None:
         amount=session.get("amount_total"),
     )
     if subscription_id and paid:
-        on_subscription_changed(subscription_id)
-        latest = gateway.object_id(
-            gateway.fetch_subscription(subscription_id).get("latest_invoice")
-        )
+        subscription = on_subscription_changed(subscription_id)
+        latest = gateway.object_id(subscription.get("latest_invoice"))
         if latest:
             on_invoice_paid(latest)
 
@@ -136,9 +134,12 @@ def on_invoice_payment_failed(invoice_id: str) -> None:
         fulfilment.record_failed_invoice(subscription_id)
 
 
-def on_subscription_changed(subscription_id: str) -> None:
-    """customer.subscription.created / updated / deleted: tier, status, end of access."""
-    fulfilment.sync_subscription(subscription_state(gateway.fetch_subscription(subscription_id)))
+def on_subscription_changed(subscription_id: str) -> dict:
+    """customer.subscription.created / updated / deleted: tier, status, end of access.
+    Returns the subscription as Stripe has it now."""
+    subscription = gateway.fetch_subscription(subscription_id)
+    fulfilment.sync_subscription(subscription_state(subscription))
+    return subscription
 
 
 def on_charge_refunded(charge_id: str) -> None:
