@@ -12,7 +12,6 @@ No torch and no ORM here, so the benchmark (`bench_postprocess`) times exactly t
 
 from __future__ import annotations
 
-import io
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -86,17 +85,18 @@ def render_video(
         frames = invisible.embed_frames(frames, stamp.job_id, provenance_key())
     clean = _encode(stamp, frames, fps, hardware, timer, marked=False)
     with timer.stage("preview"):
-        clean["preview"] = media.make_preview(frames, fps)
+        small, duration_ms = media.preview_frames(frames, fps)
+        clean["preview"] = media.encode_webp(small, duration_ms)
     marked = None
     if stamp.watermarked:
         with timer.stage("preview (marked)"):
-            # Drawn at the preview's own size, so it stays legible there.
-            preview = media.make_preview(frames, fps, mark=visible.mark_frames)
+            # Drawn at the preview's own size, so it stays legible there; in place, as the
+            # clean preview is encoded.
+            preview = media.encode_webp(visible.mark_frames(small), duration_ms)
         with timer.stage("visible mark"):
             visible.mark_frames(frames)  # in place: the clean files are done with them
         marked = _encode(stamp, frames, fps, hardware, timer, marked=True)
         marked["preview"] = preview
-    preview_size = Image.open(io.BytesIO(clean["preview"])).size
     return [
         Output(
             kind="video",
@@ -122,8 +122,8 @@ def render_video(
             kind="preview",
             name="preview.webp",
             content_type="image/webp",
-            width=preview_size[0],
-            height=preview_size[1],
+            width=small.shape[2],
+            height=small.shape[1],
             data=clean["preview"],
             marked_data=marked and marked["preview"],
         ),

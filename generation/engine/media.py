@@ -89,40 +89,49 @@ def make_poster(frame: np.ndarray, *, quality: int = 85) -> bytes:
     return image_to_jpeg(Image.fromarray(np.asarray(frame, dtype=np.uint8)), quality=quality)
 
 
-def make_preview(
+def preview_frames(
     frames: np.ndarray,
     fps: float,
     *,
     width: int = PREVIEW_WIDTH,
     seconds: float = PREVIEW_SECONDS,
     preview_fps: int = PREVIEW_FPS,
-    mark=None,
-) -> bytes:
-    """A short looping animated WebP: the first `seconds`, at most `preview_fps`, `width` wide.
-
-    `mark`, if given, takes the resized (T, h, w, 3) frames and returns them marked
-    (the visible watermark, sized for the preview rather than shrunk with the frames).
-    """
+) -> tuple[np.ndarray, int]:
+    """The frames of a preview: the first `seconds`, at most `preview_fps`, `width` wide, as
+    (T, h, w, 3) uint8, and how long each shows in ms."""
     step = max(1, round(fps / preview_fps))
     picked = frames[: max(1, int(seconds * fps))][::step]
     _count, height, full_width, _ = picked.shape
     size = (min(width, full_width), max(2, round(height * min(width, full_width) / full_width)))
-    images = [Image.fromarray(frame).resize(size, Image.Resampling.BILINEAR) for frame in picked]
-    if mark is not None:
-        small = np.stack([np.asarray(image) for image in images])
-        images = [Image.fromarray(frame) for frame in mark(small)]
+    small = np.stack(
+        [
+            np.asarray(Image.fromarray(frame).resize(size, Image.Resampling.BILINEAR))
+            for frame in picked
+        ]
+    )
+    return small, round(1000 * step / fps)
+
+
+def encode_webp(frames: np.ndarray, duration_ms: int) -> bytes:
+    """A looping animated WebP of (T, h, w, 3) uint8 `frames`."""
+    images = [Image.fromarray(frame) for frame in frames]
     buffer = io.BytesIO()
     images[0].save(
         buffer,
         format="WEBP",
         save_all=True,
         append_images=images[1:],
-        duration=round(1000 * step / fps),
+        duration=duration_ms,
         loop=0,
         quality=60,
         method=2,
     )
     return buffer.getvalue()
+
+
+def make_preview(frames: np.ndarray, fps: float, **options) -> bytes:
+    """A short looping animated WebP of the clip (see preview_frames for the options)."""
+    return encode_webp(*preview_frames(frames, fps, **options))
 
 
 def image_to_png(image: Image.Image) -> bytes:
