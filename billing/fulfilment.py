@@ -20,8 +20,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,8 +264,6 @@ def record_failed_invoice(subscription_id: str, now: datetime | None = None) -> 
 
 
 def _tell_payment_failed(user, sub: Subscription) -> None:
-    from django.conf import settings
-
     send_mail(
         _("Your membership payment failed"),
         _(
@@ -272,7 +272,7 @@ def _tell_payment_failed(user, sub: Subscription) -> None:
         )
         % {
             "plan": sub.plan,
-            "url": f"{settings.SITE_URL}/billing/",
+            "url": settings.SITE_URL + reverse("billing:billing"),
             "date": sub.current_period_end.date().isoformat() if sub.current_period_end else "",
         },
         None,

@@ -139,10 +139,6 @@ class CheckoutSession(models.Model):
     def __str__(self):
         return self.session_id or f"checkout {self.pk}"
 
-    @property
-    def item(self):
-        return self.plan or self.pack
-
 
 class Subscription(models.Model):
     """A paid membership that renews: Stripe's subscription, or the sandbox's stand-in."""
