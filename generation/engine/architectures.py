@@ -197,12 +197,15 @@ _WAN_TRANSFORMER_13B = {
     "eps": 1e-6,
     "rope_max_seq_len": 1024,
 }
-_WAN_TRANSFORMER_14B_I2V = {
+_WAN_TRANSFORMER_14B = {
     **_WAN_TRANSFORMER_13B,
     "num_attention_heads": 40,
-    "in_channels": 36,
     "ffn_dim": 13824,
     "num_layers": 40,
+}
+_WAN_TRANSFORMER_14B_I2V = {
+    **_WAN_TRANSFORMER_14B,
+    "in_channels": 36,
     "image_dim": 1280,
     "added_kv_proj_dim": 5120,
 }
@@ -226,6 +229,7 @@ WAN_T2V_13B = {
     "scheduler": _WAN_SCHEDULER,
     "max_sequence_length": 512,
 }
+WAN_T2V_14B = {**WAN_T2V_13B, "transformer": _WAN_TRANSFORMER_14B}
 WAN_I2V_14B = {
     **WAN_T2V_13B,
     "transformer": _WAN_TRANSFORMER_14B_I2V,
@@ -235,13 +239,20 @@ WAN_FLF2V_14B = {
     **WAN_I2V_14B,
     # first and last frame: twice the CLIP tokens (2 x 257)
     "transformer": {**_WAN_TRANSFORMER_14B_I2V, "pos_embed_seq_len": 514},
-    "scheduler": {"flow_shift": 5.0},
 }
 WAN_VACE_13B = {
     **WAN_T2V_13B,
     "transformer": {
         **_WAN_TRANSFORMER_13B,
         "vace_layers": list(range(0, 30, 2)),
+        "vace_in_channels": 96,
+    },
+}
+WAN_VACE_14B = {
+    **WAN_T2V_13B,
+    "transformer": {
+        **_WAN_TRANSFORMER_14B,
+        "vace_layers": list(range(0, 40, 5)),
         "vace_in_channels": 96,
     },
 }
@@ -307,9 +318,12 @@ ARCHITECTURES = {
     "Lightricks/LTX-Video-0.9.5": ("LTXConditionPipeline", LTX_095),
     "black-forest-labs/FLUX.1-schnell": ("FluxPipeline", FLUX_SCHNELL),
     "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": ("WanPipeline", WAN_T2V_13B),
+    "Wan-AI/Wan2.1-T2V-14B-Diffusers": ("WanPipeline", WAN_T2V_14B),
     "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": ("WanImageToVideoPipeline", WAN_I2V_14B),
+    "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers": ("WanImageToVideoPipeline", WAN_I2V_14B),
     "Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers": ("WanImageToVideoPipeline", WAN_FLF2V_14B),
     "Wan-AI/Wan2.1-VACE-1.3B-diffusers": ("WanVACEPipeline", WAN_VACE_13B),
+    "Wan-AI/Wan2.1-VACE-14B-diffusers": ("WanVACEPipeline", WAN_VACE_14B),
     "tiny/ltx": ("LTXConditionPipeline", TINY_LTX),
     "tiny/flux": ("FluxPipeline", TINY_FLUX),
     "tiny/wan-t2v": ("WanPipeline", TINY_WAN_T2V),

@@ -23,6 +23,7 @@ from .loader import get_pipeline, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
     FIRST_LAST_FRAME,
+    MAX_PICTURES,
     ModelSpec,
     apply_camera_movement,
     get_spec,
@@ -36,8 +37,6 @@ from .types import (
     GenerationRequest,
     GenerationResult,
 )
-
-MAX_PICTURES = 4
 
 ProgressCallback = Callable[[int, int], None]
 CancelCheck = Callable[[], bool]

@@ -47,12 +47,22 @@ FIRST_LAST_FRAME = "image_to_video_end"
 
 @dataclass(frozen=True)
 class PipelineSpec:
-    """One diffusers pipeline of a spec: its class, checkpoint and sampling defaults.
+    """One diffusers pipeline of a spec: its class, checkpoint, numerics and sampling defaults.
 
-    `checkpoint` is a hub id ("org/name"); the loader looks for it under the configured model
-    directory first, then in the hub cache, and never downloads. `guidance_range` maps the
-    creativity slider: creativity 0 -> the high end (follow the prompt), 1 -> the low end.
-    `call_options` are extra keyword arguments for the pipeline's __call__.
+    - `checkpoint` is a hub id ("org/name"); the loader reads it from `<model dir>/<org>/<name>`
+      (what `manage.py fetch_model` writes) or the hub cache, and never downloads.
+    - `guidance_range` maps the creativity slider: creativity 0 -> the high end (follow the
+      prompt), 1 -> the low end. `call_options` are extra keyword arguments for `__call__`.
+    - `dtypes`: components kept in another dtype than the GPU default (bfloat16), as the
+      family's reference code does (Wan keeps its VAE and CLIP image encoder in float32).
+    - `shared`: components loaded from another checkpoint instead, because they are the same
+      weights (Wan's UMT5-XXL and VAE in every Wan checkpoint; T5-XXL in LTX and Flux): one
+      copy is fetched, one is loaded, and every pipeline of the spec uses it.
+    - `flow_shift`: the scheduler's shift for the resolution this pipeline runs at (Wan: 3.0 at
+      480P, 5.0 at 720P); None keeps the checkpoint's scheduler config.
+    - `seconds_per_step`: the cost model. Seconds per denoising step on one H100 for one call
+      at this pipeline's size and its family's longest call (pictures: one 1024x1024 image),
+      guidance included. Time limits are derived from it (`ModelSpec.time_limit`).
     """
 
     class_name: str
@@ -60,6 +70,10 @@ class PipelineSpec:
     default_steps: int
     guidance_range: tuple[float, float]
     call_options: dict = field(default_factory=dict)
+    dtypes: dict[str, str] = field(default_factory=dict)
+    shared: dict[str, tuple[str, str]] = field(default_factory=dict)
+    flow_shift: float | None = None
+    seconds_per_step: float = 1.0
 
     @property
     def default_guidance(self) -> float:
@@ -71,6 +85,10 @@ class PipelineSpec:
             return self.default_guidance
         low, high = self.guidance_range
         return high - min(max(creativity, 0.0), 1.0) * (high - low)
+
+    @property
+    def is_demo(self) -> bool:
+        return self.checkpoint.startswith("tiny/")
 
 
 @dataclass(frozen=True)
@@ -126,13 +144,29 @@ def _sizes(landscape: tuple[int, int], square: tuple[int, int]) -> dict[str, tup
     return {"16:9": landscape, "9:16": _swap(landscape), "1:1": square}
 
 
+# Time limits (`ModelSpec.time_limit`): the cost model's figures are for an H100; SAFETY covers
+# a slower GPU, a busy host and model offloading; COLD_LOAD_S a first load from local disk (a
+# 14B checkpoint at about 1 GB/s) or a swap from host memory; PER_CALL_S text encoding, VAE
+# decoding and post-processing.
+SAFETY = 3.0
+COLD_LOAD_S = 300
+PER_CALL_S = 60
+MAX_PICTURES = 4
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """A model the studio can run: one video family plus a picture pipeline.
 
-    `pipelines` maps each request kind the spec serves to its pipeline (several kinds may share
-    one, as LTX's LTXConditionPipeline does); `FIRST_LAST_FRAME` names an optional pipeline for
-    image to video with an end frame.
+    `pipelines` maps each request kind the spec serves to its pipeline at standard quality
+    (several kinds may share one, as LTX's LTXConditionPipeline does); `FIRST_LAST_FRAME` names
+    an optional pipeline for image to video with an end frame. `professional` replaces some of
+    them at professional quality: a checkpoint trained at that resolution, or the same one with
+    that resolution's scheduler shift.
+
+    `max_frames` is the longest single call the family was trained on (LTX 0.9.5: 257 frames,
+    Wan 2.1: 81). A longer clip is one call plus extension calls, each conditioned on the last
+    `extend_context_frames` of what came before (`call_plan`).
     """
 
     id: str
@@ -143,6 +177,8 @@ class ModelSpec:
     video_sizes: dict[str, dict[str, tuple[int, int]]]
     picture_sizes: dict[str, tuple[int, int]]
     extend_context_frames: int
+    max_frames: int
+    professional: dict[str, PipelineSpec] = field(default_factory=dict)
     default_negative_prompt: str = ""
     is_demo: bool = False
     description: str = ""
@@ -159,6 +195,10 @@ class ModelSpec:
                 raise ValueError(f"{self.id}: picture {w}x{h} not a multiple of 16")
         if (self.extend_context_frames - 1) % temporal:
             raise ValueError(f"{self.id}: extend context must be {temporal}k + 1 frames")
+        if (self.max_frames - 1) % temporal or self.max_frames <= self.extend_context_frames:
+            raise ValueError(f"{self.id}: max_frames must be {temporal}k + 1, above the context")
+        if unknown := set(self.professional) - set(self.pipelines):
+            raise ValueError(f"{self.id}: professional pipelines for unknown kinds {unknown}")
 
     @property
     def capabilities(self) -> frozenset[str]:
@@ -179,15 +219,37 @@ class ModelSpec:
 
     @property
     def supports_end_frame(self) -> bool:
-        """LTX conditions on any frame; Wan needs its first-last-frame checkpoint."""
+        """LTX conditions on any frame; Wan needs a first-last-frame pipeline."""
         return self.family == "ltx" or FIRST_LAST_FRAME in self.pipelines
 
-    def pipeline_for(self, kind: str, *, end_frame: bool = False) -> PipelineSpec:
+    def pipeline_for(
+        self, kind: str, mode: str = "standard", *, end_frame: bool = False
+    ) -> PipelineSpec:
+        """The pipeline that serves `kind` at `mode` quality (with an end frame: the spec's
+        first-last-frame pipeline where it has one)."""
         if kind not in self.pipelines:
             raise ValueError(f"model {self.id!r} cannot do {kind!r}")
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}")
         if kind == IMAGE_TO_VIDEO and end_frame and FIRST_LAST_FRAME in self.pipelines:
-            return self.pipelines[FIRST_LAST_FRAME]
+            kind = FIRST_LAST_FRAME
+        if mode == "professional" and kind in self.professional:
+            return self.professional[kind]
         return self.pipelines[kind]
+
+    def all_pipelines(self) -> list[PipelineSpec]:
+        """Every distinct checkpoint the spec may load, in the order a worker needs them
+        (text to video first): what `fetch_model` downloads and the memory plan places."""
+        seen: dict[str, PipelineSpec] = {}
+        for kind in (*KINDS, FIRST_LAST_FRAME):
+            if kind not in self.pipelines:
+                continue
+            for mode in MODES:
+                pipeline = self.pipelines[kind]
+                if mode == "professional":
+                    pipeline = self.professional.get(kind, pipeline)
+                seen.setdefault(pipeline.checkpoint, pipeline)
+        return list(seen.values())
 
     def size_for(self, aspect_ratio: str, mode: str = "standard", kind: str | None = None):
         """(width, height) of the output for this aspect ratio and mode."""
@@ -206,8 +268,70 @@ class ModelSpec:
         num_frames = int(self.fps * duration_s) // step * step + 1
         return max(num_frames, step + 1), self.fps
 
-    def default_steps(self, kind: str) -> int:
-        return self.pipeline_for(kind).default_steps
+    def call_plan(self, kind: str, duration_s: float) -> list[int]:
+        """The frames each pipeline call adds, so that no call exceeds `max_frames`.
+
+        Text or image to video: the first entry is the first call's frame count (k * step + 1),
+        each further one the new frames of an extension call (a multiple of step; the call
+        itself also carries the context). An extension job has only extension calls. The
+        extension calls split the rest evenly, so none is a sliver.
+        """
+        total, _ = self.frames_for(duration_s)
+        step = self.temporal_multiple
+        room = (self.max_frames - self.extend_context_frames) // step * step
+        if kind == EXTEND:
+            first, rest = [], total - 1
+        else:
+            count = min(total, self.max_frames)
+            first, rest = [count], total - count
+        units, calls = rest // step, -(-rest // room)
+        if not calls:
+            return first
+        share, extra = divmod(units, calls)
+        return first + [(share + (i < extra)) * step for i in range(calls)]
+
+    def default_steps(self, kind: str, mode: str = "standard") -> int:
+        return self.pipeline_for(kind, mode).default_steps
+
+    def time_limit(
+        self,
+        kind: str,
+        mode: str = "standard",
+        duration_s: float = 5,
+        *,
+        end_frame: bool = False,
+        steps: int | None = None,
+        num_images: int = MAX_PICTURES,
+    ) -> int:
+        """Seconds one job may run before it is stopped and refunded, from the cost model:
+        every call's steps at its pipeline's seconds per step (scaled by the call's share of
+        the longest call), times SAFETY, plus a cold load and the decode and post-processing."""
+        pipeline = self.pipeline_for(kind, mode, end_frame=end_frame)
+        if kind == TEXT_TO_PICTURE:
+            work = (steps or pipeline.default_steps) * pipeline.seconds_per_step * num_images
+            return int(COLD_LOAD_S + PER_CALL_S + SAFETY * work)
+        extender = self.pipeline_for(EXTEND, mode) if EXTEND in self.pipelines else pipeline
+        seconds = 0.0
+        for i, frames in enumerate(self.call_plan(kind, duration_s)):
+            extension = kind == EXTEND or i > 0
+            used = extender if extension else pipeline
+            length = frames + (self.extend_context_frames if extension else 0)
+            work = (steps or used.default_steps) * used.seconds_per_step * length / self.max_frames
+            seconds += PER_CALL_S + SAFETY * work
+        return int(COLD_LOAD_S + seconds)
+
+    def longest_time_limit(self) -> int:
+        """The largest `time_limit` of any job this spec serves (10 s, professional, every
+        kind): what the broker's visibility timeout must exceed."""
+        return max(
+            self.time_limit(kind, mode, duration, end_frame=end_frame)
+            for kind in self.capabilities
+            for mode in MODES
+            for duration in (5, 10)
+            for end_frame in (False, True)
+        )
+
+
 
 
 LTX_NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"
@@ -219,13 +343,16 @@ WAN_NEGATIVE = (
     "in the background, walking backwards"
 )
 
-# FLUX.1-schnell: a 4-step distilled model, guidance-free, Apache-2.0.
+# FLUX.1-schnell: a 4-step distilled model, guidance-free, Apache-2.0. Its T5-XXL encoder
+# (text_encoder_2, bf16) is google/t5-v1_1-xxl, the same as LTX-Video's: LTX borrows it.
+FLUX = "black-forest-labs/FLUX.1-schnell"
 FLUX_SCHNELL = PipelineSpec(
     "FluxPipeline",
-    "black-forest-labs/FLUX.1-schnell",
+    FLUX,
     default_steps=4,
     guidance_range=(0.0, 0.0),
     call_options={"max_sequence_length": 256},
+    seconds_per_step=0.45,
 )
 FLUX_PICTURE_SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
 
@@ -235,9 +362,42 @@ _LTX = PipelineSpec(
     default_steps=40,
     guidance_range=(1.5, 4.5),
     call_options={"decode_timestep": 0.05, "decode_noise_scale": 0.025},
+    shared={"text_encoder": (FLUX, "text_encoder_2")},
+    seconds_per_step=1.2,
 )
+
+# Wan 2.1: every checkpoint carries the same UMT5-XXL text encoder and VAE, and the image
+# models the same open-CLIP ViT-H image encoder; one copy of each is fetched and loaded. The
+# VAE and the image encoder stay in float32 (diffusers' Wan examples and Wan's own code).
+_WAN_T2V_13B = "Wan-AI/Wan2.1-T2V-1.3B-Diffusers"
+_WAN_I2V_480 = "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers"
+_WAN_COMMON = {"text_encoder": (_WAN_T2V_13B, "text_encoder"), "vae": (_WAN_T2V_13B, "vae")}
+_WAN_IMAGE = {**_WAN_COMMON, "image_encoder": (_WAN_I2V_480, "image_encoder")}
+_WAN_DTYPES = {"vae": "float32", "image_encoder": "float32"}
+_WAN_480P, _WAN_720P = 3.0, 5.0  # flow shift per resolution (Wan's own defaults)
+
+
+def _wan(class_name, checkpoint, steps, shift, seconds_per_step, shared=_WAN_COMMON):
+    return PipelineSpec(
+        class_name,
+        checkpoint,
+        steps,
+        (3.0, 7.0),
+        dtypes=_WAN_DTYPES,
+        shared={k: v for k, v in shared.items() if v[0] != checkpoint},
+        flow_shift=shift,
+        seconds_per_step=seconds_per_step,
+    )
+
+
+# Demo pipelines mirror the real ones' sharing, so tests exercise it.
 _TINY_LTX = PipelineSpec(
-    "LTXConditionPipeline", "tiny/ltx", default_steps=8, guidance_range=(1.0, 5.0)
+    "LTXConditionPipeline",
+    "tiny/ltx",
+    default_steps=8,
+    guidance_range=(1.0, 5.0),
+    shared={"text_encoder": ("tiny/flux", "text_encoder_2")},
+    seconds_per_step=0.5,
 )
 _TINY_FLUX = PipelineSpec(
     "FluxPipeline",
@@ -245,9 +405,16 @@ _TINY_FLUX = PipelineSpec(
     default_steps=4,
     guidance_range=(0.0, 0.0),
     call_options={"max_sequence_length": 256},
+    seconds_per_step=0.5,
 )
 _TINY_SIZES = _sizes((512, 288), (384, 384))
-_TINY_WAN = PipelineSpec("WanPipeline", "tiny/wan-t2v", default_steps=4, guidance_range=(3.0, 7.0))
+_TINY_WAN_COMMON = {"text_encoder": ("tiny/wan-t2v", "text_encoder"), "vae": ("tiny/wan-t2v", "vae")}
+_TINY_WAN_IMAGE = {**_TINY_WAN_COMMON, "image_encoder": ("tiny/wan-i2v", "image_encoder")}
+
+
+def _tiny_wan(class_name, checkpoint, shift, shared=_TINY_WAN_COMMON):
+    return _wan(class_name, checkpoint, 4, shift, 0.5, shared)
+
 
 MODEL_SPECS: dict[str, ModelSpec] = {
     spec.id: spec
@@ -266,6 +433,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             video_sizes={"standard": _TINY_SIZES, "professional": _sizes((1024, 576), (768, 768))},
             picture_sizes=_TINY_SIZES,
             extend_context_frames=17,
+            # Shorter than LTX's 257 so that a 10 s demo job is chained like a long real one.
+            max_frames=65,
             is_demo=True,
             description=(
                 "LTX-Video and Flux pipelines built in code from tiny configs with random "
@@ -277,17 +446,24 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             label="Demo model, Wan pipelines (untrained weights)",
             family="wan",
             pipelines={
-                TEXT_TO_VIDEO: _TINY_WAN,
-                IMAGE_TO_VIDEO: replace(
-                    _TINY_WAN, class_name="WanImageToVideoPipeline", checkpoint="tiny/wan-i2v"
+                TEXT_TO_VIDEO: _tiny_wan("WanPipeline", "tiny/wan-t2v", _WAN_480P),
+                IMAGE_TO_VIDEO: _tiny_wan(
+                    "WanImageToVideoPipeline", "tiny/wan-i2v", _WAN_480P, _TINY_WAN_IMAGE
                 ),
-                FIRST_LAST_FRAME: replace(
-                    _TINY_WAN, class_name="WanImageToVideoPipeline", checkpoint="tiny/wan-flf2v"
-                ),
-                EXTEND: replace(
-                    _TINY_WAN, class_name="WanVACEPipeline", checkpoint="tiny/wan-vace"
-                ),
+                # Standard quality: VACE with the first and last frames kept (no 480P FLF2V).
+                FIRST_LAST_FRAME: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
+                EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
                 TEXT_TO_PICTURE: _TINY_FLUX,
+            },
+            professional={
+                TEXT_TO_VIDEO: _tiny_wan("WanPipeline", "tiny/wan-t2v", _WAN_720P),
+                IMAGE_TO_VIDEO: _tiny_wan(
+                    "WanImageToVideoPipeline", "tiny/wan-i2v", _WAN_720P, _TINY_WAN_IMAGE
+                ),
+                FIRST_LAST_FRAME: _tiny_wan(
+                    "WanImageToVideoPipeline", "tiny/wan-flf2v", _WAN_720P, _TINY_WAN_IMAGE
+                ),
+                EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
             },
             fps=8,
             video_sizes={
@@ -296,6 +472,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             },
             picture_sizes=_TINY_SIZES,
             extend_context_frames=5,
+            max_frames=41,
             is_demo=True,
             description=(
                 "Wan 2.1's pipeline classes (text, image, first-last frame, VACE extension) built "
@@ -313,6 +490,10 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 EXTEND: _LTX,
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
             },
+            professional={
+                kind: replace(_LTX, seconds_per_step=2.6)
+                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+            },
             fps=24,
             video_sizes={
                 "standard": _sizes((832, 480), (576, 576)),
@@ -320,32 +501,51 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             },
             picture_sizes=FLUX_PICTURE_SIZES,
             extend_context_frames=25,
+            max_frames=257,
             default_negative_prompt=LTX_NEGATIVE,
         ),
         ModelSpec(
             id="wan2.1",
             label="Wan 2.1",
             family="wan",
+            # 480P: the 1.3B text model and VACE (also first-last frame), the 480P image model.
             pipelines={
-                TEXT_TO_VIDEO: PipelineSpec(
-                    "WanPipeline", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers", 50, (3.0, 7.0)
+                TEXT_TO_VIDEO: _wan("WanPipeline", _WAN_T2V_13B, 50, _WAN_480P, 2.2),
+                IMAGE_TO_VIDEO: _wan(
+                    "WanImageToVideoPipeline", _WAN_I2V_480, 40, _WAN_480P, 9.0, _WAN_IMAGE
                 ),
-                IMAGE_TO_VIDEO: PipelineSpec(
+                FIRST_LAST_FRAME: _wan(
+                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, _WAN_480P, 3.0
+                ),
+                EXTEND: _wan(
+                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, _WAN_480P, 3.0
+                ),
+                TEXT_TO_PICTURE: FLUX_SCHNELL,
+            },
+            # 720P: the 14B models, each trained at 720P.
+            professional={
+                TEXT_TO_VIDEO: _wan(
+                    "WanPipeline", "Wan-AI/Wan2.1-T2V-14B-Diffusers", 50, _WAN_720P, 36.0
+                ),
+                IMAGE_TO_VIDEO: _wan(
                     "WanImageToVideoPipeline",
-                    "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers",
+                    "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers",
                     40,
-                    (3.0, 7.0),
+                    _WAN_720P,
+                    36.0,
+                    _WAN_IMAGE,
                 ),
-                FIRST_LAST_FRAME: PipelineSpec(
+                FIRST_LAST_FRAME: _wan(
                     "WanImageToVideoPipeline",
                     "Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers",
                     40,
-                    (3.0, 7.0),
+                    _WAN_720P,
+                    38.0,
+                    _WAN_IMAGE,
                 ),
-                EXTEND: PipelineSpec(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, (3.0, 7.0)
+                EXTEND: _wan(
+                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-14B-diffusers", 30, _WAN_720P, 40.0
                 ),
-                TEXT_TO_PICTURE: FLUX_SCHNELL,
             },
             fps=16,
             video_sizes={
@@ -354,6 +554,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             },
             picture_sizes=FLUX_PICTURE_SIZES,
             extend_context_frames=17,
+            max_frames=81,
             default_negative_prompt=WAN_NEGATIVE,
         ),
     )

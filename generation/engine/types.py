@@ -26,6 +26,8 @@ class GenerationRequest:
 
     `guidance_scale` wins over `creativity` (0 = follow the prompt closely, 1 = free); with neither
     the spec's default guidance is used. `num_inference_steps` None means the spec's default.
+    `size` (width, height) replaces the spec's size for the aspect ratio and mode (tests and
+    benchmarks run real architectures small); it must follow the family's multiples.
     For `extend`, `source_frames` are the source video's frames (T, H, W, 3) uint8 and
     `source_fps` its frame rate (None: assume the spec's fps).
     """
@@ -46,6 +48,7 @@ class GenerationRequest:
     num_images: int = 1
     camera_movement: str = "static"
     num_inference_steps: int | None = None
+    size: tuple[int, int] | None = None
 
 
 @dataclass
