@@ -6,6 +6,8 @@ where no weights can be downloaded. TINY holds small versions of the same classe
 model and the tests. Plain data: importing this never loads torch.
 """
 
+import math
+
 # google/t5-v1_1-xxl, the text encoder of LTX-Video and Flux.
 T5_XXL = {
     "vocab_size": 32128,
@@ -331,3 +333,145 @@ ARCHITECTURES = {
     "tiny/wan-flf2v": ("WanImageToVideoPipeline", TINY_WAN_FLF2V),
     "tiny/wan-vace": ("WanVACEPipeline", TINY_WAN_VACE),
 }
+
+
+# --- reduced architectures -------------------------------------------------------------------
+# `reduce` keeps a pipeline's structure (classes, qk norm, cross-attention, image tokens, VACE,
+# patch sizes, VAE compression, latent channels, sequence lengths) and cuts its cost: `layers`
+# is the depth of every stack, `width_divisor` divides head counts (head sizes stay, so rotary
+# embeddings keep their axes), hidden and feed-forward sizes, and every dimension that must match
+# them. Tests run every real pipeline class this way on a CPU; benchmarks keep the full width.
+
+WIDTH_FLOOR = 16  # no channel width is cut below this (or below its real value, if smaller)
+
+
+def reduce(class_name: str, arch: dict, layers: int | None = None, width_divisor: int = 1) -> dict:
+    """`arch` (a pipeline class's component configs) cut to `layers` per stack and its widths
+    divided by `width_divisor`; the same dict when both are left at their defaults.
+
+    With a width divisor the text encoders' vocabularies shrink to the in-code tokenizer's
+    (the real UMT5 table alone is 4 GB in float32); at full width they stay real.
+    """
+    if layers is not None and layers < 1:
+        raise ValueError("layers must be at least 1")
+    if width_divisor < 1:
+        raise ValueError("width_divisor must be at least 1")
+    if layers is None and width_divisor == 1:
+        return arch
+    cut = _Cut(layers, width_divisor)
+    arch = {**arch}
+    arch["text_encoder"] = cut.t5(arch["text_encoder"])
+    text_width = arch["text_encoder"].get("d_model", T5_XXL["d_model"])
+    if class_name == "LTXConditionPipeline":
+        arch["transformer"] = cut.ltx_transformer(arch["transformer"], text_width)
+        if not arch.get("pass_through_vae"):  # the demo VAE's weights are set by hand
+            arch["vae"] = cut.ltx_vae(arch["vae"])
+    elif class_name == "FluxPipeline":
+        arch["clip"] = cut.clip(arch["clip"])
+        arch["transformer"] = cut.flux_transformer(
+            arch["transformer"], text_width, arch["clip"]["hidden_size"]
+        )
+        arch["vae"] = cut.flux_vae(arch["vae"])
+    else:  # the Wan pipelines
+        image_width = None
+        if "image_encoder" in arch:
+            arch["image_encoder"] = cut.clip(arch["image_encoder"])
+            image_width = arch["image_encoder"]["hidden_size"]
+        arch["transformer"] = cut.wan_transformer(arch["transformer"], text_width, image_width)
+        arch["vae"] = cut.wan_vae(arch["vae"])
+    return arch
+
+
+class _Cut:
+    def __init__(self, layers: int | None, width_divisor: int):
+        self.layers, self.k = layers, width_divisor
+
+    def depth(self, count: int) -> int:
+        return count if self.layers is None else min(count, self.layers)
+
+    def heads(self, count: int) -> int:
+        return max(1, round(count / self.k))
+
+    def width(self, value: int) -> int:
+        return max(value // self.k, min(value, WIDTH_FLOOR))
+
+    def t5(self, config: dict) -> dict:
+        config = {**config, "num_layers": self.depth(config["num_layers"])}
+        if self.k > 1:
+            heads = self.heads(config["num_heads"])
+            config.update(
+                num_heads=heads, d_model=heads * config["d_kv"], d_ff=self.width(config["d_ff"])
+            )
+            config.pop("vocab_size", None)  # the tokenizer's own size
+        return config
+
+    def clip(self, config: dict) -> dict:
+        """A CLIP text or vision tower."""
+        config = {**config, "num_hidden_layers": self.depth(config["num_hidden_layers"])}
+        if self.k > 1:
+            head = config["hidden_size"] // config["num_attention_heads"]
+            heads = self.heads(config["num_attention_heads"])
+            config.update(
+                num_attention_heads=heads,
+                hidden_size=heads * head,
+                intermediate_size=self.width(config["intermediate_size"]),
+                projection_dim=self.width(config["projection_dim"]),
+            )
+            config.pop("vocab_size", None)
+        return config
+
+    def ltx_transformer(self, config: dict, text_width: int) -> dict:
+        heads = self.heads(config["num_attention_heads"])
+        return {
+            **config,
+            "num_layers": self.depth(config["num_layers"]),
+            "num_attention_heads": heads,
+            "cross_attention_dim": heads * config["attention_head_dim"],
+            "caption_channels": text_width,
+        }
+
+    def ltx_vae(self, config: dict) -> dict:
+        return {
+            **config,
+            "block_out_channels": tuple(map(self.width, config["block_out_channels"])),
+            "decoder_block_out_channels": tuple(
+                map(self.width, config["decoder_block_out_channels"])
+            ),
+        }
+
+    def flux_transformer(self, config: dict, text_width: int, pooled_width: int) -> dict:
+        return {
+            **config,
+            "num_layers": self.depth(config["num_layers"]),
+            "num_single_layers": self.depth(config["num_single_layers"]),
+            "num_attention_heads": self.heads(config["num_attention_heads"]),
+            "joint_attention_dim": text_width,
+            "pooled_projection_dim": pooled_width,
+        }
+
+    def flux_vae(self, config: dict) -> dict:
+        channels = tuple(map(self.width, config["block_out_channels"]))
+        groups = math.gcd(config.get("norm_num_groups", 32), *channels)
+        return {**config, "block_out_channels": channels, "norm_num_groups": groups}
+
+    def wan_transformer(self, config: dict, text_width: int, image_width: int | None) -> dict:
+        heads = self.heads(config["num_attention_heads"])
+        num_layers = self.depth(config["num_layers"])
+        config = {
+            **config,
+            "num_layers": num_layers,
+            "num_attention_heads": heads,
+            "ffn_dim": self.width(config["ffn_dim"]),
+            "text_dim": text_width,
+        }
+        if config.get("added_kv_proj_dim") is not None:
+            config["added_kv_proj_dim"] = heads * config["attention_head_dim"]
+        if image_width is not None and config.get("image_dim") is not None:
+            config["image_dim"] = image_width
+        if "vace_layers" in config:  # layer 0 is always one; keep those that still exist
+            config["vace_layers"] = [i for i in config["vace_layers"] if i < num_layers]
+        return config
+
+    def wan_vae(self, config: dict) -> dict:
+        base = config.get("base_dim", 96)
+        return {**config, "base_dim": self.width(base)} if self.k > 1 else config

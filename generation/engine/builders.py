@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 
-from .architectures import ARCHITECTURES
+from .architectures import ARCHITECTURES, reduce
 
 SEED = 1234
 # The pass-through VAE's RMSNorms rescale by the channel RMS; a large constant channel keeps
@@ -80,15 +80,26 @@ def build_tokenizer(model_max_length: int | None = None):
     return T5Tokenizer(vocab=vocab, extra_ids=0, **kwargs)
 
 
-def build_pipeline(checkpoint: str, *, seed: int = SEED, device="cpu", dtype=None):
+def build_pipeline(
+    checkpoint: str,
+    *,
+    seed: int = SEED,
+    device="cpu",
+    dtype=None,
+    layers: int | None = None,
+    width_divisor: int = 1,
+):
     """The pipeline for `checkpoint` (a key of ARCHITECTURES) with seeded random weights.
 
     Modules are created directly on `device` in `dtype` (a full-size model never has to pass
-    through host memory in float32).
+    through host memory in float32; on "meta" nothing is allocated, to count parameters).
+    `layers` and `width_divisor` build a reduced version of the same classes
+    (`architectures.reduce`): every stack cut to `layers`, widths divided.
     """
     import torch
 
     class_name, arch = ARCHITECTURES[checkpoint]
+    arch = reduce(class_name, arch, layers, width_divisor)
     dtype = dtype or torch.float32
     previous_dtype = torch.get_default_dtype()
     with torch.random.fork_rng(devices=[]), torch.device(device):
