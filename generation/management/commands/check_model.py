@@ -16,16 +16,12 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from generation.engine import checkpoints
-from generation.management.commands.fetch_model import resolve_model_dir, resolve_spec
+from generation.management.commands.fetch_model import human_size, resolve_model_dir, resolve_spec
 
 GiB = 1 << 30
 STORED_NAMES = {"BF16": "bf16", "F16": "fp16", "F32": "fp32", "F64": "fp64"}
 LOAD_NAMES = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}
 HEADER = f"  {'component':<18}{'stored':<11}{'load':<6}{'params':>9}{'size':>13}"
-
-
-def size(nbytes: int) -> str:
-    return f"{nbytes / GiB:.2f} GiB" if nbytes >= GiB / 10 else f"{nbytes / (1 << 20):.2f} MiB"
 
 
 def count(numel: int) -> str:
@@ -102,7 +98,7 @@ class Command(BaseCommand):
                 stored = ",".join(STORED_NAMES.get(d, d.lower()) for d in state.tensors.dtypes)
                 self.stdout.write(
                     f"  {part.component:<18}{stored or '?':<11}{LOAD_NAMES[part.load_dtype]:<6}"
-                    f"{count(state.numel):>9}{size(state.load_bytes):>13}"
+                    f"{count(state.numel):>9}{human_size(state.load_bytes):>13}"
                 )
             for component, (source, source_component) in borrowed.get(checkpoint, {}).items():
                 self.stdout.write(f"  {component:<18}-> {source}/{source_component}")
@@ -111,13 +107,13 @@ class Command(BaseCommand):
         self.stdout.write("Weights per pipeline, own + borrowed, in GPU dtypes:")
         for pipeline in spec.all_pipelines():
             own, borrowed = checkpoints.pipeline_keys(pipeline, sizes)
-            own_bytes = sum(sizes[k] for k in own)
-            borrowed_bytes = sum(sizes[k] for k in borrowed)
+            mine, lent = sum(sizes[k] for k in own), sum(sizes[k] for k in borrowed)
             self.stdout.write(
-                f"  {pipeline.checkpoint:<44}{size(own_bytes):>11} + {size(borrowed_bytes):>11}"
-                f" = {size(own_bytes + borrowed_bytes):>11}"
+                f"  {pipeline.checkpoint:<44}{human_size(mine):>11} + {human_size(lent):>11}"
+                f" = {human_size(mine + lent):>11}"
             )
-        self.stdout.write(f"  {'every distinct component':<44}{size(sum(sizes.values())):>39}")
+        total = human_size(sum(sizes.values()))
+        self.stdout.write(f"  {'every distinct component':<44}{total:>39}")
 
     def print_plans(self, spec, sizes: dict, gpus: list[int], host: int | None) -> None:
         if not gpus:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import glob
 import json
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -23,7 +24,11 @@ from django.core.management.base import BaseCommand, CommandError
 from generation.engine import checkpoints
 from generation.engine.specs import get_spec
 
-GB = 1e9
+GiB = 1 << 30
+
+
+def human_size(nbytes: int) -> str:
+    return f"{nbytes / GiB:.2f} GiB" if nbytes >= GiB / 10 else f"{nbytes / (1 << 20):.2f} MiB"
 
 
 def resolve_model_dir(value: str | None) -> Path:
@@ -50,6 +55,8 @@ class Command(BaseCommand):
     def handle(self, *args, spec, model_dir, revision, **options):
         spec = resolve_spec(spec)
         model_dir = resolve_model_dir(model_dir)
+        for name in ("httpx", "httpx2"):  # one INFO line per request otherwise
+            logging.getLogger(name).setLevel(logging.WARNING)
         try:
             self.fetch(spec, model_dir, revision, options["verbosity"])
         except Exception as error:
@@ -100,24 +107,26 @@ class Command(BaseCommand):
             size = sum(s or 0 for s in files.values())
             total += size
             self.stdout.write(
-                f"{checkpoint}@{shas[checkpoint][:8]}: {len(files)} files, {size / GB:.2f} GB"
+                f"{checkpoint}@{shas[checkpoint][:8]}: {len(files)} files, {human_size(size)}"
             )
             for line in _by_component(files, verbosity):
                 self.stdout.write(f"  {line}")
         self.stdout.write(
-            self.style.SUCCESS(f"fetched {spec.id}: {total / GB:.2f} GB in {model_dir}")
+            self.style.SUCCESS(
+                f"fetched {spec.id}: {total:,} bytes ({human_size(total)}) in {model_dir}"
+            )
         )
 
 
 def _by_component(files: dict[str, int | None], verbosity: int) -> list[str]:
     """One line per component folder (per file at verbosity 2)."""
     if verbosity >= 2:
-        return [f"{name}  {(size or 0) / GB:.3f} GB" for name, size in files.items()]
+        return [f"{name:<60} {human_size(size or 0):>11}" for name, size in files.items()]
     folders: dict[str, list[int]] = {}
     for name, size in files.items():
         folders.setdefault(name.rpartition("/")[0] or ".", []).append(size or 0)
     return [
-        f"{folder:<16} {len(sizes):>3} files {sum(sizes) / GB:8.2f} GB"
+        f"{folder:<16} {len(sizes):>3} files {human_size(sum(sizes)):>11}"
         for folder, sizes in folders.items()
     ]
 
