@@ -72,10 +72,15 @@ class Command(BaseCommand):
             self.stdout.write(self.style.ERROR("Missing or damaged:"))
             for problem in inspection.problems:
                 self.stdout.write(f"  {problem}")
+            hint = (
+                "a demo spec: workers build it in code where its folders are absent"
+                if spec.is_demo
+                else f"`manage.py fetch_model {spec.id}` fetches what is missing"
+            )
             raise CommandError(
                 f"{len(inspection.problems)} problem(s) in {inspection.model_dir}: "
                 f"{inspection.problems[0]}{' ...' if len(inspection.problems) > 1 else ''} "
-                f"(run `manage.py fetch_model {spec.id}` to fetch what is missing)"
+                f"({hint})"
             )
         self.print_plans(spec, sizes, gpus, host)
         done = [] if plan_only else ["files complete"]
