@@ -430,12 +430,21 @@ class _Cut:
             "caption_channels": text_width,
         }
 
+    def vae_depth(self, count: int) -> int:
+        """VAEs keep their real depth at full width (their decode cost is part of a benchmark)
+        and are cut with the rest in a reduced-width build."""
+        return count if self.k == 1 else self.depth(count)
+
     def ltx_vae(self, config: dict) -> dict:
         return {
             **config,
             "block_out_channels": tuple(map(self.width, config["block_out_channels"])),
             "decoder_block_out_channels": tuple(
                 map(self.width, config["decoder_block_out_channels"])
+            ),
+            "layers_per_block": tuple(map(self.vae_depth, config["layers_per_block"])),
+            "decoder_layers_per_block": tuple(
+                map(self.vae_depth, config["decoder_layers_per_block"])
             ),
         }
 
@@ -452,7 +461,12 @@ class _Cut:
     def flux_vae(self, config: dict) -> dict:
         channels = tuple(map(self.width, config["block_out_channels"]))
         groups = math.gcd(config.get("norm_num_groups", 32), *channels)
-        return {**config, "block_out_channels": channels, "norm_num_groups": groups}
+        return {
+            **config,
+            "block_out_channels": channels,
+            "norm_num_groups": groups,
+            "layers_per_block": self.vae_depth(config["layers_per_block"]),
+        }
 
     def wan_transformer(self, config: dict, text_width: int, image_width: int | None) -> dict:
         heads = self.heads(config["num_attention_heads"])
@@ -473,5 +487,10 @@ class _Cut:
         return config
 
     def wan_vae(self, config: dict) -> dict:
-        base = config.get("base_dim", 96)
-        return {**config, "base_dim": self.width(base)} if self.k > 1 else config
+        if self.k == 1:
+            return config
+        return {
+            **config,
+            "base_dim": self.width(config.get("base_dim", 96)),
+            "num_res_blocks": self.depth(config.get("num_res_blocks", 2)),
+        }
