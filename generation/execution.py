@@ -88,7 +88,7 @@ def _execute(job_id: int, worker: str) -> str:
                 request,
                 spec=job.model_spec,
                 device=settings.GENERATION_DEVICE or None,
-                model_dir=settings.GENERATION_MODEL_PATH or None,
+                options=load_options(),
                 on_progress=monitor.on_progress,
                 should_cancel=monitor.should_cancel,
             )
@@ -111,6 +111,19 @@ def _execute(job_id: int, worker: str) -> str:
         return "review"
     log.info("job %s succeeded in %.1fs on %s", job.pk, time.monotonic() - started, worker)
     return "succeeded"
+
+
+def load_options():
+    """How this worker loads pipelines, from its settings (one set per process)."""
+    from generation.engine.loader import LoadOptions
+
+    plan = settings.GENERATION_MEMORY_PLAN
+    return LoadOptions(
+        model_dir=str(settings.GENERATION_MODEL_DIR),
+        gpu_memory_gb=settings.GENERATION_GPU_MEMORY_GB,
+        host_memory_gb=settings.GENERATION_HOST_MEMORY_GB,
+        memory_plan=None if plan == "auto" else plan,
+    )
 
 
 def build_request(job: Job):
@@ -137,7 +150,7 @@ def build_request(job: Job):
         source_fps=source_fps,
         num_images=p.get("num_images") or 1,
         camera_movement=p.get("camera_movement", "static"),
-        num_inference_steps=settings.GENERATION_STEPS or None,
+        num_inference_steps=settings.GENERATION_STEPS.get(job.kind),
     )
 
 

@@ -205,7 +205,35 @@ def enqueue(job: Job) -> None:
     from generation.tasks import run_job
 
     queue = settings.GENERATION_PRIORITY_QUEUE if job.priority else settings.GENERATION_QUEUE
-    run_job.apply_async((job.pk,), queue=queue)
+    soft = time_limit(job)
+    run_job.apply_async(
+        (job.pk,),
+        queue=queue,
+        soft_time_limit=soft,
+        time_limit=soft + settings.JOB_KILL_GRACE,
+    )
+
+
+def time_limit(job: Job) -> int:
+    """Seconds the job may run before it is stopped and refunded: JOB_SOFT_TIME_LIMIT when set,
+    else the spec's cost model for this kind, quality, length and step count."""
+    if settings.JOB_SOFT_TIME_LIMIT:
+        return settings.JOB_SOFT_TIME_LIMIT
+    from generation.engine.specs import get_spec
+
+    try:
+        spec = get_spec(job.model_spec)
+    except KeyError:  # a spec this site no longer runs: the longest limit it knows
+        return settings.JOB_LONGEST_HARD_LIMIT - settings.JOB_KILL_GRACE
+    p = job.params
+    return spec.time_limit(
+        job.kind,
+        p.get("mode", "standard"),
+        p.get("duration_s") or 5,
+        end_frame=bool(job.end_image),
+        steps=settings.GENERATION_STEPS.get(job.kind),
+        num_images=p.get("num_images") or 1,
+    )
 
 
 def claim(job_id: int, worker: str) -> Job | None:
@@ -376,18 +404,20 @@ def cancel(job: Job) -> bool:
 
 
 def sweep_stuck_jobs(now=None) -> int:
-    """Fail and refund running jobs whose worker stopped beating past the hard time limit."""
+    """Fail and refund running jobs past their own hard time limit, or whose worker stopped
+    beating on their last attempt."""
     now = now or timezone.now()
-    limit = now - timedelta(seconds=settings.JOB_HARD_TIME_LIMIT)
     stale = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
-    stuck = Job.objects.filter(status=Status.RUNNING).filter(
-        Q(started_at__lt=limit)
-        | Q(heartbeat_at__lt=limit)
-        | Q(heartbeat_at__lt=stale, attempts__gte=settings.JOB_MAX_ATTEMPTS)
+    running = Job.objects.filter(status=Status.RUNNING).only(
+        "pk", "kind", "params", "model_spec", "end_image", "started_at", "heartbeat_at", "attempts"
     )
     count = 0
-    for job_id in stuck.values_list("pk", flat=True):
-        count += fail(job_id, _("The job took too long on our servers. Your points were refunded."))
+    for job in running:
+        limit = now - timedelta(seconds=time_limit(job) + settings.JOB_KILL_GRACE)
+        last_attempt_lost = job.heartbeat_at < stale and job.attempts >= settings.JOB_MAX_ATTEMPTS
+        if job.started_at < limit or job.heartbeat_at < limit or last_attempt_lost:
+            message = _("The job took too long on our servers. Your points were refunded.")
+            count += fail(job.pk, message)
     return count
 
 

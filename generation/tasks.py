@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 # A redelivered job whose worker may still be alive is looked at again until its heartbeat
 # is either gone stale (then it is claimed again) or the job has ended.
-RECHECKS = settings.JOB_HARD_TIME_LIMIT // settings.JOB_HEARTBEAT_TIMEOUT + 2
+RECHECKS = settings.JOB_LONGEST_HARD_LIMIT // settings.JOB_HEARTBEAT_TIMEOUT + 2
 
 
 @shared_task(
@@ -22,8 +22,7 @@ RECHECKS = settings.JOB_HARD_TIME_LIMIT // settings.JOB_HEARTBEAT_TIMEOUT + 2
     acks_late=True,
     # A worker process killed mid-job puts the message back; claim() caps the attempts.
     reject_on_worker_lost=True,
-    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
-    time_limit=settings.JOB_HARD_TIME_LIMIT,
+    # Time limits come with each message (services.enqueue: per spec, kind, quality, length).
 )
 def run_job(self, job_id: int) -> str:
     from generation.execution import execute
@@ -41,7 +40,8 @@ def sweep_stuck_jobs() -> int:
 
 @worker_process_init.connect
 def warm_up_pipeline(**_):
-    """With GENERATION_WARMUP, load the model as each pool process starts, in a thread: the
+    """With GENERATION_WARMUP, load what the memory plan keeps warm as each pool process starts
+    (generation/engine/memory.py), in a thread: the
     signal must return within seconds, and a job arriving meanwhile waits on the loader's lock.
     Runs in the child, so the prefork parent never touches CUDA."""
     if not settings.GENERATION_WARMUP:
@@ -49,11 +49,12 @@ def warm_up_pipeline(**_):
 
     def load():
         from generation.engine import runner
+        from generation.execution import load_options
 
         loaded = runner.warm_up(
             settings.GENERATION_MODEL,
             device=settings.GENERATION_DEVICE or None,
-            model_dir=settings.GENERATION_MODEL_PATH or None,
+            options=load_options(),
         )
         log.info("pipelines warm in pool process %s: %s", os.getpid(), ", ".join(loaded))
 

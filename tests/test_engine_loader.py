@@ -44,8 +44,9 @@ def test_a_checkpoint_is_looked_up_in_the_model_dir_then_the_hub_cache(tmp_path)
 
 def test_a_missing_real_checkpoint_fails_without_downloading(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path))
+    pipeline = get_spec("ltx-video").pipeline_for("text_to_video")
     with pytest.raises(Exception, match="(?i)local|offline|cannot find|not found|does not appear"):
-        loader.load_pipeline("ltx-video", "text_to_video", "cpu", model_dir=tmp_path)
+        loader.load_pipeline(pipeline, "cpu", loader.LoadOptions(model_dir=str(tmp_path)))
 
 
 def test_saving_the_demo_model_writes_a_complete_diffusers_folder(tmp_path):
@@ -80,53 +81,63 @@ def test_random_weights_build_the_real_architectures(spec, kind, component, bill
 
 def test_options_left_at_their_defaults_do_not_load_a_second_copy():
     pipe = loader.get_pipeline("tiny", "text_to_video", "cpu")
-    assert (
-        loader.get_pipeline(
-            "tiny", "text_to_video", "cpu", model_dir=None, compile=False, local_files_only=True
-        )
-        is pipe
-    )
+    options = loader.LoadOptions(model_dir=None, compile=False, local_files_only=True)
+    assert loader.get_pipeline("tiny", "text_to_video", "cpu", options=options) is pipe
 
 
-def test_warm_up_loads_every_pipeline_of_a_spec_before_the_first_job():
+def test_identical_components_are_loaded_once_and_shared_by_every_pipeline():
+    """Wan's text encoder and VAE in every Wan pipeline, its image encoder in both image
+    pipelines; LTX's T5 is Flux's second text encoder."""
+    spec = get_spec("tiny-wan")
+    pipes = {
+        p.checkpoint: loader.get_pipeline(spec, kind, "cpu", mode=mode, end_frame=end)
+        for kind, mode, end, p in loader._servings(spec)
+    }
+    text, image = pipes["tiny/wan-t2v"], pipes["tiny/wan-i2v"]
+    for pipe in pipes.values():
+        if type(pipe).__name__.startswith("Wan"):
+            assert pipe.text_encoder is text.text_encoder and pipe.vae is text.vae
+    assert pipes["tiny/wan-flf2v"].image_encoder is image.image_encoder
+    assert pipes["tiny/wan-vace"].transformer is not text.transformer
+    ltx = loader.get_pipeline("tiny", "text_to_video", "cpu")
+    flux = loader.get_pipeline("tiny", "text_to_picture", "cpu")
+    assert ltx.text_encoder is flux.text_encoder_2
+
+
+def test_shared_components_load_from_their_source_folder(tmp_path):
+    """From saved folders (the real path): the borrower's own copy is never read, so
+    `fetch_model` need not fetch it."""
+    import shutil
+
+    for checkpoint in ("tiny/wan-t2v", "tiny/wan-i2v"):
+        loader.save_tiny_pipeline(checkpoint, tmp_path / checkpoint)
+    shutil.rmtree(tmp_path / "tiny/wan-i2v/text_encoder")  # borrowed from tiny/wan-t2v
+    shutil.rmtree(tmp_path / "tiny/wan-i2v/vae")
+    options = loader.LoadOptions(model_dir=str(tmp_path))
+    text = loader.get_pipeline("tiny-wan", "text_to_video", "cpu", options=options)
+    image = loader.get_pipeline("tiny-wan", "image_to_video", "cpu", options=options)
+    assert image.text_encoder is text.text_encoder and image.vae is text.vae
+    assert str(text.config._name_or_path).startswith(str(tmp_path))
+
+
+def test_on_a_gpu_wan_keeps_its_vae_and_image_encoder_in_float32_and_the_rest_in_bf16():
+    import torch
+
+    spec = get_spec("wan2.1")
+    pipeline = spec.pipeline_for("image_to_video", "professional")
+    assert loader.component_dtype(pipeline, "vae", "cuda") == torch.float32
+    assert loader.component_dtype(pipeline, "image_encoder", "cuda:1") == torch.float32
+    assert loader.component_dtype(pipeline, "transformer", "cuda") == torch.bfloat16
+    assert loader.component_dtype(pipeline, "text_encoder", "cuda") == torch.bfloat16
+    assert loader.component_dtype(pipeline, "vae", "cpu") == torch.float32
+    ltx = get_spec("ltx-video").pipeline_for("text_to_video")
+    assert loader.component_dtype(ltx, "vae", "cuda") == torch.bfloat16
+
+
+def test_warm_up_loads_every_pipeline_of_a_spec_on_a_cpu():
     from generation.engine import runner
 
     assert runner.warm_up("tiny", device="cpu") == ["tiny/ltx", "tiny/flux"]
-    assert runner.warm_up("tiny-wan", device="cpu", kinds=["image_to_video"]) == [
-        "tiny/wan-i2v",
-        "tiny/wan-flf2v",
-    ]
-
-
-class FakePipeline:
-    def __init__(self, name):
-        self.name, self.device = name, "cuda"
-
-    def to(self, device):
-        self.device = device
-        return self
-
-
-def test_with_max_on_gpu_the_least_recently_used_pipelines_wait_in_host_memory(monkeypatch):
-    """Wan 2.1's pipelines do not all fit on one GPU; parked ones stay loaded."""
-    monkeypatch.setattr(loader, "_CACHE", {})
-    monkeypatch.setattr(loader, "_PARKED", set())
-    monkeypatch.setattr(loader, "_LAST_USED", {})
-    loads = []
-
-    def fake_load(spec, capability, device, **options):
-        loads.append(capability)
-        return FakePipeline(capability)
-
-    monkeypatch.setattr(loader, "load_pipeline", fake_load)
-
-    def get(kind):
-        return loader.get_pipeline("wan2.1", kind, "cuda", max_on_gpu=2)
-
-    text, image = get("text_to_video"), get("image_to_video")
-    assert (text.device, image.device) == ("cuda", "cuda")
-    extend = get("extend")  # the third: the least recently used (text) is parked
-    assert (text.device, image.device, extend.device) == ("cpu", "cuda", "cuda")
-    assert get("text_to_video") is text  # brought back, not loaded again
-    assert (text.device, image.device, extend.device) == ("cuda", "cpu", "cuda")
-    assert loads == ["text_to_video", "image_to_video", "extend"]
+    assert set(runner.warm_up("tiny-wan", device="cpu")) == {
+        p.checkpoint for p in get_spec("tiny-wan").all_pipelines()
+    }

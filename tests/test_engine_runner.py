@@ -106,8 +106,8 @@ def test_extend_returns_the_source_then_about_five_new_seconds(monkeypatch):
     raw = []
     original_call = runner._StepWatcher.call
 
-    def spy(self, pipe, **kwargs):
-        output = original_call(self, pipe, **kwargs)
+    def spy(self, acquired, index, pipeline, **kwargs):
+        output = original_call(self, acquired, index, pipeline, **kwargs)
         raw.append((kwargs, output.frames[0]))
         return output
 
@@ -193,12 +193,73 @@ def test_save_and_load_through_from_pretrained_gives_identical_output(
 ):
     import huggingface_hub.constants
 
+    from generation.engine import loader
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    loaded = runner.run(request(), model_dir=tmp_path)
-    assert (tmp_path / "tiny" / "ltx" / "model_index.json").is_file()
-    assert (tmp_path / "tiny" / "ltx" / "tokenizer" / "tokenizer.json").is_file()
+    for checkpoint in ("tiny/ltx", "tiny/flux"):
+        loader.save_tiny_pipeline(checkpoint, tmp_path / checkpoint)
+    loaded = runner.run(request(), model_dir=str(tmp_path))
+    pipe = loader.get_pipeline(
+        "tiny", "text_to_video", "cpu", options=loader.LoadOptions(model_dir=str(tmp_path))
+    )
+    assert str(pipe.config._name_or_path) == str(tmp_path / "tiny" / "ltx")
     assert np.array_equal(loaded.frames, text_video.frames)
+
+
+def test_a_long_clip_is_one_call_then_extension_calls_within_the_trained_length(monkeypatch):
+    """tiny's longest call is 65 frames: 10 s (81 frames) is a 65-frame call and a 16-frame
+    extension on the last 17, and progress runs once from start to end over both."""
+    calls = []
+    original_call = runner._StepWatcher.call
+
+    def spy(self, acquired, index, pipeline, **kwargs):
+        calls.append((index, kwargs["num_frames"]))
+        return original_call(self, acquired, index, pipeline, **kwargs)
+
+    monkeypatch.setattr(runner._StepWatcher, "call", spy)
+    progress = []
+    result = runner.run(
+        request(duration_s=10), on_progress=lambda step, total: progress.append((step, total))
+    )
+    assert result.frames.shape == (81, 288, 512, 3)
+    assert calls == [(0, 65), (1, 17 + 16)]
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_a_long_clip_with_an_end_frame_pins_it_in_the_last_call_only(monkeypatch):
+    calls = []
+    original_call = runner._StepWatcher.call
+
+    def spy(self, acquired, index, pipeline, **kwargs):
+        calls.append([(c.frame_index, c.image is not None) for c in kwargs["conditions"]])
+        return original_call(self, acquired, index, pipeline, **kwargs)
+
+    monkeypatch.setattr(runner._StepWatcher, "call", spy)
+    image = patterned_image()
+    end = patterned_image(invert=True)
+    result = runner.run(request("image_to_video", image=image, end_image=end, duration_s=10))
+    assert result.frames.shape == (81, 288, 512, 3)
+    assert correlation(result.frames[0], media.fit_image(image, (512, 288))) > 0.9
+    # First call: the first frame only; the extension: the context, then the end frame last.
+    assert calls == [[(0, True)], [(0, False), (17 + 16 - 1, True)]]
+
+
+def test_wan_sets_the_scheduler_shift_of_each_resolution_on_one_loaded_pipeline():
+    from generation.engine import loader
+
+    runner.run(request(duration_s=1), spec="tiny-wan")
+    pipe = loader.get_pipeline("tiny-wan", "text_to_video", "cpu")
+    assert pipe.scheduler.config.flow_shift == 3.0
+    runner.run(request(duration_s=1, mode="professional"), spec="tiny-wan")
+    assert loader.get_pipeline("tiny-wan", "text_to_video", "cpu", mode="professional") is pipe
+    assert pipe.scheduler.config.flow_shift == 5.0
+
+
+def test_a_size_that_breaks_the_familys_rules_is_refused():
+    with pytest.raises(ValueError, match="multiples of 32"):
+        runner.run(request(size=(100, 64)))
+    assert runner.run(request(size=(96, 64), duration_s=1)).frames.shape == (9, 64, 96, 3)
 
 
 def test_the_wan_family_runs_every_kind_on_its_tiny_pipelines():

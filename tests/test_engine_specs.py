@@ -76,15 +76,99 @@ def test_ltx_serves_text_image_and_extension_with_one_pipeline():
     assert spec.supports_end_frame
 
 
-def test_wan_uses_its_own_pipeline_per_capability():
+def test_wan_picks_the_checkpoint_trained_at_each_qualitys_resolution():
     spec = get_spec("wan2.1")
-    assert spec.pipeline_for("text_to_video").class_name == "WanPipeline"
-    assert spec.pipeline_for("image_to_video").checkpoint.endswith("I2V-14B-480P-Diffusers")
-    end = spec.pipeline_for("image_to_video", end_frame=True)
-    assert end.class_name == "WanImageToVideoPipeline" and "FLF2V" in end.checkpoint
-    assert spec.pipeline_for("extend").class_name == "WanVACEPipeline"
+    standard = {kind: spec.pipeline_for(kind) for kind in ("text_to_video", "image_to_video")}
+    assert standard["text_to_video"].checkpoint.endswith("T2V-1.3B-Diffusers")
+    assert standard["image_to_video"].checkpoint.endswith("I2V-14B-480P-Diffusers")
+    # No 480P first-last-frame checkpoint exists: VACE 1.3B (a 480P model) keeps both frames.
+    assert spec.pipeline_for("image_to_video", end_frame=True).class_name == "WanVACEPipeline"
+    assert spec.pipeline_for("extend").checkpoint.endswith("VACE-1.3B-diffusers")
+    pro = {
+        kind: spec.pipeline_for(kind, "professional")
+        for kind in ("text_to_video", "image_to_video", "extend")
+    }
+    assert pro["text_to_video"].checkpoint.endswith("T2V-14B-Diffusers")
+    assert pro["image_to_video"].checkpoint.endswith("I2V-14B-720P-Diffusers")
+    assert pro["extend"].checkpoint.endswith("VACE-14B-diffusers")
+    end = spec.pipeline_for("image_to_video", "professional", end_frame=True)
+    assert end.class_name == "WanImageToVideoPipeline" and "FLF2V-14B-720P" in end.checkpoint
     assert spec.frames_for(5) == (81, 16)
     assert FIRST_LAST_FRAME not in spec.capabilities
+
+
+def test_wan_shift_follows_the_resolution_and_its_vae_and_image_encoder_stay_float32():
+    spec = get_spec("wan2.1")
+    for kind in ("text_to_video", "image_to_video", "extend"):
+        assert spec.pipeline_for(kind).flow_shift == 3.0  # 480P
+        assert spec.pipeline_for(kind, "professional").flow_shift == 5.0  # 720P
+    for pipeline in spec.all_pipelines():
+        if pipeline.class_name.startswith("Wan"):
+            assert pipeline.dtypes == {"vae": "float32", "image_encoder": "float32"}
+
+
+@pytest.mark.parametrize("spec", MODEL_SPECS.values(), ids=lambda s: s.id)
+def test_shared_components_are_the_same_architecture_as_their_source(spec):
+    from generation.engine.architectures import ARCHITECTURES
+
+    checkpoints = {p.checkpoint for p in spec.all_pipelines()}
+    names = {"text_encoder_2": "text_encoder"}  # Flux's T5 sits in its second slot
+    for pipeline in spec.all_pipelines():
+        for component, (source, source_component) in pipeline.shared.items():
+            assert source in checkpoints, "a borrowed component comes from a fetched checkpoint"
+            mine = ARCHITECTURES[pipeline.checkpoint][1]
+            theirs = ARCHITECTURES[source][1]
+            key = names.get(component, component)
+            assert mine[key] == theirs[names.get(source_component, source_component)]
+
+
+@pytest.mark.parametrize("spec", MODEL_SPECS.values(), ids=lambda s: s.id)
+@pytest.mark.parametrize("kind", ["text_to_video", "image_to_video", "extend"])
+@pytest.mark.parametrize("duration", [1, 2, 5, 10, 20, 180])
+def test_no_call_exceeds_the_longest_the_family_was_trained_on(spec, kind, duration):
+    plan = spec.call_plan(kind, duration)
+    total, _fps = spec.frames_for(duration)
+    step = spec.temporal_multiple
+    if kind == "extend":
+        assert sum(plan) == total - 1  # new frames after the source
+        extensions = plan
+    else:
+        assert plan[0] <= spec.max_frames and (plan[0] - 1) % step == 0
+        assert sum(plan) == total
+        extensions = plan[1:]
+    for new in extensions:
+        assert new % step == 0 and new > 0
+        assert spec.extend_context_frames + new <= spec.max_frames
+    if len(extensions) > 1:
+        assert max(extensions) - min(extensions) <= step  # even split, no sliver
+
+
+def test_ten_seconds_is_one_ltx_call_and_three_wan_calls():
+    assert get_spec("ltx-video").call_plan("text_to_video", 10) == [241]
+    # A 10 s extension on LTX would be 25 + 240 = 265 frames in one call, above 257.
+    assert get_spec("ltx-video").call_plan("extend", 10) == [120, 120]
+    wan = get_spec("wan2.1")
+    assert wan.call_plan("text_to_video", 10) == [81, 40, 40]  # not one 161-frame call
+    assert wan.call_plan("text_to_video", 5) == [81]
+
+
+def test_time_limits_follow_the_cost_model():
+    wan = get_spec("wan2.1")
+    t2v_480 = wan.time_limit("text_to_video", "standard", 5)
+    t2v_720 = wan.time_limit("text_to_video", "professional", 5)
+    assert t2v_720 > 3 * t2v_480  # the 14B model at 720P
+    # A 14B 720P clip takes about half an hour on one H100: a flat 1800 s would kill it.
+    assert t2v_720 > 2 * 50 * 36.0
+    assert wan.time_limit("text_to_video", "professional", 10) > t2v_720
+    assert wan.time_limit("text_to_video", "standard", 5, steps=10) < t2v_480
+    ltx = get_spec("ltx-video")
+    assert ltx.time_limit("text_to_picture", num_images=4) > ltx.time_limit(
+        "text_to_picture", num_images=1
+    )
+    for spec in MODEL_SPECS.values():
+        assert spec.longest_time_limit() >= max(
+            spec.time_limit(kind, mode, 10) for kind in spec.capabilities for mode in MODES
+        )
 
 
 def test_a_spec_refuses_what_it_cannot_do():

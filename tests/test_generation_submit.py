@@ -308,7 +308,7 @@ def test_sweep_fails_and_refunds_jobs_stuck_running(alice, settings):
     give_points(alice, 10)
     job = make_job(alice)
     services.claim(job.pk, "w1")
-    long_ago = timezone.now() - timedelta(seconds=settings.JOB_HARD_TIME_LIMIT + 60)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOB_LONGEST_HARD_LIMIT + 60)
     Job.objects.filter(pk=job.pk).update(started_at=long_ago, heartbeat_at=long_ago)
     assert services.sweep_stuck_jobs() == 1
     job.refresh_from_db()
@@ -334,7 +334,9 @@ def test_members_jobs_go_to_the_priority_queue(
     from tests.conftest import tier
 
     sent = []
-    monkeypatch.setattr(run_job, "apply_async", lambda args, queue: sent.append((args, queue)))
+    monkeypatch.setattr(
+        run_job, "apply_async", lambda args, queue, **limits: sent.append((args, queue))
+    )
     client.force_login(alice)
     client.get(CREATE)
     with django_capture_on_commit_callbacks(execute=True):

@@ -423,7 +423,6 @@ def run_job(client, model_dir, tmp_path) -> tuple[Job, str]:
         tmp_path,
         env={
             "GENERATION_MODEL_DIR": str(model_dir),
-            "GENERATION_MODEL_PATH": str(model_dir),  # until settings read GENERATION_MODEL_DIR
             "JOB_HEARTBEAT_SECONDS": "1",
         },
     )

@@ -46,6 +46,53 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
 
 
+def env_float(name: str) -> float | None:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+
+
+def generation_steps(name: str) -> dict[str, int]:
+    """Denoising-step overrides per kind: "30" (every video kind; pictures keep their distilled
+    model's steps) or "text_to_video=30,extend=20,text_to_picture=4". Unset: spec defaults."""
+    video = ("text_to_video", "image_to_video", "extend")
+    kinds = (*video, "text_to_picture")
+    raw = os.environ.get(name, "").strip()
+    if not raw or raw == "0":
+        return {}
+    try:
+        if "=" not in raw:
+            return dict.fromkeys(video, _positive(int(raw)))
+        steps = {}
+        for item in raw.split(","):
+            kind, _, value = item.partition("=")
+            if kind.strip() not in kinds:
+                raise ValueError
+            steps[kind.strip()] = _positive(int(value))
+        return steps
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be a number of steps or kind=steps pairs ({', '.join(kinds)}), "
+            f"got {raw!r}"
+        ) from None
+
+
+def _positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError
+    return value
+
+
+def _model_spec(name: str):
+    from generation.engine.specs import get_spec  # plain data: no torch, no Django
+
+    return get_spec(name)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -339,10 +386,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "polling_interval": 0.1,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above the longest job's hard time limit, so a slow job is not delivered twice.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3 * 3600),
-    }
+    # The visibility timeout is set below the generation settings: above the longest job's
+    # hard time limit, so a slow job is not delivered twice.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -354,23 +400,53 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Which model spec workers run (generation/engine/specs.py); `tiny` is the random-weight demo.
 GENERATION_MODEL = env_str("GENERATION_MODEL", "tiny")
-GENERATION_MODEL_PATH = env_str("GENERATION_MODEL_PATH")
+if os.environ.get("GENERATION_MODEL_PATH"):
+    raise ImproperlyConfigured(
+        "GENERATION_MODEL_PATH is now GENERATION_MODEL_DIR: the folder holding one <org>/<name> "
+        "folder per checkpoint, as `manage.py fetch_model` writes it"
+    )
+# The folder of <org>/<name> checkpoint folders (`manage.py fetch_model SPEC` fills it).
+GENERATION_MODEL_DIR = Path(env_str("GENERATION_MODEL_DIR") or DATA_DIR / "models")
 GENERATION_DEVICE = env_str("GENERATION_DEVICE")
-# Denoising steps per job; 0 keeps the spec's default (distilled checkpoints want fewer).
-GENERATION_STEPS = env_int("GENERATION_STEPS", 0)
+GENERATION_STEPS = generation_steps("GENERATION_STEPS")
+# The memory plan (generation/engine/memory.py): plan for this much GPU / host memory instead
+# of what the machine has, or force one mode for every pipeline.
+GENERATION_GPU_MEMORY_GB = env_float("GENERATION_GPU_MEMORY_GB")
+GENERATION_HOST_MEMORY_GB = env_float("GENERATION_HOST_MEMORY_GB")
+GENERATION_MEMORY_PLAN = env_str("GENERATION_MEMORY_PLAN", "auto")
+if GENERATION_MEMORY_PLAN not in ("auto", "resident", "swap", "offload", "stream"):
+    raise ImproperlyConfigured(
+        "GENERATION_MEMORY_PLAN must be auto, resident, swap, offload or stream, "
+        f"got {GENERATION_MEMORY_PLAN!r}"
+    )
 GENERATION_QUEUE = "gpu"
 GENERATION_PRIORITY_QUEUE = "gpu-priority"
-JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 1800)
-JOB_HARD_TIME_LIMIT = env_int("JOB_HARD_TIME_LIMIT", JOB_SOFT_TIME_LIMIT + 120)
+# Each job's time limit comes from the spec's cost model (ModelSpec.time_limit); a value here
+# replaces it for every job. The pool process is killed JOB_KILL_GRACE seconds after.
+JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 0)
+JOB_KILL_GRACE = 120
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
 # A running job whose worker has been silent this long is considered lost.
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 6 * JOB_HEARTBEAT_SECONDS)
 JOB_MAX_ATTEMPTS = 2
+try:
+    _longest = JOB_SOFT_TIME_LIMIT or _model_spec(GENERATION_MODEL).longest_time_limit()
+except KeyError as exc:
+    raise ImproperlyConfigured(f"GENERATION_MODEL: {exc.args[0]}") from None
+# The longest hard limit of any job the workers run: what the broker and sweep wait out.
+JOB_LONGEST_HARD_LIMIT = _longest + JOB_KILL_GRACE
 if CELERY_BROKER_URL.startswith("redis"):
     # Workers listen on both queues; Redis then always serves the priority queue first.
     CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
-if CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 1 << 30) <= JOB_HARD_TIME_LIMIT:
-    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed JOB_HARD_TIME_LIMIT")
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
+        "CELERY_VISIBILITY_TIMEOUT", max(3 * 3600, JOB_LONGEST_HARD_LIMIT + 600)
+    )
+    if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= JOB_LONGEST_HARD_LIMIT:
+        raise ImproperlyConfigured(
+            f"CELERY_VISIBILITY_TIMEOUT must exceed the longest job's hard time limit "
+            f"({JOB_LONGEST_HARD_LIMIT} s for {GENERATION_MODEL})"
+        )
 # Load the model when a worker process starts rather than on its first job.
 GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
 

@@ -1,29 +1,62 @@
-"""Load pipelines: from a checkpoint folder or the hub cache (never downloading), or built in code.
+"""Load pipelines: from a model folder or the hub cache (never downloading), or built in code.
 
-`get_pipeline` keeps each pipeline loaded for the life of the process, so a worker pays the load
-once and stays warm. Call it only in the process that runs jobs (a Celery prefork child), never
-in the parent: CUDA must not be initialised before the fork.
+A worker keeps every pipeline it loads for the life of its process. Components that are the
+same weights in several checkpoints (`PipelineSpec.shared`) are loaded once and handed to every
+pipeline that uses them. On a GPU, `acquire` puts a pipeline's components on the device as the
+spec's memory plan says (`memory.plan`, carried out by `residency.Residency`); on a CPU
+everything simply stays in host memory.
 
-torch and diffusers are imported inside the functions, so importing this module is cheap.
+Call it only in the process that runs jobs (a Celery prefork child), never in the parent: CUDA
+must not be initialised before the fork. torch and diffusers are imported inside the functions,
+so importing this module is cheap.
 """
 
 from __future__ import annotations
 
-import inspect
+import contextlib
+import importlib
+import json
 import logging
 import os
 import shutil
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import memory
 from .specs import ModelSpec, PipelineSpec, get_spec
 
 log = logging.getLogger(__name__)
 
-_CACHE: dict[tuple, object] = {}
-_CACHE_LOCK = threading.Lock()
+_LOCK = threading.RLock()
+_PIPELINES: dict[tuple, object] = {}
+_COMPONENTS: dict[tuple, object] = {}
+_RESIDENCY: dict[tuple, object] = {}
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How pipelines are obtained; one set per worker process (its settings).
+
+    - `model_dir`: the folder of `<org>/<name>` checkpoint folders (`manage.py fetch_model`
+      writes it); checkpoints not there are looked up in the hub cache.
+    - `random_weights`: build the real architectures in code with random weights (benchmarks
+      and tests where no weights can be downloaded); `layers` and `width_divisor` shrink them.
+    - `gpu_memory_gb`, `host_memory_gb`: plan for this much instead of what the machine has;
+      `memory_plan`: force one mode for every pipeline (resident, swap, offload, stream).
+    """
+
+    model_dir: str | None = None
+    local_files_only: bool = True
+    random_weights: bool = False
+    layers: int | None = None
+    width_divisor: int = 1
+    compile: bool = False
+    gpu_memory_gb: float | None = None
+    host_memory_gb: float | None = None
+    memory_plan: str | None = None
 
 
 def resolve_device(device: str | None = None) -> str:
@@ -35,11 +68,18 @@ def resolve_device(device: str | None = None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def default_dtype(device: str):
-    """bfloat16 on a GPU (what the real checkpoints are published in), float32 on a CPU."""
+def on_gpu(device: str) -> bool:
+    return str(device).startswith("cuda")
+
+
+def component_dtype(pipeline: PipelineSpec, component: str, device: str):
+    """float32 on a CPU; on a GPU the component's planned dtype (bfloat16 unless the family
+    keeps it in float32)."""
     import torch
 
-    return torch.bfloat16 if str(device).startswith("cuda") else torch.float32
+    if not on_gpu(device):
+        return torch.float32
+    return getattr(torch, memory.load_dtype(pipeline, component))
 
 
 def checkpoint_path(checkpoint: str, model_dir: str | os.PathLike | None) -> str:
@@ -53,150 +93,270 @@ def checkpoint_path(checkpoint: str, model_dir: str | os.PathLike | None) -> str
     return checkpoint
 
 
-def load_pipeline(
-    spec: ModelSpec | str,
-    capability: str,
-    device: str = "cpu",
-    dtype=None,
-    *,
-    model_path: str | os.PathLike | None = None,
-    model_dir: str | os.PathLike | None = None,
-    local_files_only: bool = True,
-    cpu_offload: bool = False,
-    compile: bool = False,
-    random_weights: bool = False,
-    end_frame: bool = False,
-):
-    """A ready pipeline for one capability (a request kind) of `spec`.
-
-    - Real checkpoints load with `from_pretrained(model_path or <model_dir>/<id> or <id>,
-      local_files_only=..., torch_dtype=bf16 on CUDA)`.
-    - `random_weights=True` builds the real architecture in code with random weights (speed
-      measurements where no weights can be downloaded).
-    - The demo ("tiny/...") pipelines are built in code; with `model_path` or `model_dir`, they
-      are saved there once and loaded back through `from_pretrained`, the same path as a real
-      checkpoint.
-    `cpu_offload` moves each model to the GPU only while it runs; `compile` wraps the
-    transformer in `torch.compile`.
-    """
-    spec = get_spec(spec)
-    pipeline = spec.pipeline_for(capability, end_frame=end_frame)
-    dtype = dtype or default_dtype(device)
-    _quiet_known_warnings()
-    if pipeline.checkpoint.startswith("tiny/"):
-        pipe = _load_demo(pipeline, model_path or _tiny_folder(pipeline, model_dir))
-        if pipe.dtype != dtype:
-            pipe.to(dtype=dtype)
-    elif random_weights:
-        from .builders import build_pipeline
-
-        build_on = "cpu" if cpu_offload else device
-        pipe = build_pipeline(pipeline.checkpoint, device=build_on, dtype=dtype)
-    else:
-        source = str(model_path) if model_path else checkpoint_path(pipeline.checkpoint, model_dir)
-        pipe = pipeline_class(pipeline).from_pretrained(
-            source, dtype=dtype, local_files_only=local_files_only
-        )
-    if not pipeline.checkpoint.startswith("tiny/"):
-        _tile_vae(pipe)
-    if cpu_offload and str(device).startswith("cuda"):
-        pipe.enable_model_cpu_offload(device=device)
-    else:
-        pipe.to(device)
-    if compile:
-        pipe.transformer.compile()
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
-
-
-def _tile_vae(pipe) -> None:
-    """Decode real-size videos in overlapping tiles (space, and time for LTX): a 10 s clip at
-    1216x704 would otherwise need tens of GB for one activation. No effect on small outputs."""
-    vae = getattr(pipe, "vae", None)
-    if (
-        vae is None
-        or not hasattr(vae, "enable_tiling")
-        or pipe.__class__.__name__ == "FluxPipeline"
-    ):
-        return
-    vae.enable_tiling()
-    if hasattr(vae, "use_framewise_decoding"):
-        vae.use_framewise_decoding = True
-
-
 def get_pipeline(
     spec: ModelSpec | str,
-    capability: str,
+    kind: str,
     device: str | None = None,
     *,
-    max_on_gpu: int | None = None,
-    **options,
+    mode: str = "standard",
+    end_frame: bool = False,
+    options: LoadOptions | None = None,
 ):
-    """`load_pipeline`, once per process: later calls return the same warm object.
-
-    Capabilities that share a pipeline (LTX's text, image and extension) share one entry.
-    `max_on_gpu` bounds how many pipelines stay on a CUDA device at once: the least recently
-    used are parked in host memory (still warm, a few seconds to bring back rather than a full
-    load), for specs whose pipelines do not fit on one GPU together (Wan 2.1's 14B models).
-    """
+    """The pipeline serving `kind` at `mode`, loaded once per process (in host memory or on the
+    GPU as the plan places it). Kinds and modes served by one checkpoint share one object."""
     spec = get_spec(spec)
     device = resolve_device(device)
-    pipeline = spec.pipeline_for(capability, end_frame=options.get("end_frame", False))
-    settings = {**_LOAD_DEFAULTS, **options}
-    settings.pop("end_frame")  # already part of the pipeline's identity
-    key = (pipeline.class_name, pipeline.checkpoint, device, *sorted(map(str, settings.items())))
-    parking = bool(max_on_gpu) and device.startswith("cuda") and not settings["cpu_offload"]
-    with _CACHE_LOCK:
-        if parking and (key not in _CACHE or key in _PARKED):
-            _park_others(key, device, keep=max_on_gpu - 1)
-        if key not in _CACHE:
+    options = options or LoadOptions()
+    pipeline = spec.pipeline_for(kind, mode, end_frame=end_frame)
+    key = (pipeline.checkpoint, device, options)
+    with _LOCK:
+        if key not in _PIPELINES:
+            residency = _residency(spec, device, options)
+            if residency is not None:
+                residency.make_room_in_host(pipeline.checkpoint)
             started = time.perf_counter()
-            _CACHE[key] = load_pipeline(spec, capability, device, **options)
+            pipe = load_pipeline(pipeline, device, options)
+            _PIPELINES[key] = pipe
+            if residency is not None:
+                residency.adopt(
+                    pipeline.checkpoint,
+                    pipe,
+                    forget=lambda dropped: _forget(key, dropped, device, options),
+                )
+            else:
+                pipe.to(device)
             log.info(
-                "loaded %s (%s) on %s in %.1fs",
+                "loaded %s (%s) for %s in %.1fs",
                 pipeline.checkpoint,
                 pipeline.class_name,
                 device,
                 time.perf_counter() - started,
             )
-        elif key in _PARKED:
-            _CACHE[key].to(device)
-            _PARKED.discard(key)
-        _LAST_USED[key] = time.monotonic()
-        return _CACHE[key]
+        return _PIPELINES[key]
 
 
-_PARKED: set[tuple] = set()
-_LAST_USED: dict[tuple, float] = {}
+@contextlib.contextmanager
+def acquire(
+    spec: ModelSpec | str,
+    kind: str,
+    device: str | None = None,
+    *,
+    mode: str = "standard",
+    end_frame: bool = False,
+    options: LoadOptions | None = None,
+):
+    """The pipeline, ready to call on `device` for the duration of the block: on a GPU its
+    components are moved in (others moved out) or offloaded as the memory plan says."""
+    spec = get_spec(spec)
+    device = resolve_device(device)
+    options = options or LoadOptions()
+    with _LOCK:
+        pipe = get_pipeline(spec, kind, device, mode=mode, end_frame=end_frame, options=options)
+        residency = _residency(spec, device, options)
+        checkpoint = spec.pipeline_for(kind, mode, end_frame=end_frame).checkpoint
+        if residency is None:
+            yield pipe
+        else:
+            with residency.running(checkpoint, pipe):
+                yield pipe
 
 
-def _park_others(key: tuple, device: str, keep: int) -> None:
-    """Move all but the `keep` most recently used other pipelines on `device` to the CPU."""
-    others = [k for k in _CACHE if k != key and k[2] == device and k not in _PARKED]
-    others.sort(key=lambda k: _LAST_USED.get(k, 0.0), reverse=True)
-    for other in others[max(keep, 0) :]:
-        _CACHE[other].to("cpu")
-        _PARKED.add(other)
-        log.info("parked %s in host memory", other[1])
-    if others[max(keep, 0) :]:
+def memory_plan(spec: ModelSpec | str, device: str, options: LoadOptions) -> memory.MemoryPlan:
+    """The plan for this worker: the spec's expected sizes on this GPU and host (or the sizes
+    the settings give)."""
+    spec = get_spec(spec)
+    gpu = options.gpu_memory_gb
+    if gpu is None:
         import torch
 
-        torch.cuda.empty_cache()
+        gpu_bytes = torch.cuda.get_device_properties(torch.device(device)).total_memory
+    else:
+        gpu_bytes = int(gpu * memory.GiB)
+    host = options.host_memory_gb
+    host_bytes = int(host * memory.GiB) if host is not None else host_memory_bytes()
+    return memory.plan(
+        spec, memory.expected_sizes(spec.id), gpu_bytes, host_bytes, force=options.memory_plan
+    )
 
 
-_LOAD_DEFAULTS = {
-    name: parameter.default
-    for name, parameter in inspect.signature(load_pipeline).parameters.items()
-    if parameter.default is not inspect.Parameter.empty and name != "device"
-}
+def host_memory_bytes() -> int:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _residency(spec: ModelSpec, device: str, options: LoadOptions):
+    if not on_gpu(device):
+        return None
+    key = (spec.id, device, options)
+    if key not in _RESIDENCY:
+        from .residency import Residency
+
+        _RESIDENCY[key] = Residency(memory_plan(spec, device, options), device)
+        log.info("%s", _RESIDENCY[key].plan.describe())
+    return _RESIDENCY[key]
+
+
+def _forget(key: tuple, dropped: list, device: str, options: LoadOptions) -> None:
+    """Drop a pipeline and the components only it used from this process (host memory ran
+    short); its next job loads it again."""
+    _PIPELINES.pop(key, None)
+    for component in dropped:
+        _COMPONENTS.pop((component, device, options), None)
+
+
+def load_pipeline(pipeline: PipelineSpec, device: str, options: LoadOptions | None = None):
+    """A pipeline object with weights in host memory (or on `device` for in-code builds on a
+    GPU), each component in its dtype, shared components taken from the process's cache.
+
+    - Real checkpoints load with `from_pretrained(<model_dir>/<org>/<name> or <org>/<name>,
+      local_files_only=...)`, borrowed components passed in so they are never read twice.
+    - `random_weights` builds the real architecture in code with random weights.
+    - Demo ("tiny/...") pipelines load from the model folder when one was fetched there, else
+      they are built in code.
+    """
+    import torch
+
+    options = options or LoadOptions()
+    _quiet_known_warnings()
+    folder = checkpoint_path(pipeline.checkpoint, options.model_dir)
+    from_folder = Path(folder).is_dir()
+    if pipeline.is_demo and not from_folder or options.random_weights and not pipeline.is_demo:
+        pipe = _build(pipeline, device, options)
+    else:
+        borrowed = {
+            name: _shared_component(source, name, pipeline, device, options)
+            for name, source in pipeline.shared.items()
+        }
+        dtypes = {"default": component_dtype(pipeline, "default", device)}
+        dtypes.update({n: component_dtype(pipeline, n, device) for n in pipeline.dtypes})
+        pipe = pipeline_class(pipeline).from_pretrained(
+            folder, dtype=dtypes, local_files_only=options.local_files_only, **borrowed
+        )
+        for name in pipe.components:
+            key = memory.component_key(pipeline, name)
+            _COMPONENTS.setdefault((key, device, options), pipe.components[name])
+    if not pipeline.is_demo:
+        _tile_vae(pipe)
+    if options.compile:
+        pipe.transformer.compile()
+    pipe.set_progress_bar_config(disable=True)
+    for component in pipe.components.values():
+        if isinstance(component, torch.nn.Module):
+            component.eval()
+    return pipe
+
+
+def _build(pipeline: PipelineSpec, device: str, options: LoadOptions):
+    """Build in code, then swap in components already built for another pipeline of the
+    process where they are the same (the sharing the real checkpoints get)."""
+    from .builders import SEED, build_pipeline
+
+    build_on = device if options.random_weights and on_gpu(device) else "cpu"
+    pipe = build_pipeline(
+        pipeline.checkpoint,
+        seed=SEED,
+        device=build_on,
+        dtype=component_dtype(pipeline, "default", device),
+        layers=options.layers,
+        width_divisor=options.width_divisor,
+    )
+    for name, module in list(pipe.components.items()):
+        key = (memory.component_key(pipeline, name), device, options)
+        if not hasattr(module, "parameters"):
+            continue
+        if key not in _COMPONENTS and name in pipeline.shared and pipeline.is_demo:
+            # The demo's borrowed component is its source's, whichever pipeline loads first:
+            # the same weights as when the demo is saved and loaded from folders.
+            source, source_name = pipeline.shared[name]
+            module = build_pipeline(source, seed=SEED).components[source_name]
+            module.to(device)
+        if key in _COMPONENTS or name in pipeline.shared:
+            _COMPONENTS.setdefault(key, module)
+            pipe.register_modules(**{name: _COMPONENTS[key]})
+            continue
+        if name in pipeline.dtypes and on_gpu(device):
+            module.to(dtype=component_dtype(pipeline, name, device))
+        _COMPONENTS[key] = module
+    return pipe
+
+
+def _shared_component(source: tuple[str, str], name: str, pipeline, device, options):
+    """The component `source` = (checkpoint, component), loaded from its own checkpoint's
+    folder once per process."""
+    key = (source, device, options)
+    if key not in _COMPONENTS:
+        checkpoint, component = source
+        folder = Path(checkpoint_path(checkpoint, options.model_dir))
+        if not folder.is_dir():
+            from huggingface_hub import snapshot_download
+
+            folder = Path(snapshot_download(checkpoint, local_files_only=True))
+        library, class_name = json.loads((folder / "model_index.json").read_text())[component]
+        cls = getattr(importlib.import_module(library), class_name)
+        _COMPONENTS[key] = cls.from_pretrained(
+            folder / component,
+            dtype=component_dtype(pipeline, name, device),
+            local_files_only=options.local_files_only,
+        )
+    return _COMPONENTS[key]
+
+
+def _tile_vae(pipe) -> None:
+    """Decode real-size outputs in pieces: video VAEs in overlapping tiles (space, and time for
+    LTX), since a 10 s clip at 1216x704 would otherwise need tens of GB for one activation; the
+    picture VAE one image at a time. No effect on small outputs."""
+    vae = getattr(pipe, "vae", None)
+    if vae is None:
+        return
+    if pipe.__class__.__name__ == "FluxPipeline":
+        vae.enable_slicing()
+        return
+    if hasattr(vae, "enable_tiling"):
+        vae.enable_tiling()
+    if hasattr(vae, "use_framewise_decoding"):
+        vae.use_framewise_decoding = True
+
+
+def warm_up(spec: ModelSpec | str, device: str | None = None, options: LoadOptions | None = None):
+    """Load what the memory plan keeps warm (on the GPU, or in host memory), in the plan's
+    order; pipelines the plan leaves cold wait for their first job. Returns their checkpoints."""
+    spec = get_spec(spec)
+    device = resolve_device(device)
+    options = options or LoadOptions()
+    residency = _residency(spec, device, options)
+    warm = [
+        p.checkpoint
+        for p in (residency.plan.pipelines if residency else [])
+        if p.warm != memory.COLD
+    ]
+    loaded = []
+    for kind, mode, end_frame, pipeline in _servings(spec):
+        if pipeline.checkpoint in loaded or (residency and pipeline.checkpoint not in warm):
+            continue
+        get_pipeline(spec, kind, device, mode=mode, end_frame=end_frame, options=options)
+        loaded.append(pipeline.checkpoint)
+    return loaded
+
+
+def _servings(spec: ModelSpec):
+    """(kind, mode, end_frame, pipeline) for everything the spec serves, text to video first."""
+    from .types import IMAGE_TO_VIDEO, KINDS, MODES
+
+    for kind in KINDS:
+        if kind not in spec.pipelines:
+            continue
+        for mode in MODES:
+            for end_frame in (False, True) if kind == IMAGE_TO_VIDEO else (False,):
+                if end_frame and not spec.supports_end_frame:
+                    continue
+                yield kind, mode, end_frame, spec.pipeline_for(kind, mode, end_frame=end_frame)
 
 
 def clear_cache() -> None:
-    """Forget every loaded pipeline (tests; a worker keeps them for its whole life)."""
-    with _CACHE_LOCK:
-        _CACHE.clear()
-        _PARKED.clear()
-        _LAST_USED.clear()
+    """Forget every loaded pipeline and component (tests; a worker keeps them for life)."""
+    with _LOCK:
+        _PIPELINES.clear()
+        _COMPONENTS.clear()
+        _RESIDENCY.clear()
 
 
 def pipeline_class(pipeline: PipelineSpec):
@@ -214,7 +374,7 @@ def build_tiny_pipeline(checkpoint: str = "tiny/ltx", *, seed: int | None = None
 
 def save_tiny_pipeline(checkpoint: str, folder: str | os.PathLike) -> Path:
     """Build the demo pipeline and save it as a diffusers folder, atomically: a concurrent
-    worker sees either no folder or a complete one."""
+    process sees either no folder or a complete one."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
@@ -224,23 +384,10 @@ def save_tiny_pipeline(checkpoint: str, folder: str | os.PathLike) -> Path:
             staging.rename(folder)
         except OSError:
             if not (folder / "model_index.json").is_file():
-                raise  # not a lost race with another worker: a real error
+                raise  # not a lost race with another process: a real error
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
-
-
-def _tiny_folder(pipeline: PipelineSpec, model_dir) -> Path | None:
-    return Path(model_dir) / pipeline.checkpoint if model_dir else None
-
-
-def _load_demo(pipeline: PipelineSpec, folder: Path | None):
-    if folder is None:
-        return build_tiny_pipeline(pipeline.checkpoint)
-    folder = Path(folder)
-    if not (folder / "model_index.json").is_file():
-        save_tiny_pipeline(pipeline.checkpoint, folder)
-    return pipeline_class(pipeline).from_pretrained(folder, local_files_only=True)
 
 
 class _DropMessage(logging.Filter):

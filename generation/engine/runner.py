@@ -2,10 +2,10 @@
 
     result = run(request, spec="tiny", on_progress=..., should_cancel=...)
 
-`on_progress(step, total)` is called after every denoising step (total = the pipeline's
-`num_timesteps`). When `should_cancel()` returns true the pipeline is interrupted at once and
-`Canceled` is raised. Same request and seed -> identical output (the generator lives on the
-CPU, so this holds on any device).
+`on_progress(step, total)` is called after every denoising step, counted over all of the
+job's calls (total = calls x the pipeline's `num_timesteps`). When `should_cancel()` returns
+true the pipeline is interrupted at once and `Canceled` is raised. Same request and seed ->
+identical output (the generator lives on the CPU, so this holds on any device).
 
 torch is imported inside the functions: importing this module stays cheap for the web tier.
 """
@@ -18,13 +18,14 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from . import media
-from .loader import get_pipeline, resolve_device
+from . import loader, media
+from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
-    FIRST_LAST_FRAME,
     MAX_PICTURES,
+    PICTURE_MULTIPLE,
     ModelSpec,
+    PipelineSpec,
     apply_camera_movement,
     get_spec,
 )
@@ -32,6 +33,7 @@ from .types import (
     ASPECT_RATIOS,
     EXTEND,
     IMAGE_TO_VIDEO,
+    MODES,
     TEXT_TO_PICTURE,
     Canceled,
     GenerationRequest,
@@ -49,40 +51,40 @@ def run(
     on_progress: ProgressCallback | None = None,
     should_cancel: CancelCheck | None = None,
     device: str | None = None,
+    options: LoadOptions | None = None,
     **load_options,
 ) -> GenerationResult:
     """Generate what `request` asks for with `spec` (default "tiny") on `device` (default CUDA
-    when present, else CPU). `load_options` go to `loader.get_pipeline` (model_dir, cpu_offload,
-    compile, random_weights, local_files_only).
+    when present, else CPU). `options` (or its fields as keywords: model_dir, random_weights,
+    layers, width_divisor, ...) say how pipelines are loaded (`loader.LoadOptions`).
 
+    A video longer than the family's longest call is made by one call and extension calls
+    (`ModelSpec.call_plan`); progress runs once from 0 to 100 % over all of them.
     Raises ValueError for a request the spec cannot serve, Canceled when canceled.
     """
     started = time.perf_counter()
     spec = get_spec(spec)
     _validate(request, spec)
+    options = options or LoadOptions(**load_options)
     watcher = _StepWatcher(on_progress, should_cancel)
     watcher.check()
-
     device = resolve_device(device)
-    end_frame = request.kind == IMAGE_TO_VIDEO and request.end_image is not None
-    if end_frame:
-        load_options["end_frame"] = True
-    pipe = get_pipeline(spec, request.kind, device, **load_options)
-    loaded = time.perf_counter()
-    watcher.check()
+
+    def acquire(kind: str, end_frame: bool = False):
+        return loader.acquire(
+            spec, kind, device, mode=request.mode, end_frame=end_frame, options=options
+        )
 
     if request.kind == TEXT_TO_PICTURE:
-        result = _pictures(pipe, spec, request, watcher)
+        result = _pictures(acquire, spec, request, watcher)
     else:
-        result = _video(pipe, spec, request, watcher)
+        result = _video(acquire, spec, request, watcher)
     finished = time.perf_counter()
     result.timings = {
-        "load": loaded - started,
         **watcher.timings(),
         "post": finished - watcher.returned_at,
         "total": finished - started,
     }
-    result.timings["prepare"] = watcher.called_at - loaded
     return result
 
 
@@ -90,36 +92,30 @@ def warm_up(
     spec: ModelSpec | str | None = None,
     *,
     device: str | None = None,
-    kinds: list[str] | None = None,
+    options: LoadOptions | None = None,
     **load_options,
 ) -> list[str]:
-    """Load the pipelines of `spec` (all its kinds, or `kinds`) into this process's cache so the
-    first job does not wait for them; returns their checkpoints.
+    """Load what the spec's memory plan keeps warm into this process (on the GPU or in host
+    memory) so the first jobs do not wait; returns the checkpoints loaded.
 
     Call it only in the process that runs jobs (a prefork child, never the parent), e.g. from a
     thread started by Celery's worker_process_init: that signal's handler must return within
     a few seconds, and a real model takes longer to load.
     """
-    spec = get_spec(spec)
-    device = resolve_device(device)
-    loaded = []
-    for kind in kinds or sorted(spec.capabilities):
-        for end_frame in (False, True) if kind == IMAGE_TO_VIDEO else (False,):
-            if end_frame and FIRST_LAST_FRAME not in spec.pipelines:
-                continue
-            get_pipeline(spec, kind, device, end_frame=end_frame, **load_options)
-            checkpoint = spec.pipeline_for(kind, end_frame=end_frame).checkpoint
-            if checkpoint not in loaded:
-                loaded.append(checkpoint)
-    return loaded
+    return loader.warm_up(get_spec(spec), device, options or LoadOptions(**load_options))
 
 
 class _StepWatcher:
-    """The pipeline's step callback: reports progress, honours cancel, records timings."""
+    """The pipeline's step callback: reports progress over all the job's calls, honours cancel,
+    records timings."""
 
     def __init__(self, on_progress: ProgressCallback | None, should_cancel: CancelCheck | None):
         self.on_progress = on_progress
         self.should_cancel = should_cancel
+        self.calls = 1
+        self.index = 0
+        self.load = self.denoise = self.decode = 0.0
+        self.per_step: list[float] = []
         self.step_times: list[float] = []
         self.called_at = self.returned_at = 0.0
         self.cuda = False
@@ -135,36 +131,49 @@ class _StepWatcher:
             torch.cuda.synchronize()  # honest step times; the next step would wait anyway
         self.step_times.append(time.perf_counter())
         if self.on_progress is not None:
-            self.on_progress(step + 1, pipe.num_timesteps)
+            done = self.index * pipe.num_timesteps + step + 1
+            self.on_progress(done, self.calls * pipe.num_timesteps)
         if self.should_cancel is not None and self.should_cancel():
             pipe._interrupt = True  # in case the exception is swallowed: skip remaining steps
             raise Canceled()
         return {}
 
-    def call(self, pipe, **kwargs):
-        """Run the pipeline with this callback; returns its output."""
-        self.cuda = pipe._execution_device.type == "cuda"
-        self.called_at = time.perf_counter()
-        try:
-            output = pipe(callback_on_step_end=self, **kwargs)
-        except Canceled:
-            pipe.maybe_free_model_hooks()  # with CPU offload, put the models back
-            raise
-        self.returned_at = time.perf_counter()
+    def call(self, acquired, index: int, pipeline: PipelineSpec, **kwargs):
+        """Run the pipeline `acquired` (a loader.acquire context) as call `index` of the job,
+        with `pipeline`'s scheduler shift; returns its output."""
+        self.index = index
+        entered = time.perf_counter()
+        with acquired as pipe:
+            self.check()
+            _set_shift(pipe, pipeline)
+            self.cuda = pipe._execution_device.type == "cuda"
+            self.step_times = []
+            self.called_at = time.perf_counter()
+            self.load += self.called_at - entered
+            try:
+                output = pipe(callback_on_step_end=self, **kwargs)
+            except Canceled:
+                pipe.maybe_free_model_hooks()  # with CPU offload, put the models back
+                raise
+            self.returned_at = time.perf_counter()
+        steps = self.step_times
+        last = steps[-1] if steps else self.returned_at
+        self.denoise += last - self.called_at
+        self.decode += self.returned_at - last
+        if len(steps) > 1:
+            self.per_step.append((steps[-1] - steps[0]) / (len(steps) - 1))
         return output
 
     def timings(self) -> dict[str, float]:
-        """denoise = call -> last step (text encoding and conditioning included); decode = last
-        step -> pipeline returned (VAE decode and conversion)."""
-        steps = self.step_times
-        last = steps[-1] if steps else self.returned_at
-        per_step = (
-            (steps[-1] - steps[0]) / (len(steps) - 1) if len(steps) > 1 else last - self.called_at
-        )
+        """load = pipelines loaded or moved onto the device; denoise = call -> last step (text
+        encoding and conditioning included); decode = last step -> pipeline returned (VAE
+        decoding and conversion); summed over the job's calls."""
+        per_step = sum(self.per_step) / len(self.per_step) if self.per_step else self.denoise
         return {
-            "denoise": last - self.called_at,
+            "load": self.load,
+            "denoise": self.denoise,
             "denoise_per_step": per_step,
-            "decode": self.returned_at - last,
+            "decode": self.decode,
         }
 
 
@@ -173,6 +182,8 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
         raise ValueError(f"model {spec.id!r} cannot do {request.kind!r}")
     if request.aspect_ratio not in ASPECT_RATIOS:
         raise ValueError(f"unknown aspect ratio {request.aspect_ratio!r}")
+    if request.mode not in MODES:
+        raise ValueError(f"unknown mode {request.mode!r}")
     if request.kind == IMAGE_TO_VIDEO and request.image is None:
         raise ValueError("image to video needs an image")
     if request.end_image is not None and not spec.supports_end_frame:
@@ -187,12 +198,22 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
         raise ValueError(f"unknown camera movement {request.camera_movement!r}")
     if request.duration_s <= 0:
         raise ValueError("duration must be positive")
+    if request.size is not None:
+        multiple = PICTURE_MULTIPLE if request.kind == TEXT_TO_PICTURE else spec.spatial_multiple
+        if any(side <= 0 or side % multiple for side in request.size):
+            raise ValueError(f"size must be positive multiples of {multiple}")
 
 
-def _sampling(request: GenerationRequest, spec: ModelSpec, end_frame: bool = False) -> dict:
+def _size(request: GenerationRequest, spec: ModelSpec, aspect_ratio: str | None = None):
+    if request.size is not None:
+        return tuple(request.size)
+    kind = TEXT_TO_PICTURE if request.kind == TEXT_TO_PICTURE else None
+    return spec.size_for(aspect_ratio or request.aspect_ratio, request.mode, kind=kind)
+
+
+def _sampling(request: GenerationRequest, pipeline: PipelineSpec) -> dict:
     import torch
 
-    pipeline = spec.pipeline_for(request.kind, end_frame=end_frame)
     guidance = request.guidance_scale
     if guidance is None:
         guidance = pipeline.guidance_for(request.creativity)
@@ -204,89 +225,149 @@ def _sampling(request: GenerationRequest, spec: ModelSpec, end_frame: bool = Fal
     }
 
 
-def _pictures(pipe, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
-    width, height = spec.size_for(request.aspect_ratio, request.mode, kind=TEXT_TO_PICTURE)
+def _set_shift(pipe, pipeline: PipelineSpec) -> None:
+    """The scheduler's shift for this resolution; one loaded checkpoint may serve two."""
+    if pipeline.flow_shift is None or "flow_shift" not in pipe.scheduler.config:
+        return
+    if pipe.scheduler.config.flow_shift != pipeline.flow_shift:
+        pipe.scheduler = pipe.scheduler.__class__.from_config(
+            pipe.scheduler.config, flow_shift=pipeline.flow_shift
+        )
+
+
+def _pictures(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+    width, height = _size(request, spec)
+    pipeline = spec.pipeline_for(TEXT_TO_PICTURE, request.mode)
     output = watcher.call(
-        pipe,
+        acquire(TEXT_TO_PICTURE),
+        0,
+        pipeline,
         prompt=request.prompt,
         width=width,
         height=height,
         num_images_per_prompt=request.num_images,
         output_type="pil",
-        **_sampling(request, spec),
+        **_sampling(request, pipeline),
     )
     return GenerationResult(frames=None, fps=None, images=list(output.images))
 
 
-def _video(pipe, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+    """A clip as the spec's call plan says: a first call (text or image to video), then
+    extension calls conditioned on the end of what came before; or, for an extension job,
+    extension calls on the source's end."""
     prompt = apply_camera_movement(request.prompt, request.camera_movement)
-    negative = request.negative_prompt or spec.default_negative_prompt
-    end_frame = request.end_image is not None
     common = {
         "prompt": prompt,
-        "negative_prompt": negative,
+        "negative_prompt": request.negative_prompt or spec.default_negative_prompt,
         "output_type": "np",
-        **_sampling(request, spec, end_frame),
     }
+    plan = spec.call_plan(request.kind, request.duration_s)
+    watcher.calls = len(plan)
     if request.kind == EXTEND:
-        return _extend(pipe, spec, request, watcher, common)
+        return _extend_source(acquire, spec, request, watcher, common, plan)
 
-    width, height = spec.size_for(request.aspect_ratio, request.mode)
-    num_frames, fps = spec.frames_for(request.duration_s)
-    common.update(width=width, height=height, num_frames=num_frames)
+    width, height = _size(request, spec)
+    common.update(width=width, height=height)
+    end_frame = request.end_image is not None
+    pipeline = spec.pipeline_for(request.kind, request.mode, end_frame=end_frame)
+    num_frames = plan[0]
+    kwargs = {**common, **_sampling(request, pipeline), "num_frames": num_frames}
     if spec.family == "ltx":
-        common["frame_rate"] = fps
+        kwargs["frame_rate"] = spec.fps
     if request.kind == IMAGE_TO_VIDEO:
         first = media.fit_image(request.image, (width, height))
         last = media.fit_image(request.end_image, (width, height)) if end_frame else None
-        common.update(_image_inputs(spec, first, last, num_frames))
-    output = watcher.call(pipe, **common)
-    return GenerationResult(frames=_to_uint8(output.frames[0]), fps=fps)
+        # A chained clip reaches the end frame only in its last call; the first ends freely.
+        kwargs.update(_image_inputs(pipeline, first, last if len(plan) == 1 else None, num_frames))
+    output = watcher.call(acquire(request.kind, end_frame), 0, pipeline, **kwargs)
+    frames = _to_uint8(output.frames[0])
+    if len(plan) > 1:
+        last = None
+        if end_frame:
+            last = media.fit_image(request.end_image, (width, height))
+        new = _extend_frames(acquire, spec, request, watcher, common, frames, plan[1:], 1, last)
+        frames = np.concatenate([frames, new])
+    return GenerationResult(frames=frames, fps=spec.fps)
 
 
-def _image_inputs(spec: ModelSpec, first, last, num_frames: int) -> dict:
-    """Conditioning for image to video: LTX pins frame 0 (and the last frame); Wan takes the
-    image (and `last_image`) directly."""
-    if spec.family == "ltx":
+def _image_inputs(pipeline: PipelineSpec, first, last, num_frames: int) -> dict:
+    """Conditioning on a first (and last) frame, as the pipeline class takes it: LTX pins
+    frames, Wan's image model takes the images, VACE keeps them in its video and mask."""
+    if pipeline.class_name == "LTXConditionPipeline":
         from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
 
         conditions = [LTXVideoCondition(image=first, frame_index=0)]
         if last is not None:
             conditions.append(LTXVideoCondition(image=last, frame_index=num_frames - 1))
         return {"conditions": conditions}
+    if pipeline.class_name == "WanVACEPipeline":
+        ends = [last] if last is not None else []
+        return _vace_inputs([first], num_frames - 1 - len(ends), ends)
     return {"image": first, **({"last_image": last} if last is not None else {})}
 
 
-def _extend(pipe, spec: ModelSpec, request: GenerationRequest, watcher, common: dict):
-    """About `duration_s` more seconds after the source: condition on the source's last frames
-    (the spec's context, at the spec's fps and size), keep only the new frames, bring them to
-    the source's size and fps, and return source + new."""
+def _vace_inputs(known: list, generate: int, after: list | None = None) -> dict:
+    """VACE's video and mask: known frames (mask 0: keep), grey placeholders to generate (mask
+    255), then known frames again."""
+    after = after or []
+    width, height = known[0].size
+    grey = Image.new("RGB", (width, height), (127, 127, 127))
+    keep, make = (Image.new("L", (width, height), v) for v in (0, 255))
+    return {
+        "video": [*known, *[grey] * generate, *after],
+        "mask": [keep] * len(known) + [make] * generate + [keep] * len(after),
+    }
+
+
+def _extend_frames(acquire, spec, request, watcher, common, frames, counts, first_index, last):
+    """New frames after `frames` (at the spec's fps and the call size): one extension call per
+    entry of `counts`, each conditioned on the last `extend_context_frames` so far. `last`, an
+    end frame, is pinned at the end of the final call."""
+    pipeline = spec.pipeline_for(EXTEND, request.mode)
+    step = spec.temporal_multiple
+    height, width = frames.shape[1:3]
+    made = []
+    for i, count in enumerate(counts):
+        so_far = np.concatenate([frames, *made]) if made else frames
+        context = so_far[-spec.extend_context_frames :]
+        context = context[-((len(context) - 1) // step * step + 1) :]  # k * step + 1 frames
+        images = [Image.fromarray(frame) for frame in context]
+        num_frames = len(images) + count
+        kwargs = {
+            **common,
+            **_sampling(request, pipeline),
+            "width": width,
+            "height": height,
+            "num_frames": num_frames,
+        }
+        pin = last if i == len(counts) - 1 else None
+        if pipeline.class_name == "LTXConditionPipeline":
+            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+            conditions = [LTXVideoCondition(video=images, frame_index=0)]
+            if pin is not None:
+                conditions.append(LTXVideoCondition(image=pin, frame_index=num_frames - 1))
+            kwargs.update(conditions=conditions, frame_rate=spec.fps)
+        else:  # Wan VACE: known frames, then frames to generate (and a pinned end frame)
+            ends = [pin] if pin is not None else []
+            kwargs.update(_vace_inputs(images, count - len(ends), ends))
+        output = watcher.call(acquire(EXTEND), first_index + i, pipeline, **kwargs)
+        made.append(_to_uint8(output.frames[0])[len(images) :])
+    return np.concatenate(made)
+
+
+def _extend_source(acquire, spec, request, watcher, common, counts):
+    """An extension job: about `duration_s` more seconds after the source. The source's end,
+    at the spec's fps and size, conditions the calls; the new frames are brought back to the
+    source's size and fps, and the result is source + new."""
     source = np.asarray(request.source_frames, dtype=np.uint8)
     source_fps = request.source_fps or spec.fps
     _count, source_h, source_w, _ = source.shape
-    width, height = spec.size_for(_nearest_aspect(source_w, source_h), request.mode)
-
-    step = spec.temporal_multiple
+    size = _size(request, spec, _nearest_aspect(source_w, source_h))
     context = media.resample_frames(source, source_fps, spec.fps)[-spec.extend_context_frames :]
-    context = context[-((len(context) - 1) // step * step + 1) :]  # k * step + 1 frames
-    context = media.resize_frames(context, (width, height))
-    new_count = spec.frames_for(request.duration_s)[0] - 1
-    num_frames = len(context) + new_count
-    common.update(width=width, height=height, num_frames=num_frames)
-    context_images = [Image.fromarray(frame) for frame in context]
-    if spec.family == "ltx":
-        from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
-
-        common["conditions"] = [LTXVideoCondition(video=context_images, frame_index=0)]
-        common["frame_rate"] = spec.fps
-    else:  # Wan VACE: known frames then grey placeholders; mask 0 keeps, 255 generates
-        grey = Image.new("RGB", (width, height), (127, 127, 127))
-        keep, generate = (Image.new("L", (width, height), v) for v in (0, 255))
-        common["video"] = context_images + [grey] * new_count
-        common["mask"] = [keep] * len(context) + [generate] * new_count
-    output = watcher.call(pipe, **common)
-
-    new = _to_uint8(output.frames[0])[len(context) :]
+    context = media.resize_frames(context, size)
+    new = _extend_frames(acquire, spec, request, watcher, common, context, counts, 0, None)
     new = media.resize_frames(new, (source_w, source_h))
     new = media.resample_frames(new, spec.fps, source_fps)
     return GenerationResult(frames=np.concatenate([source, new]), fps=round(source_fps))

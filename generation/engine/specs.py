@@ -332,8 +332,6 @@ class ModelSpec:
         )
 
 
-
-
 LTX_NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"
 WAN_NEGATIVE = (
     "Bright tones, overexposed, static, blurred details, subtitles, style, works, paintings, "
@@ -408,7 +406,10 @@ _TINY_FLUX = PipelineSpec(
     seconds_per_step=0.5,
 )
 _TINY_SIZES = _sizes((512, 288), (384, 384))
-_TINY_WAN_COMMON = {"text_encoder": ("tiny/wan-t2v", "text_encoder"), "vae": ("tiny/wan-t2v", "vae")}
+_TINY_WAN_COMMON = {
+    "text_encoder": ("tiny/wan-t2v", "text_encoder"),
+    "vae": ("tiny/wan-t2v", "vae"),
+}
 _TINY_WAN_IMAGE = {**_TINY_WAN_COMMON, "image_encoder": ("tiny/wan-i2v", "image_encoder")}
 
 
