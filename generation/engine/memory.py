@@ -79,7 +79,7 @@ class PipelinePlan:
 class MemoryPlan:
     spec: ModelSpec
     gpu_bytes: int
-    host_bytes: int
+    host_bytes: int | None  # None: not limited
     sizes: dict[Key, int]
     pipelines: list[PipelinePlan]
     on_gpu: set[Key] = field(default_factory=set)
@@ -114,10 +114,15 @@ class MemoryPlan:
         return sum(self.sizes[k] for k in keys)
 
     def describe(self) -> str:
+        host = (
+            "unlimited host memory"
+            if self.host_bytes is None
+            else f"{self.host_bytes / GiB:.0f} GiB of host memory"
+        )
         lines = [
             f"memory plan for {self.spec.id} on a {self.gpu_bytes / GiB:.0f} GiB GPU "
-            f"({self.budget / GiB:.1f} GiB usable) and {self.host_bytes / GiB:.0f} GiB of host "
-            f"memory: {self.bytes_of(self.sizes) / GiB:.1f} GiB of weights, "
+            f"({self.budget / GiB:.1f} GiB usable) and {host}: "
+            f"{self.bytes_of(self.sizes) / GiB:.1f} GiB of weights, "
             f"{self.bytes_of(self.on_gpu) / GiB:.1f} GiB on the GPU at start",
             f"  {'pipeline':<44}{'weights':>9}{'working':>9}{'peak':>8}  mode      warm-up",
         ]
@@ -163,7 +168,6 @@ def plan(
     (a mode) overrides the choice for every pipeline (an operator's setting).
     """
     spec = get_spec(spec)
-    host_bytes = host_bytes if host_bytes is not None else 1 << 50
     budget = gpu_budget(gpu_bytes)
     plans = []
     for pipeline in spec.all_pipelines():
@@ -199,7 +203,7 @@ def plan(
         resident = set().union(*(p.components for p in plans))
     result.on_gpu = resident
     # Host memory: everything else, pipeline by pipeline, while it fits; the rest stays cold.
-    room = host_bytes - HOST_RESERVE
+    room = host_bytes - HOST_RESERVE if host_bytes is not None else float("inf")
     on_host: set[Key] = set()
     for p in plans:
         extra = set(p.components) - resident - on_host

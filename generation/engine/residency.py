@@ -25,6 +25,7 @@ class Residency:
         self.modules: dict[memory.Key, object] = {}
         self.on_device: set[memory.Key] = set()
         self.last_used: dict[memory.Key, float] = {}
+        self.pipeline_used: dict[str, float] = {}
         self.pipelines: dict[str, tuple[object, object]] = {}  # checkpoint -> (pipe, forget)
         self.moves: list[tuple[str, memory.Key]] = []  # ("in" | "out" | "drop", key), for tests
 
@@ -70,6 +71,7 @@ class Residency:
         pipeline_plan = self.plan.for_checkpoint(checkpoint)
         needed = [k for k in pipeline_plan.components if k in self.modules]
         now = time.monotonic()
+        self.pipeline_used[checkpoint] = now
         for key in needed:
             self.last_used[key] = now
         if pipeline_plan.mode in (memory.RESIDENT, memory.SWAP):
@@ -112,6 +114,8 @@ class Residency:
         """Before loading `checkpoint`: drop the least recently used other pipelines that are
         not on the device until its components fit in the plan's host memory."""
         pipeline_plan = self.plan.for_checkpoint(checkpoint)
+        if self.plan.host_bytes is None:
+            return
         room = self.plan.host_bytes - memory.HOST_RESERVE
         incoming = sum(self.size(k) for k in pipeline_plan.components if k not in self.modules)
 
@@ -120,10 +124,7 @@ class Residency:
 
         candidates = sorted(
             (c for c in self.pipelines if c != checkpoint),
-            key=lambda c: max(
-                (self.last_used.get(k, 0) for k in self.plan.for_checkpoint(c).components),
-                default=0,
-            ),
+            key=lambda c: self.pipeline_used.get(c, 0.0),
         )
         while candidates and held() + incoming > room:
             self._drop(candidates.pop(0), keep=set(pipeline_plan.components))
