@@ -229,14 +229,9 @@ def test_cancel_while_queued_releases_the_points(
 
 
 def make_job(user, status=Job.Status.QUEUED, **fields):
+    fields = {"params": {"seed": 1}, "model_spec": "tiny", **fields}
     job = Job.objects.create(
-        user=user,
-        kind="text_to_video",
-        params={"seed": 1},
-        model_spec="tiny",
-        points_held=100,
-        status=status,
-        **fields,
+        user=user, kind="text_to_video", points_held=100, status=status, **fields
     )
     ledger.hold(user, 100, job.ledger_ref)
     return job
@@ -372,3 +367,50 @@ def test_the_status_line_shows_queue_position_and_an_eta(client, alice, bob):
     assert "1 job ahead of yours" in html
     assert "done in about" in html
     assert 'hx-trigger="every 1s"' in html
+
+
+def test_each_job_is_sent_with_its_own_time_limits(alice, monkeypatch, settings):
+    from generation.engine.specs import get_spec
+    from generation.tasks import run_job
+
+    sent = []
+    monkeypatch.setattr(run_job, "apply_async", lambda args, **kw: sent.append(kw))
+    give_points(alice, 100)
+    short = make_job(alice, model_spec="wan2.1", params={"seed": 1, "duration_s": 5})
+    long = make_job(
+        alice,
+        model_spec="wan2.1",
+        params={"seed": 1, "duration_s": 10, "mode": "professional"},
+    )
+    services.enqueue(short)
+    services.enqueue(long)
+    wan = get_spec("wan2.1")
+    assert sent[0]["soft_time_limit"] == wan.time_limit("text_to_video", "standard", 5)
+    assert sent[1]["soft_time_limit"] == wan.time_limit("text_to_video", "professional", 10)
+    assert sent[1]["soft_time_limit"] > 1800  # what one flat limit for every job used to be
+    assert all(kw["time_limit"] == kw["soft_time_limit"] + settings.JOB_KILL_GRACE for kw in sent)
+    settings.JOB_SOFT_TIME_LIMIT = 900
+    services.enqueue(long)
+    assert sent[2]["soft_time_limit"] == 900
+
+
+def test_sweep_waits_out_each_jobs_own_limit(alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    give_points(alice, 100)
+    short = make_job(alice, model_spec="wan2.1", params={"seed": 1, "duration_s": 5})
+    long = make_job(
+        alice, model_spec="wan2.1", params={"seed": 1, "duration_s": 10, "mode": "professional"}
+    )
+    for job in (short, long):
+        services.claim(job.pk, "w1")
+    # Both started an hour ago and still beat: the 480P job is long past its limit, the 10-s
+    # 720P one on the 14B model is not.
+    hour_ago = timezone.now() - timedelta(hours=1)
+    Job.objects.filter(pk__in=[short.pk, long.pk]).update(started_at=hour_ago)
+    assert services.sweep_stuck_jobs() == 1
+    short.refresh_from_db()
+    long.refresh_from_db()
+    assert (short.status, long.status) == (Job.Status.FAILED, Job.Status.RUNNING)

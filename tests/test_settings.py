@@ -107,3 +107,66 @@ def test_check_deploy_with_production_settings_reports_no_warnings(tmp_path):
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=production)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_old_model_path_setting_is_refused_with_its_new_name(tmp_path):
+    result = run_manage(
+        "check", env_overrides={"GENERATION_MODEL_PATH": "/models/x", "DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "GENERATION_MODEL_DIR" in result.stderr
+
+
+def test_an_unknown_model_spec_stops_start_up_naming_the_known_ones(tmp_path):
+    result = run_manage(
+        "check", env_overrides={"GENERATION_MODEL": "wan2.1-t2v-1.3b", "DATA_DIR": str(tmp_path)}
+    )
+    assert result.returncode != 0
+    assert "GENERATION_MODEL" in result.stderr and "wan2.1" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", {}),
+        ("0", {}),
+        ("30", {"text_to_video": 30, "image_to_video": 30, "extend": 30}),
+        ("text_to_video=12, text_to_picture=2", {"text_to_video": 12, "text_to_picture": 2}),
+    ],
+)
+def test_step_overrides_are_per_kind_and_leave_the_distilled_picture_model_alone(
+    monkeypatch, raw, expected
+):
+    from webapp.settings import generation_steps
+
+    monkeypatch.setenv("GENERATION_STEPS", raw)
+    assert generation_steps("GENERATION_STEPS") == expected
+
+
+@pytest.mark.parametrize("raw", ["-3", "lots", "video=3", "extend=0"])
+def test_malformed_step_overrides_name_the_variable(monkeypatch, raw):
+    from webapp.settings import generation_steps
+
+    monkeypatch.setenv("GENERATION_STEPS", raw)
+    with pytest.raises(ImproperlyConfigured, match="GENERATION_STEPS must be"):
+        generation_steps("GENERATION_STEPS")
+
+
+def test_the_broker_waits_out_the_longest_job_of_the_model(tmp_path):
+    """wan2.1's 10-s 720P jobs run for hours: the default visibility timeout follows."""
+    code = (
+        "from django.conf import settings; "
+        "print(settings.JOB_LONGEST_HARD_LIMIT, "
+        "settings.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout'])"
+    )
+    env = {
+        "GENERATION_MODEL": "wan2.1",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "DATA_DIR": str(tmp_path),
+    }
+    result = run_manage("shell", "-c", code, env_overrides=env)
+    longest, visibility = map(int, result.stdout.strip().splitlines()[-1].split())
+    assert longest > 3 * 3600 and visibility > longest
+    env["CELERY_VISIBILITY_TIMEOUT"] = str(3 * 3600)
+    result = run_manage("check", env_overrides=env)
+    assert result.returncode != 0 and "CELERY_VISIBILITY_TIMEOUT must exceed" in result.stderr
