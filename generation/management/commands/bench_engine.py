@@ -2,15 +2,24 @@
 
     python manage.py bench_engine                      # the tiny demo model on this machine
     python manage.py bench_engine --spec ltx-video --random-weights --device cuda --steps 8
+    python manage.py bench_engine --spec wan2.1 --random-weights --layers 1 --matrix \
+        --size 320x192 --duration 1 --steps 1 --skip-1080p     # every cell, on a CPU
 
 For each kind: the cold load, then a warm run split into denoise (per step), decode and
 post-process, followed by encode (MP4 or PNG), poster + preview, and store (through a Django
 storage: a temporary FileSystemStorage unless --real-storage). Finally a synthetic 150-frame
 1920x1080 clip is watermarked, given a poster and preview, encoded and stored.
+
+`--matrix` runs every cell once instead: each kind at standard and professional quality, image
+to video with and without an end frame where the spec takes one (`engine.matrix`), the cells
+of one checkpoint together, each pipeline freed once its cells are done. `--layers` and
+`--width-divisor` build the real architectures reduced (`architectures.reduce`); `--size`
+replaces the spec's sizes.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
@@ -22,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
 from generation.engine import media
+from generation.engine.matrix import cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.types import (
     EXTEND,
@@ -46,11 +56,21 @@ class Command(BaseCommand):
             action="store_true",
             help="build the real architecture with random weights (no download)",
         )
+        parser.add_argument(
+            "--layers", type=int, default=None, help="random weights: layers per stack"
+        )
+        parser.add_argument(
+            "--width-divisor", type=int, default=1, help="random weights: divide the widths"
+        )
+        parser.add_argument("--size", type=_size, default=None, help="WxH instead of the spec's")
+        parser.add_argument(
+            "--matrix", action="store_true", help="every kind x mode (x end frame) once"
+        )
         parser.add_argument("--steps", type=int, default=None, help="denoising steps per run")
         parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated kinds")
         parser.add_argument("--aspect", default="16:9")
         parser.add_argument("--mode", default="standard")
-        parser.add_argument("--duration", type=int, default=5)
+        parser.add_argument("--duration", type=float, default=5)
         parser.add_argument("--repeat", type=int, default=3, help="warm runs per kind (median)")
         parser.add_argument("--model-dir", default=None)
         parser.add_argument("--cpu-offload", action="store_true")
@@ -76,7 +96,9 @@ class Command(BaseCommand):
             self.storage = default_storage if opts["real_storage"] else FileSystemStorage(folder)
             self.written: list[str] = []
             try:
-                if not opts["only_1080p"]:
+                if opts["matrix"] and not opts["only_1080p"]:
+                    self.bench_matrix(kinds)
+                elif not opts["only_1080p"]:
                     self.bench_engine(kinds)
                 if not opts["skip_1080p"]:
                     self.bench_1080p()
@@ -86,23 +108,39 @@ class Command(BaseCommand):
 
     # --- the model -------------------------------------------------------------------------
 
+    def load_options(self) -> dict:
+        """The loader options asked for (those left at their defaults are not passed)."""
+        defaults = {
+            "random_weights": False,
+            "cpu_offload": False,
+            "compile": False,
+            "model_dir": None,
+            "max_on_gpu": None,
+            "layers": None,
+            "width_divisor": 1,
+        }
+        return {key: self.opts[key] for key, value in defaults.items() if self.opts[key] != value}
+
+    def describe(self, spec, device: str) -> str:
+        text = f"spec {spec.id} on {device}"
+        if self.opts["random_weights"]:
+            reduced = [
+                f"{self.opts['layers']} layers per stack" if self.opts["layers"] else "",
+                f"widths / {self.opts['width_divisor']}" if self.opts["width_divisor"] > 1 else "",
+            ]
+            text += f" (random weights{''.join(', ' + r for r in reduced if r)})"
+        if self.opts["size"]:
+            text += " at {}x{}".format(*self.opts["size"])
+        return text
+
     def bench_engine(self, kinds: list[str]) -> None:
         from generation.engine import runner
         from generation.engine.loader import resolve_device
 
         spec = get_spec(self.opts["spec"])
         device = resolve_device(self.opts["device"])
-        load_options = {
-            "random_weights": self.opts["random_weights"],
-            "cpu_offload": self.opts["cpu_offload"],
-            "compile": self.opts["compile"],
-            "model_dir": self.opts["model_dir"],
-            "max_on_gpu": self.opts["max_on_gpu"],
-        }
-        self.line(
-            f"spec {spec.id} on {device}"
-            + (" (random weights)" if self.opts["random_weights"] else "")
-        )
+        load_options = self.load_options()
+        self.line(self.describe(spec, device))
         self.header()
         source = None
         for kind in [k for k in KINDS if k in kinds and k in spec.capabilities]:
@@ -124,8 +162,43 @@ class Command(BaseCommand):
             }
             self.row(kind, result, cold.timings["load"], cold_total, timings, media_times)
 
+    def bench_matrix(self, kinds: list[str]) -> None:
+        """Every cell once, cold: the cells of one checkpoint together, then it is freed."""
+        import gc
+
+        from generation.engine import loader, runner
+
+        spec = get_spec(self.opts["spec"])
+        device = loader.resolve_device(self.opts["device"])
+        load_options = self.load_options()
+        self.line(self.describe(spec, device) + ", every cell once")
+        self.header(first="cell", width=32, note="(seconds; one run per cell)")
+        loaded = None
+        for cell in grouped_by_checkpoint(spec, cells(spec, kinds=kinds)):
+            checkpoint = cell.checkpoint(spec)
+            if loaded not in (None, checkpoint):
+                loader.clear_cache()
+                gc.collect()
+            loaded = checkpoint
+            request = request_for(
+                spec,
+                cell,
+                size=self.opts["size"],
+                aspect=self.opts["aspect"],
+                duration_s=self.opts["duration"],
+                steps=self.opts["steps"],
+            )
+            started = time.perf_counter()
+            result = runner.run(request, spec=spec, device=device, **load_options)
+            total = time.perf_counter() - started
+            media_times = self.bench_outputs(cell.kind, result)
+            label = f"{cell.label} {cell.mode}"
+            load = result.timings.get("load", 0.0)
+            self.row(label, result, load, total, result.timings, media_times, column=32)
+        loader.clear_cache()
+
     def request(self, spec, kind: str, source) -> GenerationRequest:
-        width, height = spec.size_for(self.opts["aspect"], self.opts["mode"])
+        width, height = self.opts["size"] or spec.size_for(self.opts["aspect"], self.opts["mode"])
         image = None
         if kind == IMAGE_TO_VIDEO:
             y, x = np.mgrid[0:height, 0:width]
@@ -149,6 +222,7 @@ class Command(BaseCommand):
             source_fps=spec.fps,
             num_images=4 if kind == TEXT_TO_PICTURE else 1,
             num_inference_steps=self.opts["steps"],
+            size=self.opts["size"],
         )
 
     def bench_outputs(self, kind: str, result) -> dict[str, float]:
@@ -208,21 +282,21 @@ class Command(BaseCommand):
 
     # --- output ------------------------------------------------------------------------------
 
-    def header(self) -> None:
+    def header(self, first="kind", width=16, note="(seconds; warm = median of runs)") -> None:
         self.line(
-            f"{'kind':<16}{'output':<18}{'load':>7}{'cold':>7}{'denoise':>9}"
+            f"{first:<{width}}{'output':<18}{'load':>7}{'cold':>7}{'denoise':>9}"
             f"{'/step':>8}{'decode':>8}{'post':>7}{'total':>7}{'encode':>8}"
-            f"{'poster':>8}{'store':>7}  (seconds; warm = median of runs)"
+            f"{'poster':>8}{'store':>7}  {note}"
         )
 
-    def row(self, kind, result, load, cold_total, timings, media_times) -> None:
+    def row(self, kind, result, load, cold_total, timings, media_times, column=16) -> None:
         if result.frames is not None:
             count, height, width, _ = result.frames.shape
             output = f"{count}x{width}x{height}@{result.fps}"
         else:
             output = f"{len(result.images)}x{result.images[0].width}x{result.images[0].height}"
         self.line(
-            f"{kind:<16}{output:<18}{load:7.2f}{cold_total:7.2f}{timings['denoise']:9.3f}"
+            f"{kind:<{column}}{output:<18}{load:7.2f}{cold_total:7.2f}{timings['denoise']:9.3f}"
             f"{timings['denoise_per_step']:8.3f}{timings['decode']:8.3f}{timings['post']:7.3f}"
             f"{timings['total']:7.2f}{media_times['encode']:8.3f}{media_times['poster']:8.3f}"
             f"{media_times['store']:7.3f}"
@@ -230,6 +304,15 @@ class Command(BaseCommand):
 
     def line(self, text: str) -> None:
         self.stdout.write(text)
+
+
+def _size(text: str) -> tuple[int, int]:
+    """'832x480' -> (832, 480)."""
+    try:
+        width, height = (int(side) for side in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT") from None
+    return width, height
 
 
 def synthetic_clip(count: int, width: int, height: int) -> np.ndarray:

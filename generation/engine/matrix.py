@@ -1,0 +1,124 @@
+"""Every kind of job a spec serves, as requests: what the benchmarks, the GPU smoke test and the
+engine matrix test run.
+
+A cell is one kind at one quality mode, and for image to video with or without an end frame
+(first-last frame) where the spec takes one. Plain data and numpy: importing this never loads
+torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .specs import ModelSpec
+from .types import EXTEND, IMAGE_TO_VIDEO, KINDS, MODES, GenerationRequest
+
+PROMPT = "an old photo of my grandmother smiling in her garden"
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str
+    mode: str = "standard"
+    end_frame: bool = False
+
+    @property
+    def label(self) -> str:
+        return self.kind + ("+end" if self.end_frame else "")
+
+    @property
+    def id(self) -> str:
+        return f"{self.label}-{self.mode}"
+
+    def checkpoint(self, spec: ModelSpec) -> str:
+        return self.pipeline(spec).checkpoint
+
+    def pipeline(self, spec: ModelSpec):
+        return spec.pipeline_for(self.kind, self.mode, end_frame=self.end_frame)
+
+
+def cells(spec: ModelSpec, modes=MODES, kinds=KINDS) -> list[Cell]:
+    """Every kind x mode (x end frame) the spec serves, standard first."""
+    found = []
+    for mode in modes:
+        for kind in kinds:
+            if kind not in spec.capabilities:
+                continue
+            found.append(Cell(kind, mode))
+            if kind == IMAGE_TO_VIDEO and spec.supports_end_frame:
+                found.append(Cell(kind, mode, end_frame=True))
+    return found
+
+
+def grouped_by_checkpoint(spec: ModelSpec, found: list[Cell]) -> list[Cell]:
+    """The same cells with those of one checkpoint next to each other (first come first), so a
+    run can free each pipeline once its cells are done."""
+    order: dict[str, list[Cell]] = {}
+    for cell in found:
+        order.setdefault(cell.checkpoint(spec), []).append(cell)
+    return [cell for group in order.values() for cell in group]
+
+
+def size_of(spec: ModelSpec, cell: Cell, size: tuple[int, int] | None, aspect: str = "16:9"):
+    """(width, height) the cell runs at: `size` when given, else the spec's."""
+    if size is not None:
+        return size
+    return spec.size_for(aspect, cell.mode, kind=cell.kind)
+
+
+def request_for(
+    spec: ModelSpec,
+    cell: Cell,
+    *,
+    size: tuple[int, int] | None = None,
+    aspect: str = "16:9",
+    duration_s: float = 5,
+    steps: int | None = None,
+    source_frames: int | None = None,
+    seed: int = 42,
+) -> GenerationRequest:
+    """The cell's request. `size` replaces the spec's size (it must follow the family's
+    multiples). An extension's source is a synthetic clip of `source_frames` frames (default:
+    `duration_s` at the spec's fps) at that size."""
+    width, height = size_of(spec, cell, size, aspect)
+    values = {}
+    if cell.kind == IMAGE_TO_VIDEO:
+        values["image"] = pattern_image(width, height)
+        if cell.end_frame:
+            values["end_image"] = pattern_image(width, height, invert=True)
+    if cell.kind == EXTEND:
+        count = source_frames or spec.frames_for(duration_s)[0]
+        values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
+    return GenerationRequest(
+        kind=cell.kind,
+        prompt=PROMPT,
+        aspect_ratio=aspect,
+        duration_s=duration_s,
+        mode=cell.mode,
+        seed=seed,
+        num_inference_steps=steps,
+        size=size,
+        **values,
+    )
+
+
+def pattern_image(width: int, height: int, invert: bool = False) -> Image.Image:
+    """A checkerboard with colour ramps (inverted: the other squares lit)."""
+    y, x = np.mgrid[0:height, 0:width]
+    board = (y // 64 + x // 64 + int(invert)) % 2
+    rgb = np.stack([board * 200 + 30, x * 255 // width, y * 255 // height], axis=-1)
+    return Image.fromarray(rgb.astype(np.uint8))
+
+
+def moving_clip(count: int, width: int, height: int) -> np.ndarray:
+    """(count, height, width, 3) uint8: a gradient that moves a little every frame."""
+    y, x = np.mgrid[0:height, 0:width]
+    frames = np.empty((count, height, width, 3), np.uint8)
+    for i in range(count):
+        frames[i, ..., 0] = (x + 4 * i) % width * 255 // width
+        frames[i, ..., 1] = (y + 2 * i) % height * 255 // height
+        frames[i, ..., 2] = 128
+    return frames
