@@ -1,0 +1,147 @@
+"""Every real architecture runs: each spec x kind x quality (and image to video with an end frame)
+goes through the engine and the worker's post-processing, and its MP4 or PNG decodes back.
+
+The pipelines are the real classes built from the real configs (`architectures.ARCHITECTURES`)
+with random weights, cut to one layer per stack with widths divided by 8 (`architectures.reduce`:
+the structure stays: qk norm, cross-attention, image tokens, VACE, patch sizes, the VAEs'
+compression), at a small size on the family's multiples and one second of video. The engine's
+per-process cache shares each pipeline between the cells that use it, as on a worker. The demo
+specs run their own (tiny) configs as they are.
+"""
+
+import io
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from generation import postprocess
+from generation.engine import loader, media, runner
+from generation.engine.architectures import ARCHITECTURES, reduce
+from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
+from generation.engine.specs import MODEL_SPECS, get_spec
+from generation.engine.types import EXTEND, TEXT_TO_PICTURE
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+LAYERS, WIDTH_DIVISOR = 1, 8
+OPTIONS = {"random_weights": True, "layers": LAYERS, "width_divisor": WIDTH_DIVISOR}
+# The smallest sizes on each family's multiples that keep a few latent positions per axis.
+SIZES = {"ltx": (96, 64), "wan": (64, 48), "picture": (64, 48)}
+DURATION_S = 1
+
+CELLS = [
+    pytest.param(spec_id, cell, id=f"{spec_id}-{cell.id}")
+    for spec_id, spec in MODEL_SPECS.items()
+    for cell in grouped_by_checkpoint(spec, cells(spec))
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _free_pipelines():
+    yield
+    loader.clear_cache()
+
+
+def options_for(spec) -> dict:
+    return {"random_weights": True} if spec.is_demo else OPTIONS
+
+
+def size_of(spec, cell) -> tuple[int, int]:
+    return SIZES["picture" if cell.kind == TEXT_TO_PICTURE else spec.family]
+
+
+@pytest.mark.parametrize(("spec_id", "cell"), CELLS)
+def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
+    spec = get_spec(spec_id)
+    width, height = size_of(spec, cell)
+    request = request_for(
+        spec,
+        cell,
+        size=(width, height),
+        duration_s=DURATION_S,
+        steps=1,
+        source_frames=spec.temporal_multiple + 1,  # the shortest context an extension takes
+    )
+    result = runner.run(request, spec=spec, device="cpu", **options_for(spec))
+
+    stamp = postprocess.Stamp(job_id=7, model=spec.id, created_at=timezone.now(), watermarked=True)
+    if cell.kind == TEXT_TO_PICTURE:
+        (picture,) = postprocess.render_pictures(stamp, result.images)
+        for data in (picture.data, picture.marked_data):
+            assert Image.open(io.BytesIO(data)).size == (width, height)
+        return
+
+    count, fps = spec.frames_for(DURATION_S)
+    if cell.kind == EXTEND:  # the source, then the new frames
+        count += len(request.source_frames) - 1
+    video, poster, preview = postprocess.render_video(stamp, result.frames, result.fps)
+    for data in (video.data, video.marked_data):
+        frames, decoded_fps = media.decode_video(data)
+        assert frames.shape == (count, height, width, 3)
+        assert decoded_fps == fps
+    assert (video.frames, video.fps, video.width, video.height) == (count, fps, width, height)
+    assert Image.open(io.BytesIO(poster.data)).size == (width, height)
+
+
+@pytest.mark.parametrize(
+    ("spec_id", "cell"),
+    [
+        ("ltx-video", Cell("text_to_video")),
+        ("wan2.1", Cell("image_to_video", "professional", end_frame=True)),
+        ("wan2.1", Cell("extend", "professional")),
+    ],
+)
+def test_the_cells_run_the_real_pipeline_class_cut_to_one_layer(spec_id, cell):
+    spec = get_spec(spec_id)
+    pipeline = cell.pipeline(spec)
+    pipe = loader.get_pipeline(
+        spec,
+        cell.kind,
+        "cpu",
+        mode=cell.mode,
+        end_frame=cell.end_frame,
+        options=loader.LoadOptions(**OPTIONS),
+    )
+    assert type(pipe).__name__ == pipeline.class_name
+    assert pipe.transformer.config.num_layers == LAYERS
+
+
+@pytest.mark.parametrize(
+    "checkpoint", sorted(c for c in ARCHITECTURES if "/" in c and not c.startswith("tiny/"))
+)
+def test_every_architecture_builds_reduced_on_the_meta_device(checkpoint):
+    """Meta: counts parameters without allocating them."""
+    import torch
+
+    from generation.engine.builders import build_pipeline
+
+    full = build_pipeline(checkpoint, device="meta", dtype=torch.bfloat16)
+    cut = build_pipeline(checkpoint, device="meta", dtype=torch.bfloat16, layers=1)
+    small = build_pipeline(
+        checkpoint, device="meta", dtype=torch.bfloat16, layers=1, width_divisor=8
+    )
+
+    def billions(pipe, name):
+        return sum(p.numel() for p in pipe.components[name].parameters()) / 1e9
+
+    assert billions(cut, "transformer") < billions(full, "transformer")
+    assert billions(small, "transformer") < billions(cut, "transformer")
+    assert billions(cut, "vae") == billions(full, "vae")  # full width keeps the real VAE
+    assert cut.transformer.config.num_layers == 1
+    assert small.transformer.config.num_layers == 1
+    for name in ("patch_size", "in_channels", "out_channels", "qk_norm"):
+        assert small.transformer.config.get(name) == full.transformer.config.get(name)
+
+
+def test_reduce_keeps_the_real_configs_by_default_and_vace_layers_valid():
+    class_name, arch = ARCHITECTURES["Wan-AI/Wan2.1-VACE-14B-diffusers"]
+    assert reduce(class_name, arch) is arch
+    assert reduce(class_name, arch, layers=6)["transformer"]["vace_layers"] == [0, 5]
+    small = reduce(class_name, arch, layers=1, width_divisor=8)
+    assert small["transformer"]["vace_layers"] == [0]
+    assert small["transformer"]["text_dim"] == small["text_encoder"]["d_model"]
+    flux_class, flux = ARCHITECTURES["black-forest-labs/FLUX.1-schnell"]
+    flux_small = reduce(flux_class, flux, layers=2, width_divisor=8)["transformer"]
+    assert (flux_small["num_layers"], flux_small["num_single_layers"]) == (2, 2)
+    assert flux["transformer"]["num_single_layers"] == 38  # the real config is untouched

@@ -1,0 +1,38 @@
+"""`bin/gpu-smoke --tiny`: the GPU smoke script's code path, with the demo specs on the CPU."""
+
+import os
+import re
+import subprocess
+
+from generation.engine.matrix import cells
+from generation.engine.specs import get_spec
+from tests.conftest import ROOT
+
+NUMBER = r"\d+\.\d+"
+
+
+def test_gpu_smoke_prints_a_row_of_figures_per_kind_of_every_spec(tmp_path):
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        ["bin/gpu-smoke", "--tiny", "--modes", "standard"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("gpu-smoke on cpu (torch ")
+    assert lines[1].split()[:5] == ["spec", "kind", "mode", "output", "load"]
+    for spec_id in ("tiny", "tiny-wan"):
+        spec = get_spec(spec_id)
+        for cell in cells(spec, ["standard"]):
+            # load, s/step, peak (none on a CPU), job s, clip s, checkpoint
+            row = (
+                rf"^{re.escape(spec_id)} +{re.escape(cell.label)} +standard +\S+ +{NUMBER} +"
+                rf"{NUMBER} +- +{NUMBER} +{NUMBER} +{re.escape(cell.checkpoint(spec))}"
+                r"( \(as above\))?$"
+            )
+            assert any(re.match(row, line) for line in lines), (row, done.stdout)
+    assert lines[-1].startswith("total ")
