@@ -267,8 +267,9 @@ def _build(pipeline: PipelineSpec, device: str, options: LoadOptions):
             # The demo's borrowed component is its source's, whichever pipeline loads first:
             # the same weights as when the demo is saved and loaded from folders.
             source, source_name = pipeline.shared[name]
-            module = build_pipeline(source, seed=SEED).components[source_name]
-            module.to(device)
+            dtype = component_dtype(pipeline, name, device)
+            built = build_pipeline(source, seed=SEED, device=build_on, dtype=dtype)
+            module = built.components[source_name]
         if key in _COMPONENTS or name in pipeline.shared:
             _COMPONENTS.setdefault(key, module)
             pipe.register_modules(**{name: _COMPONENTS[key]})
