@@ -27,3 +27,31 @@ def test_bench_engine_prints_each_stage_for_each_kind():
         assert column in text
     assert "text_to_video   41x512x288@8" in text
     assert "text_to_picture 4x512x288" in text
+
+
+def test_bench_engine_matrix_prints_a_row_per_kind_mode_and_end_frame():
+    out = io.StringIO()
+    call_command(
+        "bench_engine",
+        "--spec",
+        "tiny-wan",
+        "--random-weights",
+        "--layers",
+        "1",
+        "--matrix",
+        "--size",
+        "64x48",
+        "--duration",
+        "1",
+        "--steps",
+        "1",
+        "--skip-1080p",
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert "spec tiny-wan on cpu (random weights, 1 layers per stack) at 64x48" in text
+    for mode in ("standard", "professional"):
+        for cell in ("text_to_video", "image_to_video", "image_to_video+end", "extend"):
+            assert f"\n{cell} {mode} " in text
+        assert f"\ntext_to_picture {mode} " in text
+    assert "9x64x48@8" in text and "1x64x48" in text

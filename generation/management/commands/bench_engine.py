@@ -73,9 +73,14 @@ class Command(BaseCommand):
         parser.add_argument("--duration", type=float, default=5)
         parser.add_argument("--repeat", type=int, default=3, help="warm runs per kind (median)")
         parser.add_argument("--model-dir", default=None)
-        parser.add_argument("--cpu-offload", action="store_true")
         parser.add_argument(
-            "--max-on-gpu", type=int, default=None, help="park other pipelines in host memory"
+            "--memory-plan",
+            default=None,
+            choices=("resident", "swap", "offload", "stream"),
+            help="one memory mode for every pipeline (default: the spec's plan for this GPU)",
+        )
+        parser.add_argument(
+            "--gpu-memory-gb", type=float, default=None, help="plan for this much GPU memory"
         )
         parser.add_argument("--compile", action="store_true")
         parser.add_argument("--hardware-encoder", action="store_true", help="NVENC if usable")
@@ -112,10 +117,10 @@ class Command(BaseCommand):
         """The loader options asked for (those left at their defaults are not passed)."""
         defaults = {
             "random_weights": False,
-            "cpu_offload": False,
+            "memory_plan": None,
+            "gpu_memory_gb": None,
             "compile": False,
             "model_dir": None,
-            "max_on_gpu": None,
             "layers": None,
             "width_divisor": 1,
         }
