@@ -3,6 +3,7 @@
     bin/gpu-smoke                 # ltx-video and wan2.1: full size, random weights, bf16, CUDA
     bin/gpu-smoke --budget 0      # no time budget: every professional job too
     bin/gpu-smoke --tiny          # the same code path with the demo specs on the CPU (tests)
+    bin/gpu-smoke --dry-run       # the jobs and the seconds the cost model expects, no GPU
 
 Each spec's real architectures are built in code with random weights (the same FLOPs and memory
 as the published weights; nothing is downloaded). One job per kind runs through the engine
@@ -33,10 +34,12 @@ from generation.engine.types import MODES, TEXT_TO_PICTURE
 
 REAL_SPECS = ("ltx-video", "wan2.1")
 TINY_SPECS = ("tiny", "tiny-wan")
-# Budget guesses for what the cost model does not cover: building a pipeline, and a job's
-# text encoding, VAE decode and post-processing.
-BUILD_S = 30
-FIXED_S = 30
+# Budget guesses for what the cost model does not cover: building a pipeline, a job's text
+# encoding, and per output pixel x frame its VAE encode and decode and post-processing (about
+# 45 s for 81 frames at 1280x720).
+BUILD_S = 20
+FIXED_S = 10
+PER_PIXEL_FRAME_S = 5e-7
 
 
 class Command(BaseCommand):
@@ -55,7 +58,11 @@ class Command(BaseCommand):
             "--budget",
             type=float,
             default=None,
-            help="seconds; jobs that would not fit are skipped (default 450, --tiny: none)",
+            help="seconds; jobs that would not fit are skipped (default 420, --tiny: none)",
+        )
+
+        parser.add_argument(
+            "--dry-run", action="store_true", help="print the plan and its expected seconds"
         )
 
     def handle(self, *args, **opts):
@@ -73,28 +80,29 @@ class Command(BaseCommand):
         self.tiny = tiny
         self.device = opts["device"] or ("cpu" if tiny else "cuda")
         self.cuda = self.device.startswith("cuda")
-        if self.cuda:
+        self.dry_run = opts["dry_run"]
+        self.simulated = 0.0
+        if self.cuda and not self.dry_run:
             import torch
 
             if not torch.cuda.is_available():
                 raise CommandError("no CUDA device here (bin/gpu-smoke --tiny runs on the CPU)")
         self.steps = opts["steps"]
         self.duration = opts["duration"] or (1 if tiny else 5)
-        budget = opts["budget"] if opts["budget"] is not None else (0 if tiny else 450)
+        budget = opts["budget"] if opts["budget"] is not None else (0 if tiny else 420)
         self.started = time.perf_counter()
-        self.ratios: list[float] = []  # measured / cost-model seconds per step
+        self.ratios: list[float] = []  # measured / expected seconds of each job so far
 
-        self.line(self.header())
-        self.line(
-            f"{'spec':<10}{'kind':<20}{'mode':<14}{'output':<18}{'load':>7}{'s/step':>8}"
-            f"{'peak GB':>9}{'job s':>8}{'clip s':>8}  checkpoint"
-        )
-        plan = [
-            (get_spec(spec_id), cell)
-            for mode in modes
-            for spec_id in spec_ids
-            for cell in grouped_by_checkpoint(get_spec(spec_id), cells(get_spec(spec_id), [mode]))
-        ]
+        if self.dry_run:
+            self.line(f"gpu-smoke plan: {self.steps} steps per job, {self.duration:g}-s clips")
+            self.line(f"{'spec':<10}{'kind':<20}{'mode':<14}{'expected s':>11}{'at s':>7}")
+        else:
+            self.line(self.header())
+            self.line(
+                f"{'spec':<10}{'kind':<20}{'mode':<14}{'output':<18}{'load':>7}{'s/step':>8}"
+                f"{'peak GB':>9}{'job s':>8}{'clip s':>8}  checkpoint"
+            )
+        plan = self.plan(spec_ids, modes)
         done: dict[tuple, str] = {}  # what ran -> its figures
         loaded, failures, skipped = None, [], []
         for spec, cell in plan:
@@ -103,18 +111,34 @@ class Command(BaseCommand):
             size = request.size or _size(spec, cell)
             identity = (checkpoint, cell.kind, cell.end_frame, size)
             if identity in done:  # the same pipeline at the same size: the same figures
-                self.line(f"{spec.id:<10}{done[identity]} (as above)")
+                self.line(
+                    f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{done[identity]} (as above)"
+                )
                 continue
             if checkpoint != loaded:
                 loader.clear_cache()
                 self.free_memory()
                 loaded = None
-            if budget and self.elapsed() + self.predict(spec, cell, loaded is None) > budget:
+            guess = self.guess(spec, cell, build=loaded is None)
+            expected = guess * (statistics.median(self.ratios) if self.ratios else 1.0)
+            if budget and self.elapsed() + expected > budget:
                 skipped.append(f"{spec.id} {cell.label} {cell.mode}")
                 continue
+            if self.dry_run:
+                self.simulated += expected
+                done[identity] = f"{expected:11.0f}"
+                self.line(
+                    f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{done[identity]}"
+                    f"{self.simulated:7.0f}"
+                )
+                loaded = checkpoint
+                continue
             try:
+                started = time.perf_counter()
                 done[identity] = self.run_job(spec, cell, request, checkpoint)
                 loaded = checkpoint
+                if self.cuda:
+                    self.ratios.append((time.perf_counter() - started) / guess)
             except Exception as error:  # report it, free everything, go on with the others
                 failures.append(f"{spec.id} {cell.label} {cell.mode}: {error!r}"[:400])
                 self.line(f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}FAILED: {error!r}"[:200])
@@ -131,8 +155,24 @@ class Command(BaseCommand):
         if failures:
             raise CommandError("failed: " + "; ".join(failures))
 
+    @staticmethod
+    def plan(spec_ids: list[str], modes: list[str]) -> list[tuple]:
+        """(spec, cell) in the order they run: each mode in turn, each pipeline's cells
+        together; in later modes the checkpoints not run yet first (what is new to prove)."""
+        plan, seen = [], set()
+        for mode in modes:
+            jobs = [
+                (spec, cell)
+                for spec in map(get_spec, spec_ids)
+                for cell in grouped_by_checkpoint(spec, cells(spec, [mode]))
+            ]
+            jobs.sort(key=lambda job: job[1].checkpoint(job[0]) in seen)
+            seen.update(cell.checkpoint(spec) for spec, cell in jobs)
+            plan += jobs
+        return plan
+
     def run_job(self, spec, cell: Cell, request, checkpoint: str) -> str:
-        """Run and print the job; returns its row without the spec."""
+        """Run and print the job; returns its figures."""
         from generation.engine import runner
 
         progress = []
@@ -154,22 +194,18 @@ class Command(BaseCommand):
         default_steps = cell.pipeline(spec).default_steps
         clip_s = job_s - timings.get("load", 0.0) + calls * (default_steps - self.steps) * per_step
         clip_s += post_s
-        model = cell.pipeline(spec).seconds_per_step * self.call_share(spec, cell)
-        if self.cuda and model:
-            self.ratios.append(per_step / model)
         if result.frames is not None:
             count, height, width, _ = result.frames.shape
             output = f"{count}x{width}x{height}@{result.fps}"
         else:
             output = f"{len(result.images)}x{result.images[0].width}x{result.images[0].height}"
         peak_text = f"{peak:9.1f}" if peak is not None else f"{'-':>9}"
-        row = (
-            f"{cell.label:<20}{cell.mode:<14}{output:<18}"
-            f"{timings.get('load', 0.0):7.1f}{per_step:8.2f}{peak_text}{job_s:8.1f}{clip_s:8.1f}"
-            f"  {checkpoint}"
+        figures = (
+            f"{output:<18}{timings.get('load', 0.0):7.1f}{per_step:8.2f}{peak_text}"
+            f"{job_s:8.1f}{clip_s:8.1f}  {checkpoint}"
         )
-        self.line(f"{spec.id:<10}{row}")
-        return row
+        self.line(f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{figures}")
+        return figures
 
     def post_process(self, spec, result) -> float:
         """The worker's post-processing of the result (execution.render_outputs); seconds."""
@@ -196,16 +232,18 @@ class Command(BaseCommand):
         frames = spec.frames_for(self.duration)[0]
         return min(frames, spec.max_frames) / spec.max_frames
 
-    def predict(self, spec, cell: Cell, build: bool) -> float:
-        """Seconds the job should take here: the cost model scaled by this GPU's measurements
-        so far (on the CPU, only the fixed guesses)."""
-        ratio = statistics.median(self.ratios) if self.ratios else 1.0
-        per_step = cell.pipeline(spec).seconds_per_step * self.call_share(spec, cell) * ratio
+    def guess(self, spec, cell: Cell, build: bool) -> float:
+        """Seconds the job should take on an H100 (the spec's cost model per step, the guesses
+        above for the rest), before it is scaled by what this machine measured so far."""
+        per_step = cell.pipeline(spec).seconds_per_step * self.call_share(spec, cell)
         calls = len(spec.call_plan(cell.kind, self.duration)) if cell.kind != TEXT_TO_PICTURE else 1
-        return (BUILD_S if build else 0) + FIXED_S + calls * self.steps * per_step
+        width, height = _size(spec, cell)
+        frames = 1 if cell.kind == TEXT_TO_PICTURE else spec.frames_for(self.duration)[0]
+        media_s = PER_PIXEL_FRAME_S * width * height * frames * calls
+        return (BUILD_S if build else 0) + FIXED_S + media_s + calls * self.steps * per_step
 
     def elapsed(self) -> float:
-        return time.perf_counter() - self.started
+        return self.simulated if self.dry_run else time.perf_counter() - self.started
 
     # --- the device --------------------------------------------------------------------------
 
