@@ -60,7 +60,6 @@ class Command(BaseCommand):
             default=None,
             help="seconds; jobs that would not fit are skipped (default 420, --tiny: none)",
         )
-
         parser.add_argument(
             "--dry-run", action="store_true", help="print the plan and its expected seconds"
         )
@@ -107,9 +106,7 @@ class Command(BaseCommand):
         loaded, failures, skipped = None, [], []
         for spec, cell in plan:
             checkpoint = cell.checkpoint(spec)
-            request = request_for(spec, cell, duration_s=self.duration, steps=self.steps)
-            size = request.size or _size(spec, cell)
-            identity = (checkpoint, cell.kind, cell.end_frame, size)
+            identity = (checkpoint, cell.kind, cell.end_frame, _size(spec, cell))
             if identity in done:  # the same pipeline at the same size: the same figures
                 self.line(
                     f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{done[identity]} (as above)"
@@ -135,6 +132,7 @@ class Command(BaseCommand):
                 continue
             try:
                 started = time.perf_counter()
+                request = request_for(spec, cell, duration_s=self.duration, steps=self.steps)
                 done[identity] = self.run_job(spec, cell, request, checkpoint)
                 loaded = checkpoint
                 if self.cuda:
