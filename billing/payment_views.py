@@ -1,6 +1,7 @@
 """Buying, the checkout's outcome, the billing page, plan changes, the sandbox and the webhook.
 Business rules live in checkout.py, fulfilment.py, plan_changes.py, sandbox.py, webhooks.py."""
 
+import json
 import logging
 
 import stripe
@@ -103,7 +104,7 @@ def _pull_from_stripe(checkout: CheckoutSession) -> None:
     try:
         with transaction.atomic():
             webhooks.on_checkout_completed(checkout.session_id)
-    except webhooks.Ignored:
+    except (webhooks.Ignored, gateway.NotFound):
         pass
     except (*gateway.TRANSIENT_ERRORS, DatabaseError):
         logger.warning("could not read checkout %s from Stripe", checkout.session_id, exc_info=True)
@@ -200,23 +201,30 @@ def portal(request):
 @require_POST
 def stripe_webhook(request):
     """Verify the signature, then apply the event once. 400 for anything not signed by Stripe
-    within the tolerance; 500 on a transient failure so Stripe delivers it again."""
+    within the tolerance or not shaped like an event; 503 on a transient failure so Stripe
+    delivers it again."""
     secret = settings.STRIPE_WEBHOOK_SECRET
     header = request.headers.get("Stripe-Signature", "")
     if not secret:
         logger.warning("stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set")
         return HttpResponseBadRequest("webhooks are not configured")
     try:
-        event = stripe.Webhook.construct_event(
+        stripe.WebhookSignature.verify_header(
             request.body, header, secret, tolerance=settings.STRIPE_WEBHOOK_TOLERANCE
         )
     except stripe.SignatureVerificationError as error:
         logger.warning("stripe webhook refused: %s", error)
         return HttpResponseBadRequest("bad signature")
+    try:
+        event = json.loads(request.body)
     except ValueError:
         logger.warning("stripe webhook refused: the body is not JSON")
         return HttpResponseBadRequest("bad payload")
-    event = gateway.plain(event)
+    # Signed, yet not an event: answered 400 so that it is not retried for days, never 500.
+    problem = webhooks.malformed(event)
+    if problem:
+        logger.warning("stripe webhook refused: malformed event (%s)", problem)
+        return HttpResponseBadRequest("malformed event")
     try:
         outcome = webhooks.process_event(event)
     except (*gateway.TRANSIENT_ERRORS, DatabaseError):

@@ -20,6 +20,10 @@ TRANSIENT_ERRORS = (
 )
 
 
+class NotFound(Exception):
+    """Stripe answered 404: no such object (an event about something that does not exist)."""
+
+
 def stripe_enabled() -> bool:
     return bool(settings.STRIPE_SECRET_KEY)
 
@@ -53,20 +57,29 @@ def object_id(value) -> str:
 # --- fetching (webhooks never trust the payload: they read the object again) ------------------
 
 
+def _fetch(retrieve, *args):
+    try:
+        return plain(retrieve(*args))
+    except stripe.InvalidRequestError as error:
+        if error.http_status == 404:
+            raise NotFound(str(error)) from error
+        raise
+
+
 def fetch_checkout_session(session_id: str) -> dict:
-    return plain(client().v1.checkout.sessions.retrieve(session_id))
+    return _fetch(client().v1.checkout.sessions.retrieve, session_id)
 
 
 def fetch_subscription(subscription_id: str) -> dict:
-    return plain(client().v1.subscriptions.retrieve(subscription_id))
+    return _fetch(client().v1.subscriptions.retrieve, subscription_id)
 
 
 def fetch_invoice(invoice_id: str) -> dict:
-    return plain(client().v1.invoices.retrieve(invoice_id, {"expand": ["payments"]}))
+    return _fetch(client().v1.invoices.retrieve, invoice_id, {"expand": ["payments"]})
 
 
 def fetch_charge(charge_id: str) -> dict:
-    return plain(client().v1.charges.retrieve(charge_id))
+    return _fetch(client().v1.charges.retrieve, charge_id)
 
 
 # --- reading ------------------------------------------------------------------------------------

@@ -26,11 +26,31 @@ class Ignored(Exception):
     """The event is valid but not ours to act on (unknown customer, plan, payment)."""
 
 
+def malformed(event) -> str:
+    """What makes a signed body no usable event ("" when it is one): every event Stripe sends is
+    an object with an id, a type, a creation time and `data.object`, itself with an id."""
+    if not isinstance(event, dict):
+        return "not an object"
+    if not isinstance(event.get("id"), str) or not event["id"]:
+        return "no event id"
+    if not isinstance(event.get("type"), str):
+        return "no event type"
+    if not isinstance(event.get("created", 0), int):
+        return "created is not a time"
+    data = event.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        return "data.object is not an object"
+    if not isinstance(data["object"].get("id"), str) or not data["object"]["id"]:
+        return "data.object has no id"
+    return ""
+
+
 def process_event(event: dict) -> str:
-    """Apply one verified event once; returns the outcome recorded ("processed", "ignored",
-    "duplicate"). Transient errors (Stripe or the database unreachable) propagate: the caller
-    answers 5xx and Stripe delivers again."""
-    obj = event.get("data", {}).get("object", {})
+    """Apply one verified, well-formed event (`malformed` says so) once; returns the outcome
+    recorded ("processed", "ignored", "duplicate"). An object Stripe answers 404 for is ignored
+    (logged): retrying would not make it exist. Transient errors (Stripe or the database
+    unreachable) propagate: the caller answers 5xx and Stripe delivers again."""
+    obj = event["data"]["object"]
     handler = HANDLERS.get(event.get("type", ""))
     with transaction.atomic():
         try:
@@ -52,7 +72,7 @@ def process_event(event: dict) -> str:
                 raise Ignored(f"no handler for {event.get('type')}")
             with transaction.atomic():  # an ignored event leaves nothing half-done
                 handler(obj["id"])
-        except Ignored as why:
+        except (Ignored, gateway.NotFound) as why:
             logger.warning("stripe event %s (%s) ignored: %s", event["id"], event.get("type"), why)
             record.outcome, record.note = WebhookEvent.Outcome.IGNORED, str(why)[:300]
             record.save(update_fields=["outcome", "note"])

@@ -196,3 +196,97 @@ def stripe_site_plan(tier_code, period="monthly"):
 @pytest.fixture(autouse=True)
 def _quiet_retries(settings):
     settings.STRIPE_WEBHOOK_TOLERANCE = 300
+
+
+# --- signed garbage: refused with 400 (never retried for days), nothing granted ----------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"type": "checkout.session.completed", "data": {"object": {"id": "cs_x"}}},
+        {"id": "evt_no_data", "type": "checkout.session.completed", "data": "cs_x"},
+        {"id": "evt_no_object", "type": "charge.refunded", "data": {"object": ["ch_x"]}},
+        {"id": "evt_object_no_id", "type": "invoice.paid", "data": {"object": {}}},
+        {"id": "evt_bad_time", "type": "invoice.paid", "created": "now", "data": {"object": {}}},
+        ["not", "an", "event"],
+        "a string",
+    ],
+    ids=[
+        "empty",
+        "no-id",
+        "data-string",
+        "object-list",
+        "object-no-id",
+        "bad-created",
+        "list",
+        "str",
+    ],
+)
+def test_a_signed_malformed_event_is_refused_with_400_and_grants_nothing(
+    client, alice, stripe_site, body
+):
+    buy_pack(alice, stripe_site)
+
+    answer = deliver(client, body)
+
+    assert answer.status_code == 400
+    assert not WebhookEvent.objects.exists()
+    assert ledger.balance(alice) == 0
+
+
+def test_a_signed_body_that_is_not_json_is_refused_with_400(client, stripe_site):
+    payload = b"{not json"
+    answer = client.post(
+        WEBHOOK_URL,
+        data=payload,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=signature_header(payload),
+    )
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "event_type",
+    [
+        "checkout.session.completed",
+        "invoice.paid",
+        "charge.refunded",
+        "customer.subscription.updated",
+    ],
+)
+def test_an_event_about_an_object_stripe_does_not_have_is_answered_200_and_ignored(
+    client, alice, stripe_site, caplog, event_type
+):
+    event = {
+        "id": f"evt_ghost_{event_type}",
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {"object": {"id": "cs_test_does_not_exist"}},
+    }
+
+    with caplog.at_level(logging.WARNING, logger="billing"):
+        answer = deliver(client, event)
+
+    assert answer.status_code == 200 and answer.content == b"ignored"
+    record = WebhookEvent.objects.get(event_id=event["id"])
+    assert record.outcome == WebhookEvent.Outcome.IGNORED
+    assert "No such object" in record.note
+    assert ledger.balance(alice) == 0
+    assert "ignored" in caplog.text
+
+
+def test_a_known_checkout_that_stripe_answers_404_for_is_ignored_not_500(
+    client, alice, stripe_site
+):
+    checkout = start_checkout(alice, pack=Pack.objects.get(code="points-660"))
+    event = stripe_site.event("checkout.session.completed", checkout.session_id)
+    del stripe_site.objects[checkout.session_id]
+
+    answer = deliver(client, event)
+
+    assert answer.status_code == 200 and answer.content == b"ignored"
+    assert topup_total(alice) == 0
+    checkout.refresh_from_db()
+    assert checkout.status == CheckoutSession.Status.OPEN
