@@ -13,7 +13,8 @@ locked, and is idempotent:
 - an upgrade takes effect at once (new tier, its monthly points now); a downgrade waits for the
   renewal invoice; a cancellation keeps access until the paid period ends;
 - a refund claws back what is left of the points that payment bought, never more, never below
-  zero, however often it is replayed.
+  zero, however often it is replayed; a payment already fully refunded when it is recorded
+  (the refund came first) grants nothing at all.
 """
 
 import logging
@@ -75,6 +76,16 @@ class PaidInvoice:
     paid_at: datetime
     payment_intent_id: str = ""
     receipt_url: str = ""
+    amount_refunded: int = 0  # refunded before it was recorded here (the refund came first)
+
+
+def lock_user(user) -> None:
+    """Lock the user's row until the transaction ends: whatever decides from "has this user a
+    live subscription / a recorded payment yet?" takes it first, so two such decisions for one
+    user never interleave. Always before the wallet (billing/ledger.py locks that)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_user needs a transaction")
+    type(user).objects.select_for_update().only("pk").get(pk=user.pk)
 
 
 # --- packs --------------------------------------------------------------------------------------
@@ -88,11 +99,13 @@ def complete_checkout(
     subscription_id: str = "",
     amount: int | None = None,
     receipt_url: str = "",
+    amount_refunded: int = 0,
     now: datetime | None = None,
 ) -> Lot | None:
-    """Record a finished checkout. A paid pack checkout grants its points (once) and its receipt;
-    a plan checkout only notes its subscription: the membership comes with the paid invoice.
-    Returns the pack's lot, or None."""
+    """Record a finished checkout. A paid pack checkout grants its points (once) and its receipt,
+    less what was already refunded (`amount_refunded`: a refund that came before; all of it
+    refunded grants nothing); a plan checkout only notes its subscription: the membership comes
+    with the paid invoice. Returns the pack's lot, or None."""
     now = now or timezone.now()
     with transaction.atomic():
         checkout = CheckoutSession.objects.select_for_update().get(pk=checkout.pk)
@@ -103,16 +116,39 @@ def complete_checkout(
         checkout.payment_intent_id = checkout.payment_intent_id or payment_intent_id
         lot = None
         if paid and checkout.pack is not None:
-            lot = _fulfil_pack(checkout, amount, receipt_url, now)
+            lot = _fulfil_pack(checkout, amount, receipt_url, amount_refunded, now)
             checkout.fulfilled_at = checkout.fulfilled_at or now
         checkout.save()
         return lot
 
 
-def _fulfil_pack(checkout: CheckoutSession, amount: int | None, receipt_url: str, now) -> Lot:
+def _fulfil_pack(
+    checkout: CheckoutSession, amount: int | None, receipt_url: str, amount_refunded: int, now
+) -> Lot | None:
+    recorded = Payment.objects.filter(ref=checkout.session_id).first()
+    if recorded is not None:
+        return recorded.lot  # granted (or refused) when it was recorded
     pack = checkout.pack
     label = _("%(points)s points pack") % {"points": format_points(pack.total_points)}
-    lot, _created = ledger.grant(
+    paid = checkout.amount if amount is None else amount
+    payment = Payment(
+        ref=checkout.session_id,
+        user=checkout.user,
+        provider=checkout.provider,
+        kind=Payment.Kind.PACK,
+        payment_intent_id=checkout.payment_intent_id,
+        description=label,
+        amount=paid,
+        currency=checkout.currency,
+        paid_at=now,
+        receipt_url=receipt_url,
+    )
+    if paid and amount_refunded >= paid:
+        payment.amount_refunded = paid
+        payment.save()
+        logger.warning("pack checkout %s was refunded before it was fulfilled", payment.ref)
+        return None
+    payment.lot, _created = ledger.grant(
         checkout.user,
         pack.total_points,
         Lot.Source.TOPUP,
@@ -121,22 +157,10 @@ def _fulfil_pack(checkout: CheckoutSession, amount: int | None, receipt_url: str
         reason=label,
         now=now,
     )
-    Payment.objects.get_or_create(
-        ref=checkout.session_id,
-        defaults={
-            "user": checkout.user,
-            "provider": checkout.provider,
-            "kind": Payment.Kind.PACK,
-            "payment_intent_id": checkout.payment_intent_id,
-            "description": label,
-            "amount": checkout.amount if amount is None else amount,
-            "currency": checkout.currency,
-            "paid_at": now,
-            "receipt_url": receipt_url,
-            "lot": lot,
-        },
-    )
-    return lot
+    payment.save()
+    if amount_refunded:
+        record_refund(payment, amount_refunded, now)
+    return payment.lot
 
 
 def expire_checkout(checkout: CheckoutSession) -> None:
@@ -154,6 +178,7 @@ def sync_subscription(state: SubscriptionState, now: datetime | None = None) -> 
     subscription ends the membership at `ended_at`."""
     now = now or timezone.now()
     with transaction.atomic():
+        lock_user(state.user)
         sub, _created = Subscription.objects.select_for_update().get_or_create(
             subscription_id=state.subscription_id,
             defaults={
@@ -202,8 +227,10 @@ def _change_plan(sub: Subscription, plan: Plan, now: datetime) -> None:
 
 def record_paid_invoice(invoice: PaidInvoice, now: datetime | None = None) -> Lot | None:
     """Record a paid invoice once and give what it paid for: the membership runs to the end of
-    its period and this month's points are granted. Returns the lot granted (None when nothing
-    new was due, e.g. the subscription already ended)."""
+    its period and this month's points are granted. An invoice already fully refunded when it
+    is recorded (the refund came first) gives nothing; a partly refunded one takes back that
+    share. Returns the lot granted (None when nothing new was due, e.g. the subscription already
+    ended)."""
     now = now or timezone.now()
     with transaction.atomic():
         sub = Subscription.objects.select_for_update().get(subscription_id=invoice.subscription_id)
@@ -225,6 +252,12 @@ def record_paid_invoice(invoice: PaidInvoice, now: datetime | None = None) -> Lo
         if not created:
             _mark_fulfilled(sub, now)
             return None
+        if invoice.amount and invoice.amount_refunded >= invoice.amount:
+            payment.amount_refunded = invoice.amount
+            payment.save(update_fields=["amount_refunded"])
+            logger.warning("invoice %s was refunded before it was recorded", invoice.invoice_id)
+            _mark_fulfilled(sub, now)
+            return None
         plan = invoice.plan or sub.next_plan or sub.plan
         ends_at = invoice.period_end
         if sub.status == Subscription.Status.CANCELED and sub.ended_at:
@@ -240,6 +273,8 @@ def record_paid_invoice(invoice: PaidInvoice, now: datetime | None = None) -> Lo
         sub.payment_failed_at = None
         sub.save()
         _mark_fulfilled(sub, now)
+        if invoice.amount_refunded:
+            record_refund(payment, invoice.amount_refunded, now)
         forget_points_check(sub.user)
         return lot
 

@@ -215,11 +215,14 @@ class Payment(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """Every Stripe event received, once: the unique event id is what makes a replay a no-op."""
+    """Every Stripe event received, once: the unique event id is what makes a replay a no-op.
+    An event that came before the payment it is about (a refund before the purchase is recorded)
+    stays "pending" and is applied when that payment is recorded: never dropped."""
 
     class Outcome(models.TextChoices):
         PROCESSED = "processed", _("Processed")
         IGNORED = "ignored", _("Ignored")
+        PENDING = "pending", _("Waiting for its payment")
 
     event_id = models.CharField(max_length=200, unique=True)
     type = models.CharField(max_length=100)
@@ -230,6 +233,8 @@ class WebhookEvent(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     note = models.CharField(max_length=300, blank=True)
+    # A pending event: the payment intent whose recording applies it.
+    waits_for = models.CharField(max_length=200, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -5,7 +5,8 @@ transaction, so a replay (or a delivery racing this one: it waits on the unique 
 and a failure rolls everything back for Stripe to retry. Handlers never trust the payload: they
 re-fetch the object from Stripe and hand plain values to billing/fulfilment.py, which is also what
 the sandbox calls. An event about a customer, plan or payment this site does not know is recorded
-as ignored and logged.
+as ignored and logged; an event about a payment of a known customer that is not recorded yet
+(a refund before the purchase's completion) is kept pending and applied when it is.
 """
 
 import logging
@@ -24,6 +25,14 @@ logger = logging.getLogger(__name__)
 
 class Ignored(Exception):
     """The event is valid but not ours to act on (unknown customer, plan, payment)."""
+
+
+class Pending(Exception):
+    """The event is about a payment of ours not recorded yet: kept, applied when it is."""
+
+    def __init__(self, waits_for: str, why: str):
+        super().__init__(why)
+        self.waits_for = waits_for
 
 
 def malformed(event) -> str:
@@ -76,6 +85,11 @@ def process_event(event: dict) -> str:
             logger.warning("stripe event %s (%s) ignored: %s", event["id"], event.get("type"), why)
             record.outcome, record.note = WebhookEvent.Outcome.IGNORED, str(why)[:300]
             record.save(update_fields=["outcome", "note"])
+        except Pending as early:
+            logger.info("stripe event %s (%s) kept: %s", event["id"], event.get("type"), early)
+            record.outcome, record.note = WebhookEvent.Outcome.PENDING, str(early)[:300]
+            record.waits_for = early.waits_for
+            record.save(update_fields=["outcome", "note", "waits_for"])
         return record.outcome
 
 
@@ -94,12 +108,15 @@ def on_checkout_completed(session_id: str) -> None:
         raise Ignored(f"checkout session {session_id} is {session.get('status')}")
     paid = session.get("payment_status") in ("paid", "no_payment_required")
     subscription_id = gateway.object_id(session.get("subscription"))
+    intent = gateway.object_id(session.get("payment_intent"))
+    fulfilment.lock_user(checkout.user)
     fulfilment.complete_checkout(
         checkout,
         paid=paid,
-        payment_intent_id=gateway.object_id(session.get("payment_intent")),
+        payment_intent_id=intent,
         subscription_id=subscription_id,
         amount=session.get("amount_total"),
+        amount_refunded=early_refund(intent) if paid and checkout.pack_id else 0,
     )
     if subscription_id and paid:
         subscription = on_subscription_changed(subscription_id)
@@ -127,6 +144,8 @@ def on_invoice_paid(invoice_id: str) -> None:
     start, end = gateway.invoice_period(invoice)
     price_id = gateway.invoice_price_id(invoice)
     paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
+    intent = gateway.invoice_payment_intent_id(invoice)
+    fulfilment.lock_user(_customer(invoice).user)
     fulfilment.record_paid_invoice(
         PaidInvoice(
             provider=Provider.STRIPE,
@@ -138,8 +157,9 @@ def on_invoice_paid(invoice_id: str) -> None:
             period_start=start,
             period_end=end,
             paid_at=gateway.moment(paid_at) or timezone.now(),
-            payment_intent_id=gateway.invoice_payment_intent_id(invoice),
+            payment_intent_id=intent,
             receipt_url=invoice.get("hosted_invoice_url") or "",
+            amount_refunded=early_refund(intent),
         )
     )
 
@@ -163,12 +183,51 @@ def on_subscription_changed(subscription_id: str) -> dict:
 
 
 def on_charge_refunded(charge_id: str) -> None:
+    """A refund: take back what that payment bought. A refund of a charge of one of our customers
+    whose payment is not recorded yet (it came before checkout.session.completed or
+    invoice.paid) is kept pending and applied when the payment is recorded."""
     charge = gateway.fetch_charge(charge_id)
     intent = gateway.object_id(charge.get("payment_intent"))
-    payment = Payment.objects.filter(payment_intent_id=intent).first() if intent else None
+    if not intent:
+        raise Ignored(f"charge {charge_id} has no payment intent")
+    customer = _customer(charge)
+    fulfilment.lock_user(customer.user)  # the same lock the payment's recording takes
+    payment = Payment.objects.filter(payment_intent_id=intent).first()
     if payment is None:
-        raise Ignored(f"charge {charge_id} pays for nothing recorded here")
+        raise Pending(intent, f"charge {charge_id} refunded before its payment was recorded")
     fulfilment.record_refund(payment, charge.get("amount_refunded", 0))
+
+
+def early_refund(intent: str) -> int:
+    """How much of the payment `intent` was refunded by refund events that came before it was
+    recorded (0 when none did). Those events are marked processed: the caller records the
+    payment with this amount refunded, in the same transaction."""
+    if not intent:
+        return 0
+    waiting = list(
+        WebhookEvent.objects.select_for_update().filter(
+            outcome=WebhookEvent.Outcome.PENDING, waits_for=intent
+        )
+    )
+    if not waiting:
+        return 0
+    refunded = 0
+    for charge_id in {event.object_id for event in waiting}:
+        refunded = max(refunded, gateway.fetch_charge(charge_id).get("amount_refunded", 0))
+    for event in waiting:
+        event.outcome = WebhookEvent.Outcome.PROCESSED
+        event.note = f"applied when payment {intent} was recorded"[:300]
+        event.save(update_fields=["outcome", "note"])
+    logger.warning("payment %s was refunded (%s) before it was recorded", intent, refunded)
+    return refunded
+
+
+def _customer(stripe_object: dict) -> Customer:
+    customer_id = gateway.object_id(stripe_object.get("customer"))
+    customer = Customer.objects.filter(stripe_id=customer_id).select_related("user").first()
+    if customer is None:
+        raise Ignored(f"unknown customer {customer_id}")
+    return customer
 
 
 HANDLERS = {
@@ -188,10 +247,7 @@ HANDLERS = {
 
 
 def subscription_state(subscription: dict) -> SubscriptionState:
-    customer_id = gateway.object_id(subscription.get("customer"))
-    customer = Customer.objects.filter(stripe_id=customer_id).select_related("user").first()
-    if customer is None:
-        raise Ignored(f"unknown customer {customer_id}")
+    customer = _customer(subscription)
     price_id = gateway.subscription_price_id(subscription)
     plan = Plan.objects.filter(stripe_price_id=price_id).select_related("tier").first()
     if plan is None:
