@@ -10,7 +10,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 25_000_000
-ALLOWED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# MPO: a camera JPEG with MPF data (more frames after the first); only the first is kept.
+ALLOWED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 
 
 def clean_photo(upload) -> tuple[ContentFile, Image.Image]:
@@ -18,8 +19,9 @@ def clean_photo(upload) -> tuple[ContentFile, Image.Image]:
 
     Refuses, with a message a person understands: files over 10 MB, anything that is not a
     JPEG/PNG/WebP picture (whatever its name says), pictures over 25 megapixels (checked from
-    the header, before decoding), and truncated or corrupt files. EXIF (location, camera) is
-    dropped; the EXIF orientation is applied first so the photo stays upright.
+    the header, before decoding), and truncated or corrupt files. A camera's MPO (a JPEG with
+    more frames in its MPF data) gives its first frame. EXIF (location, camera) is dropped; the
+    EXIF orientation is applied first so the photo stays upright.
     """
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
@@ -49,6 +51,7 @@ def clean_photo(upload) -> tuple[ContentFile, Image.Image]:
     if width * height > MAX_UPLOAD_PIXELS:
         raise too_many_pixels
     try:
+        image.seek(0)  # a multi-frame picture (MPO): its first frame
         image.load()
     except (OSError, SyntaxError):
         raise ValidationError(

@@ -414,3 +414,29 @@ def test_sweep_waits_out_each_jobs_own_limit(alice, settings):
     short.refresh_from_db()
     long.refresh_from_db()
     assert (short.status, long.status) == (Job.Status.FAILED, Job.Status.RUNNING)
+
+
+def test_a_camera_jpeg_with_mpf_data_is_accepted_as_its_first_frame(
+    client, member_less, django_capture_on_commit_callbacks
+):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    first, second = Image.new("RGB", (64, 48), (200, 0, 0)), Image.new("RGB", (64, 48), (0, 0, 200))
+    first.save(buf, format="MPO", save_all=True, append_images=[second])
+    assert Image.open(io.BytesIO(buf.getvalue())).format == "MPO"
+    with django_capture_on_commit_callbacks():
+        response = submit(
+            client,
+            t2v_data(kind="image_to_video"),
+            {"image": upload("camera.jpg", buf.getvalue(), "image/jpeg")},
+        )
+    assert response.status_code == 302, response.context["form"].errors
+    job = Job.objects.get()
+    with job.input_image.open("rb") as f:
+        stored = Image.open(f)
+        assert (stored.format, stored.size) == ("PNG", (64, 48))
+        red, _green, blue = stored.convert("RGB").getpixel((32, 24))
+    assert red > 150 and blue < 50  # the first frame, not the second
