@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing.entitlements import entitlements
+from billing.pricing import PriceError
 from billing.units import format_points
 from generation import services
 from generation.engine.specs import MODEL_SPECS
@@ -39,6 +40,8 @@ def _initial_from(request) -> dict:
     """Refill the form from one of the user's earlier jobs ("generate again")."""
     initial = {}
     if source_id := request.GET.get("from"):
+        if not (source_id.isascii() and source_id.isdigit()) or len(source_id) > 18:
+            raise BadRequest("from= names no job")
         job = _get_job_for_user(request, source_id)
         initial = {
             "kind": job.kind,
@@ -88,23 +91,33 @@ def _attach_errors(form, exc: ValidationError) -> None:
 
 
 def _price_text(form) -> str:
-    data = form.data or {}
-    kind = data.get("kind") or form.initial.get("kind") or Job.Kind.TEXT_TO_VIDEO
+    """The price of the options the form holds now, each checked by its own field; empty when
+    one of them has no price (an unknown kind, a 9999-second video)."""
 
-    def number(name, default):
+    def value(name):
+        field = form.fields[name]
+        raw = form.data.get(name) if form.is_bound else None
+        if raw in (None, ""):
+            raw = form.initial.get(name, field.initial)
         try:
-            return int(data.get(name) or form.initial.get(name) or default)
-        except (TypeError, ValueError):
-            return default
+            return field.clean(raw)
+        except ValidationError:
+            return None
 
+    kind = value("kind")
     params = {
-        "duration_s": 5 if kind == Job.Kind.EXTEND else number("duration_s", 5),
-        "mode": data.get("mode") or form.initial.get("mode") or "standard",
-        "num_images": min(max(number("num_images", 1), 1), 4),
+        "duration_s": 5 if kind == Job.Kind.EXTEND else value("duration_s"),
+        "mode": value("mode"),
+        "num_images": value("num_images") if kind == Job.Kind.TEXT_TO_PICTURE else 1,
     }
-    if kind not in Job.Kind.values or params["mode"] not in ("standard", "professional"):
+    if kind == Job.Kind.TEXT_TO_PICTURE:
+        params["duration_s"] = 5  # a picture has no length
+    if kind is None or None in params.values():
         return ""
-    return format_points(services.price_for(kind, params))
+    try:
+        return format_points(services.price_for(kind, params))
+    except PriceError:
+        return ""
 
 
 @login_required

@@ -440,3 +440,50 @@ def test_a_camera_jpeg_with_mpf_data_is_accepted_as_its_first_frame(
         assert (stored.format, stored.size) == ("PNG", (64, 48))
         red, _green, blue = stored.convert("RGB").getpixel((32, 24))
     assert red > 150 and blue < 50  # the first frame, not the second
+
+
+HOSTILE = ["abc", "9999", "-5", "0", "1.5", "nan", "inf", "1e309", "", "\x00", "²"]
+HOSTILE.append("99999999999999999999")
+CREATE_FIELDS = [
+    "kind",
+    "prompt",
+    "negative_prompt",
+    "aspect_ratio",
+    "duration_s",
+    "mode",
+    "creativity",
+    "seed",
+    "camera_movement",
+    "image",
+    "end_image",
+    "source_job",
+    "num_images",
+]
+
+
+def test_hostile_values_in_any_create_field_answer_form_errors_never_500(client, member_less):
+    price = reverse("generation:price")
+    for kind in ("text_to_video", "extend", "text_to_picture"):
+        for field in CREATE_FIELDS:
+            for value in HOSTILE:
+                data = {**t2v_data(kind=kind), field: value}
+                response = client.get(price, data)
+                assert response.status_code == 200, (kind, field, value)
+                assert response.content in (b"", b"10", b"20", b"0.2"), (kind, field, value)
+                response = submit(client, data)
+                assert response.status_code in (200, 302), (kind, field, value)
+                for job in Job.objects.filter(user=member_less, status=Job.Status.QUEUED):
+                    services.cancel(job)
+    for value in HOSTILE:
+        for param in ("from", "extend", "kind"):
+            response = client.get(CREATE, {param: value})
+            assert response.status_code in (200, 400, 404), (param, value)
+
+
+def test_an_out_of_range_duration_has_no_price_and_is_a_form_error(client, member_less):
+    price = reverse("generation:price")
+    for duration in ("9999", "-5"):
+        assert client.get(price, t2v_data(duration_s=duration)).content == b""
+        errors = refused(client, member_less, t2v_data(duration_s=duration))
+        assert "not one of the available choices" in errors["duration_s"][0]
+    assert client.get(CREATE, {"from": "abc"}).status_code == 400
