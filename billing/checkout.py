@@ -2,22 +2,22 @@
 Checkout (or, with no Stripe keys, to the local sandbox page). Nothing is granted here; the
 points come with the payment (billing/fulfilment.py)."""
 
+import logging
 import uuid
 
+import stripe
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing import fulfilment
 from billing import stripe_gateway as gateway
 from billing.models import CheckoutSession, Customer, Pack, Plan, Provider, Subscription
+from billing.payment_models import LIVE_SUBSCRIPTION_STATUSES as LIVE_STATUSES
 
-LIVE_STATUSES = (
-    Subscription.Status.ACTIVE,
-    Subscription.Status.TRIALING,
-    Subscription.Status.PAST_DUE,
-    Subscription.Status.INCOMPLETE,
-)
+logger = logging.getLogger(__name__)
 
 
 class CheckoutRefused(Exception):
@@ -51,31 +51,63 @@ def first_term(user) -> bool:
 def start_checkout(user, *, plan: Plan | None = None, pack: Pack | None = None) -> CheckoutSession:
     """Record a checkout for one plan or pack and create it at the provider (Stripe with an
     idempotency key made from the local record, the user's id as client_reference_id).
+    A plan checkout is refused while the user has a live membership (a plan change is the way),
+    and it expires the user's other open plan checkouts (two tabs: only the latest can be paid).
     Returns the record; send the buyer to its `url`."""
     kind = provider()
     if kind is None:
         raise CheckoutRefused(_("Online payment is not set up on this site."))
-    if plan is not None and live_subscription(user) is not None:
-        raise CheckoutRefused(_("You already have a membership: change your plan instead."))
     item = plan or pack
-    discount = plan is not None and first_term(user) and plan.first_period_percent_off > 0
-    checkout = CheckoutSession.objects.create(
-        user=user,
-        provider=kind,
-        plan=plan,
-        pack=pack,
-        idempotency_key=uuid.uuid4().hex,
-        amount=plan.first_price() if discount else item.price,
-        currency=item.currency,
-    )
+    with transaction.atomic():
+        fulfilment.lock_user(user)  # two tabs starting at once: one after the other
+        if plan is not None and live_subscription(user) is not None:
+            raise CheckoutRefused(
+                _("You already have a membership: change your plan on your billing page instead.")
+            )
+        older = []
+        if plan is not None:
+            older = list(
+                CheckoutSession.objects.filter(
+                    user=user, plan__isnull=False, status=CheckoutSession.Status.OPEN
+                )
+            )
+            if kind == Provider.SANDBOX:
+                for checkout in older:
+                    fulfilment.expire_checkout(checkout)
+        discount = plan is not None and first_term(user) and plan.first_period_percent_off > 0
+        checkout = CheckoutSession.objects.create(
+            user=user,
+            provider=kind,
+            plan=plan,
+            pack=pack,
+            idempotency_key=uuid.uuid4().hex,
+            amount=plan.first_price() if discount else item.price,
+            currency=item.currency,
+        )
     if kind == Provider.SANDBOX:
         checkout.session_id = f"sbx_cs_{checkout.idempotency_key}"
         checkout.url = reverse("billing:sandbox_checkout", args=[checkout.session_id])
     else:
+        for other in older:
+            _expire_at_stripe(other)
         session = _create_stripe_session(checkout, item, discount)
         checkout.session_id, checkout.url = session["id"], session["url"]
     checkout.save(update_fields=["session_id", "url"])
     return checkout
+
+
+def _expire_at_stripe(checkout: CheckoutSession) -> None:
+    """Close an older plan checkout at Stripe so it can no longer be paid; one Stripe will not
+    close (it was just paid) stays open here, and its completion arrives as usual."""
+    if not checkout.session_id:
+        fulfilment.expire_checkout(checkout)
+        return
+    try:
+        gateway.client().v1.checkout.sessions.expire(checkout.session_id)
+    except stripe.StripeError as error:
+        logger.warning("could not expire checkout %s at Stripe: %s", checkout.session_id, error)
+        return
+    fulfilment.expire_checkout(checkout)
 
 
 def _create_stripe_session(checkout: CheckoutSession, item, discount: bool) -> dict:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -39,6 +40,7 @@ from billing.models import (
     Plan,
     Subscription,
 )
+from billing.payment_models import LIVE_SUBSCRIPTION_STATUSES
 from billing.units import format_points
 
 logger = logging.getLogger(__name__)
@@ -85,7 +87,7 @@ def lock_user(user) -> None:
     user never interleave. Always before the wallet (billing/ledger.py locks that)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_user needs a transaction")
-    type(user).objects.select_for_update().only("pk").get(pk=user.pk)
+    get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
 
 
 # --- packs --------------------------------------------------------------------------------------
@@ -179,18 +181,9 @@ def sync_subscription(state: SubscriptionState, now: datetime | None = None) -> 
     now = now or timezone.now()
     with transaction.atomic():
         lock_user(state.user)
-        sub, _created = Subscription.objects.select_for_update().get_or_create(
-            subscription_id=state.subscription_id,
-            defaults={
-                "user": state.user,
-                "provider": state.provider,
-                "plan": state.plan,
-                "status": state.status,
-                "current_period_start": state.period_start,
-                "current_period_end": state.period_end,
-                "cancel_at_period_end": state.cancel_at_period_end,
-            },
-        )
+        sub = Subscription.objects.select_for_update().filter(
+            subscription_id=state.subscription_id
+        ).first() or _new_subscription(state, now)
         if sub.status == Subscription.Status.CANCELED:
             return sub  # ended for good; a late "updated" cannot revive it
         if state.period_end and (
@@ -209,6 +202,53 @@ def sync_subscription(state: SubscriptionState, now: datetime | None = None) -> 
         sub.save()
         forget_points_check(sub.user)
         return sub
+
+
+def _new_subscription(state: SubscriptionState, now: datetime) -> Subscription:
+    """The first we hear of a subscription (the user row is locked). If the user already has a
+    live one, this one is a duplicate (two checkouts paid side by side): it is recorded as ended
+    at once, pointing at the live one, and gives nothing; the caller refunds and cancels it."""
+    fields = {
+        "user": state.user,
+        "provider": state.provider,
+        "subscription_id": state.subscription_id,
+        "plan": state.plan,
+        "status": state.status,
+        "current_period_start": state.period_start,
+        "current_period_end": state.period_end,
+        "cancel_at_period_end": state.cancel_at_period_end,
+    }
+    if state.status not in LIVE_SUBSCRIPTION_STATUSES:
+        return Subscription.objects.create(**fields)
+    live = _live_subscription_of(state.user, now)
+    if live is None:
+        return Subscription.objects.create(**fields)
+    logger.error(
+        "duplicate subscription %s of user %s: %s is already live; ended here, to be refunded",
+        state.subscription_id,
+        state.user.pk,
+        live.subscription_id,
+    )
+    fields.update(status=Subscription.Status.CANCELED, ended_at=now, duplicate_of=live)
+    return Subscription.objects.create(**fields)
+
+
+def _live_subscription_of(user, now: datetime) -> Subscription | None:
+    """The user's live subscription, if any. One canceled at a period end that has passed (its
+    end not heard of yet) is ended here first: it is over, and a new one may start."""
+    live = (
+        Subscription.objects.select_for_update()
+        .filter(user=user, status__in=LIVE_SUBSCRIPTION_STATUSES)
+        .first()
+    )
+    ended = live is not None and live.cancel_at_period_end and live.current_period_end
+    if ended and live.current_period_end <= now:
+        live.status, live.ended_at = Subscription.Status.CANCELED, live.current_period_end
+        if live.membership is not None:
+            _end_membership(live.membership, live.ended_at)
+        live.save()
+        return None
+    return live
 
 
 def _change_plan(sub: Subscription, plan: Plan, now: datetime) -> None:

@@ -93,6 +93,7 @@ class SubscriptionAdmin(ReadOnlyAdmin):
         "cancel_at_period_end",
         "next_plan",
         "payment_failed_at",
+        "duplicate_of",
     )
     list_filter = ("provider", "status", "cancel_at_period_end")
     list_select_related = ("user", "plan__tier", "next_plan__tier")

@@ -140,8 +140,14 @@ class CheckoutSession(models.Model):
         return self.session_id or f"checkout {self.pk}"
 
 
+LIVE_SUBSCRIPTION_STATUSES = ("active", "trialing", "past_due", "incomplete")
+
+
 class Subscription(models.Model):
-    """A paid membership that renews: Stripe's subscription, or the sandbox's stand-in."""
+    """A paid membership that renews: Stripe's subscription, or the sandbox's stand-in. A user
+    has at most one live subscription (one of LIVE_SUBSCRIPTION_STATUSES), enforced by the
+    database; a second one paid anyway is recorded ended, as a duplicate of the live one, and
+    refunded (billing/fulfilment.py, billing/webhooks.py)."""
 
     class Status(models.TextChoices):
         INCOMPLETE = "incomplete", _("Waiting for the first payment")
@@ -173,8 +179,21 @@ class Subscription(models.Model):
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     payment_failed_at = models.DateTimeField(null=True, blank=True)
+    # Set when this one was paid while `duplicate_of` was already live: ended and refunded.
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status__in=LIVE_SUBSCRIPTION_STATUSES),
+                name="billing_one_live_subscription_per_user",
+            )
+        ]
 
     def __str__(self):
         return self.subscription_id

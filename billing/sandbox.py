@@ -3,6 +3,7 @@ whose Pay button produces what Stripe's events would, and hands it to the very s
 functions the webhooks call. Subscriptions renew (or end) at their period end by the periodic
 `renew_due`, as Stripe would."""
 
+import logging
 import uuid
 from datetime import datetime
 
@@ -15,11 +16,17 @@ from billing.fulfilment import PaidInvoice, SubscriptionState
 from billing.memberships import add_months
 from billing.models import CheckoutSession, Lot, Plan, Provider, Subscription
 
+logger = logging.getLogger(__name__)
+
 
 def pay(checkout: CheckoutSession, now: datetime | None = None) -> Lot | None:
-    """The buyer pressed Pay on the sandbox page. Idempotent: paying twice fulfils once."""
+    """The buyer pressed Pay on the sandbox page. Idempotent: paying twice fulfils once. A plan
+    checkout paid while the user already has a live membership (two tabs, paid at once) is
+    voided: expired, not charged, logged."""
     now = now or timezone.now()
     with transaction.atomic():
+        # The user's row first: two plan checkouts paid in parallel decide one after the other.
+        fulfilment.lock_user(checkout.user)
         checkout = CheckoutSession.objects.select_for_update().get(pk=checkout.pk)
         if checkout.status != CheckoutSession.Status.OPEN:
             return None
@@ -30,8 +37,12 @@ def pay(checkout: CheckoutSession, now: datetime | None = None) -> Lot | None:
             )
         plan = checkout.plan
         if live_subscription(checkout.user) is not None:
-            # Two plan checkouts opened side by side: the second one is not charged.
             fulfilment.expire_checkout(checkout)
+            logger.warning(
+                "sandbox checkout %s voided: user %s already has a live membership",
+                checkout.session_id,
+                checkout.user_id,
+            )
             return None
         amount = checkout.amount  # the first-term discount was decided when it was started
         subscription_id = f"sbx_sub_{uuid.uuid4().hex}"

@@ -10,6 +10,7 @@ as ignored and logged; an event about a payment of a known customer that is not 
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
@@ -18,7 +19,15 @@ from django.utils import timezone
 from billing import fulfilment
 from billing import stripe_gateway as gateway
 from billing.fulfilment import PaidInvoice, SubscriptionState
-from billing.models import CheckoutSession, Customer, Payment, Plan, Provider, WebhookEvent
+from billing.models import (
+    CheckoutSession,
+    Customer,
+    Payment,
+    Plan,
+    Provider,
+    Subscription,
+    WebhookEvent,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +36,14 @@ class Ignored(Exception):
     """The event is valid but not ours to act on (unknown customer, plan, payment)."""
 
 
-class Pending(Exception):
-    """The event is about a payment of ours not recorded yet: kept, applied when it is."""
+@dataclass(frozen=True)
+class Pending:
+    """What a handler returns for an event about a payment of ours not recorded yet: the event
+    is kept and applied when it is. Returned, not raised: the handler's savepoint must commit,
+    since rolling it back would release the user-row lock before the event is stored."""
 
-    def __init__(self, waits_for: str, why: str):
-        super().__init__(why)
-        self.waits_for = waits_for
+    waits_for: str
+    why: str
 
 
 def malformed(event) -> str:
@@ -80,15 +91,16 @@ def process_event(event: dict) -> str:
             if handler is None:
                 raise Ignored(f"no handler for {event.get('type')}")
             with transaction.atomic():  # an ignored event leaves nothing half-done
-                handler(obj["id"])
+                result = handler(obj["id"])
         except (Ignored, gateway.NotFound) as why:
             logger.warning("stripe event %s (%s) ignored: %s", event["id"], event.get("type"), why)
             record.outcome, record.note = WebhookEvent.Outcome.IGNORED, str(why)[:300]
             record.save(update_fields=["outcome", "note"])
-        except Pending as early:
-            logger.info("stripe event %s (%s) kept: %s", event["id"], event.get("type"), early)
-            record.outcome, record.note = WebhookEvent.Outcome.PENDING, str(early)[:300]
-            record.waits_for = early.waits_for
+            return record.outcome
+        if isinstance(result, Pending):
+            logger.info("stripe event %s (%s) kept: %s", event["id"], event.get("type"), result.why)
+            record.outcome, record.note = WebhookEvent.Outcome.PENDING, result.why[:300]
+            record.waits_for = result.waits_for
             record.save(update_fields=["outcome", "note", "waits_for"])
         return record.outcome
 
@@ -162,6 +174,26 @@ def on_invoice_paid(invoice_id: str) -> None:
             amount_refunded=early_refund(intent),
         )
     )
+    if Subscription.objects.filter(subscription_id=subscription_id, duplicate_of__isnull=False):
+        refund_duplicate(Payment.objects.get(ref=invoice_id))
+
+
+def refund_duplicate(payment: Payment) -> None:
+    """Give back all of a payment for a duplicate subscription (paid while another was live),
+    at Stripe (idempotent per payment) and here; logged for staff."""
+    if not payment.payment_intent_id or payment.amount_refunded >= payment.amount:
+        return
+    gateway.client().v1.refunds.create(
+        {"payment_intent": payment.payment_intent_id, "reason": "duplicate"},
+        {"idempotency_key": f"duplicate-refund-{payment.ref}"},
+    )
+    fulfilment.record_refund(payment, payment.amount)
+    logger.error(
+        "payment %s (%s) of user %s for a duplicate subscription refunded",
+        payment.ref,
+        payment.amount,
+        payment.user_id,
+    )
 
 
 def on_invoice_payment_failed(invoice_id: str) -> None:
@@ -178,11 +210,17 @@ def on_subscription_changed(subscription_id: str) -> dict:
     """customer.subscription.created / updated / deleted: tier, status, end of access.
     Returns the subscription as Stripe has it now."""
     subscription = gateway.fetch_subscription(subscription_id)
-    fulfilment.sync_subscription(subscription_state(subscription))
+    sub = fulfilment.sync_subscription(subscription_state(subscription))
+    if sub.duplicate_of_id and subscription.get("status") != "canceled":
+        # A second live subscription: it must not renew (its payment is refunded below).
+        gateway.client().v1.subscriptions.cancel(
+            subscription_id, options={"idempotency_key": f"duplicate-cancel-{subscription_id}"}
+        )
+        logger.error("duplicate subscription %s canceled at Stripe", subscription_id)
     return subscription
 
 
-def on_charge_refunded(charge_id: str) -> None:
+def on_charge_refunded(charge_id: str) -> Pending | None:
     """A refund: take back what that payment bought. A refund of a charge of one of our customers
     whose payment is not recorded yet (it came before checkout.session.completed or
     invoice.paid) is kept pending and applied when the payment is recorded."""
@@ -194,8 +232,9 @@ def on_charge_refunded(charge_id: str) -> None:
     fulfilment.lock_user(customer.user)  # the same lock the payment's recording takes
     payment = Payment.objects.filter(payment_intent_id=intent).first()
     if payment is None:
-        raise Pending(intent, f"charge {charge_id} refunded before its payment was recorded")
+        return Pending(intent, f"charge {charge_id} refunded before its payment was recorded")
     fulfilment.record_refund(payment, charge.get("amount_refunded", 0))
+    return None
 
 
 def early_refund(intent: str) -> int:

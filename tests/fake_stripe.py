@@ -127,6 +127,9 @@ class FakeStripe:
             def do_POST(self):
                 self._answer("POST")
 
+            def do_DELETE(self):
+                self._answer("DELETE")
+
         return Handler
 
     def route(self, method: str, path: str, params: dict) -> dict:
@@ -156,6 +159,17 @@ class FakeStripe:
         if method == "POST" and segments == ["billing_portal", "sessions"]:
             customer = self.get(params["customer"])
             return {"id": new_id("bps"), "url": f"{self.url}/portal/{customer['id']}"}
+        if (
+            method == "POST"
+            and segments[:2] == ["checkout", "sessions"]
+            and segments[3:] == ["expire"]
+        ):
+            return self._expire_checkout(segments[2])
+        if method == "POST" and segments == ["refunds"]:
+            return self._refund_intent(params)
+        if method == "DELETE" and segments[0] == "subscriptions" and len(segments) == 2:
+            self.end_subscription(segments[1])
+            return copy.deepcopy(self.get(segments[1]))
         if method == "POST" and segments[0] == "subscriptions" and len(segments) == 2:
             return self._update_subscription(segments[1], params)
         if method == "GET" and len(segments) >= 2:
@@ -200,11 +214,39 @@ class FakeStripe:
         }
         return self._store(session)
 
+    def _expire_checkout(self, session_id: str) -> dict:
+        session = self.get(session_id)
+        if session["status"] != "open":
+            raise StripeError(400, f"checkout session {session_id} is {session['status']}")
+        session["status"] = "expired"
+        return copy.deepcopy(session)
+
+    def _refund_intent(self, params: dict) -> dict:
+        charge = self.get(self.get(params["payment_intent"])["latest_charge"])
+        amount = int(params.get("amount", charge["amount"] - charge["amount_refunded"]))
+        self.refund(charge["id"], amount)
+        refund = {
+            "id": new_id("re"),
+            "object": "refund",
+            "amount": amount,
+            "charge": charge["id"],
+            "payment_intent": params["payment_intent"],
+            "reason": params.get("reason"),
+            "status": "succeeded",
+        }
+        return self._store(refund)
+
+    def refunds(self) -> list[dict]:
+        return [o for o in self.objects.values() if o.get("object") == "refund"]
+
     def pay_checkout(self, session_id: str, async_payment: bool = False) -> dict:
         """The buyer pays on Stripe's page. With `async_payment` the money is still pending
-        (payment_status "unpaid") until `settle_async_payment`."""
+        (payment_status "unpaid") until `settle_async_payment`. An expired session cannot be
+        paid (Stripe's page says so)."""
         with self.lock:
             session = self.get(session_id)
+            if session["status"] != "open":
+                raise StripeError(400, f"checkout session {session_id} is {session['status']}")
             session["status"] = "complete"
             if session["mode"] == "payment":
                 intent = new_id("pi")

@@ -142,17 +142,36 @@ def test_the_default_catalogue_is_seeded(db):
     }
 
 
-def test_a_second_membership_checkout_opened_alongside_is_not_charged(client, alice, sandbox_site):
+def test_a_second_membership_checkout_expires_the_first_so_only_one_is_charged(
+    client, alice, sandbox_site
+):
     client.force_login(alice)
     plans = Plan.objects.filter(period="monthly", tier__code__in=["standard", "pro"])
     for plan in plans:
-        client.post(f"/billing/buy/plan/{plan.pk}/")  # both opened before either is paid
+        client.post(f"/billing/buy/plan/{plan.pk}/")  # two tabs, both opened before either is paid
     first, second = CheckoutSession.objects.filter(user=alice).order_by("pk")
+    first.refresh_from_db()
+    assert first.status == "expired"  # the older tab can no longer be paid
 
     client.post(f"/billing/sandbox/{first.session_id}/", {"pay": "1"})
     client.post(f"/billing/sandbox/{second.session_id}/", {"pay": "1"})
 
     second.refresh_from_db()
-    assert second.status == "expired"
+    assert second.status == "complete"
     assert Subscription.objects.filter(user=alice).count() == 1
     assert Payment.objects.filter(user=alice).count() == 1
+
+
+def test_a_membership_checkout_while_one_is_live_is_refused_with_a_clear_message(
+    client, alice, sandbox_site
+):
+    client.force_login(alice)
+    standard, pro = Plan.objects.filter(period="monthly", tier__code__in=["standard", "pro"])
+    client.post(f"/billing/buy/plan/{standard.pk}/")
+    client.post(f"/billing/sandbox/{CheckoutSession.objects.get().session_id}/", {"pay": "1"})
+
+    answer = client.post(f"/billing/buy/plan/{pro.pk}/", follow=True)
+
+    assert "change your plan on your billing page" in answer.content.decode()
+    assert CheckoutSession.objects.count() == 1
+    assert Subscription.objects.filter(user=alice).count() == 1

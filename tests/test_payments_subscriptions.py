@@ -3,6 +3,7 @@ in any order end in the right state, and access ends when Stripe says the subscr
 
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -271,3 +272,47 @@ def test_returning_without_paying_leaves_the_checkout_open(client, alice, stripe
     assert checkout.status == CheckoutSession.Status.OPEN and checkout.completed_at is None
     assert "Payment received" not in page
     assert Payment.objects.filter(user=alice).count() == 0
+
+
+def test_a_second_plan_checkout_expires_the_first_at_stripe_so_it_cannot_be_paid(
+    alice, stripe_site
+):
+    from tests.fake_stripe import StripeError
+
+    first = start_checkout(alice, plan=plan("standard"))
+    second = start_checkout(alice, plan=plan("pro"))
+
+    first.refresh_from_db()
+    assert first.status == CheckoutSession.Status.EXPIRED
+    assert stripe_site.get(first.session_id)["status"] == "expired"
+    with pytest.raises(StripeError):
+        stripe_site.pay_checkout(first.session_id)
+    stripe_site.pay_checkout(second.session_id)  # the latest tab still pays
+
+
+def test_a_plan_checkout_while_a_membership_is_live_is_refused(client, alice, stripe_site):
+    from billing.checkout import CheckoutRefused
+
+    checkout, _sub_id, _invoice_id = subscribe(alice, stripe_site, "standard")
+    deliver(client, stripe_site.event("checkout.session.completed", checkout.session_id))
+
+    with pytest.raises(CheckoutRefused, match="change your plan"):
+        start_checkout(alice, plan=plan("pro"))
+
+
+def test_a_membership_ended_at_its_period_end_does_not_block_a_new_one(client, alice, stripe_site):
+    """Canceled at the period end, the end passed, Stripe's "deleted" not here yet: a new
+    subscription is the user's one live subscription, not a duplicate."""
+    checkout, sub_id, _invoice_id = subscribe(alice, stripe_site, "standard")
+    deliver(client, stripe_site.event("checkout.session.completed", checkout.session_id))
+    Subscription.objects.filter(subscription_id=sub_id).update(
+        cancel_at_period_end=True, current_period_end=timezone.now() - timedelta(minutes=1)
+    )
+
+    again, new_id, _ = subscribe(alice, stripe_site, "pro")
+    deliver(client, stripe_site.event("checkout.session.completed", again.session_id))
+
+    assert Subscription.objects.get(subscription_id=sub_id).status == "canceled"
+    new = Subscription.objects.get(subscription_id=new_id)
+    assert new.status == "active" and new.duplicate_of is None
+    assert not Payment.objects.filter(amount_refunded__gt=0).exists()
