@@ -404,21 +404,56 @@ def cancel(job: Job) -> bool:
 
 
 def sweep_stuck_jobs(now=None) -> int:
-    """Fail and refund running jobs past their own hard time limit, or whose worker stopped
-    beating on their last attempt."""
+    """Keep every running job moving (beat runs this every minute); returns how many it moved.
+
+    - Past its own hard time limit: failed and refunded.
+    - Silent past JOB_HEARTBEAT_TIMEOUT (its worker died; if the whole worker was killed, the
+      broker keeps the message for its visibility timeout, hours): back to `queued` and sent
+      again when it has an attempt left, else failed and refunded.
+
+    Idempotent: every change is a conditional UPDATE, so parallel sweeps act once, and a late
+    delivery of the old message finds the job claimed or finished (claim() refuses it).
+    """
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT)
     running = Job.objects.filter(status=Status.RUNNING).only(
-        "pk", "kind", "params", "model_spec", "end_image", "started_at", "heartbeat_at", "attempts"
+        "pk",
+        "kind",
+        "params",
+        "model_spec",
+        "end_image",
+        "priority",
+        "started_at",
+        "heartbeat_at",
+        "attempts",
     )
     count = 0
     for job in running:
         limit = now - timedelta(seconds=time_limit(job) + settings.JOB_KILL_GRACE)
-        last_attempt_lost = job.heartbeat_at < stale and job.attempts >= settings.JOB_MAX_ATTEMPTS
-        if job.started_at < limit or job.heartbeat_at < limit or last_attempt_lost:
+        if job.started_at < limit or job.heartbeat_at < limit:
             message = _("The job took too long on our servers. Your points were refunded.")
             count += fail(job.pk, message)
+        elif job.heartbeat_at < stale and job.attempts >= settings.JOB_MAX_ATTEMPTS:
+            message = _("The job stopped twice on our servers. Your points were refunded.")
+            count += fail(job.pk, message)
+        elif job.heartbeat_at < stale:
+            count += _requeue_lost(job, stale)
     return count
+
+
+def _requeue_lost(job: Job, stale) -> bool:
+    """A running job whose worker went silent, with an attempt left: queued and sent again."""
+    with transaction.atomic():
+        changed = Job.objects.filter(
+            pk=job.pk,
+            status=Status.RUNNING,
+            heartbeat_at__lt=stale,
+            attempts__lt=settings.JOB_MAX_ATTEMPTS,
+        ).update(status=Status.QUEUED, worker="", progress=0)
+        if changed:
+            log.warning("job %s lost its worker; queued again", job.pk)
+            transaction.on_commit(lambda: enqueue(job))
+    return bool(changed)
 
 
 def delete_work(job: Job) -> None:

@@ -487,3 +487,35 @@ def test_an_out_of_range_duration_has_no_price_and_is_a_form_error(client, membe
         errors = refused(client, member_less, t2v_data(duration_s=duration))
         assert "not one of the available choices" in errors["duration_s"][0]
     assert client.get(CREATE, {"from": "abc"}).status_code == 400
+
+
+def test_sweep_sends_a_silent_job_back_to_the_queue_once_then_refunds_it(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from generation.tasks import run_job
+
+    sent = []
+    monkeypatch.setattr(run_job, "apply_async", lambda args, **kw: sent.append(args))
+    give_points(alice, 10)
+    job = make_job(alice)
+    services.claim(job.pk, "w1")
+    silent = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 1)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=silent)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stuck_jobs() == 1
+        assert services.sweep_stuck_jobs() == 0  # idempotent
+    job.refresh_from_db()
+    assert (job.status, job.attempts, sent) == (Job.Status.QUEUED, 1, [(job.pk,)])
+    assert services.claim(job.pk, "w2").attempts == 2
+    assert services.claim(job.pk, "w3") is None  # the old message, delivered late
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=silent)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.sweep_stuck_jobs() == 1
+    job.refresh_from_db()
+    assert (job.status, len(sent)) == (Job.Status.FAILED, 1)
+    assert "stopped twice" in job.error_message
+    assert ledger.balance(alice) == 100
