@@ -87,12 +87,20 @@ def checkout_status(request, pk):
     if checkout.provider == Provider.STRIPE and not checkout.fulfilled_at:
         _pull_from_stripe(checkout)
         checkout.refresh_from_db()
+    # A plan paid while another membership was live: ended and refunded, not started.
+    duplicate = (
+        bool(checkout.subscription_id)
+        and Subscription.objects.filter(
+            subscription_id=checkout.subscription_id, duplicate_of__isnull=False
+        ).exists()
+    )
     return render(
         request,
         "billing/checkout_status.html",
         {
             "checkout": checkout,
             "canceled": "canceled" in request.GET,
+            "duplicate": duplicate,
             "plan": entitlements(request.user),
         },
     )

@@ -184,3 +184,20 @@ def test_a_refund_racing_its_pack_purchase_never_leaves_the_points(stripe_site):
         assert ledger.balance(user) == 0
         assert Payment.objects.get(user=user).amount_refunded == 6600
         assert not WebhookEvent.objects.filter(outcome=WebhookEvent.Outcome.PENDING).exists()
+
+
+def test_the_refunded_duplicate_checkout_page_says_it_was_refunded_not_started(stripe_site):
+    user = make_user("dup-page@example.com")
+    first = start_checkout(user, plan=plan("standard"))
+    stripe_site.pay_checkout(first.session_id)
+    second = start_checkout(user, plan=plan("pro"))
+    stripe_site.pay_checkout(second.session_id)
+    tab = Client()
+    tab.force_login(user)
+
+    pages = [tab.get(f"/billing/checkout/{c.pk}/").content.decode() for c in (first, second)]
+
+    assert 'data-state="fulfilled"' in pages[0]
+    assert 'data-state="refunded"' in pages[1]
+    assert "refunded in full" in pages[1]
+    assert Payment.objects.get(subscription__duplicate_of__isnull=False).amount_refunded > 0
