@@ -316,3 +316,15 @@ def test_a_membership_ended_at_its_period_end_does_not_block_a_new_one(client, a
     new = Subscription.objects.get(subscription_id=new_id)
     assert new.status == "active" and new.duplicate_of is None
     assert not Payment.objects.filter(amount_refunded__gt=0).exists()
+
+
+def test_the_database_refuses_a_second_live_subscription_for_one_user(alice, stripe_site):
+    from django.db import IntegrityError, transaction
+
+    fields = {"user": alice, "provider": "stripe", "plan": plan("standard")}
+    Subscription.objects.create(subscription_id="sub_one", status="active", **fields)
+    Subscription.objects.create(subscription_id="sub_old", status="canceled", **fields)
+
+    for status in ("active", "trialing", "past_due", "incomplete"):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Subscription.objects.create(subscription_id=f"sub_{status}", status=status, **fields)
