@@ -84,6 +84,56 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
     assert Image.open(io.BytesIO(poster.data)).size == (width, height)
 
 
+# A clip one step longer than the family's longest call: a first call, then an extension call
+# conditioned on its end. The demo specs (the same pipeline classes, with shorter longest calls)
+# at the smallest sizes keep this cheap; professional only where its pipeline differs.
+CHAINED_SIZES = {"ltx": (32, 32), "wan": (16, 16)}
+FLF2V_FIRST_CALL = pytest.mark.xfail(
+    strict=True,
+    reason="runner: a chained clip's first call uses the first-last-frame pipeline (FLF2V) "
+    "with only the first image; its transformer needs both images' tokens",
+)
+CHAINED = [
+    pytest.param(
+        spec_id,
+        cell,
+        id=f"{spec_id}-{cell.id}",
+        marks=[FLF2V_FIRST_CALL]
+        if cell.end_frame and cell.pipeline(spec).class_name == "WanImageToVideoPipeline"
+        else [],
+    )
+    for spec_id, spec in MODEL_SPECS.items()
+    if spec.is_demo
+    for cell in grouped_by_checkpoint(spec, cells(spec))
+    if cell.kind != TEXT_TO_PICTURE
+    and (cell.mode == "standard" or cell.checkpoint(spec) != Cell(cell.kind).checkpoint(spec))
+]
+
+
+def just_over_one_call(spec) -> float:
+    return (spec.max_frames + spec.temporal_multiple) / spec.fps
+
+
+@pytest.mark.parametrize(("spec_id", "cell"), CHAINED)
+def test_a_clip_longer_than_one_call_is_chained_to_its_full_length(spec_id, cell):
+    spec = get_spec(spec_id)
+    size = CHAINED_SIZES[spec.family]
+    duration = just_over_one_call(spec)
+    source = spec.temporal_multiple + 1
+    request = request_for(spec, cell, size=size, duration_s=duration, steps=1, source_frames=source)
+    calls = []
+    result = runner.run(
+        request,
+        spec=spec,
+        device="cpu",
+        on_progress=lambda step, total: calls.append(total),
+        **options_for(spec),
+    )
+    count = spec.frames_for(duration)[0] + (source - 1 if cell.kind == EXTEND else 0)
+    assert result.frames.shape == (count, size[1], size[0], 3)
+    assert calls[-1] == len(spec.call_plan(cell.kind, duration)) == 2  # one step per call
+
+
 @pytest.mark.parametrize(
     ("spec_id", "cell"),
     [

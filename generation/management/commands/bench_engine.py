@@ -289,8 +289,8 @@ class Command(BaseCommand):
 
     def header(self, first="kind", width=16, note="(seconds; warm = median of runs)") -> None:
         self.line(
-            f"{first:<{width}}{'output':<18}{'load':>7}{'cold':>7}{'denoise':>9}"
-            f"{'/step':>8}{'decode':>8}{'post':>7}{'total':>7}{'encode':>8}"
+            f"{first:<{width}}{'output':<18}{'load':>8}{'cold':>8}{'denoise':>9}"
+            f"{'/step':>8}{'decode':>8}{'post':>7}{'total':>8}{'encode':>8}"
             f"{'poster':>8}{'store':>7}  {note}"
         )
 
@@ -301,9 +301,9 @@ class Command(BaseCommand):
         else:
             output = f"{len(result.images)}x{result.images[0].width}x{result.images[0].height}"
         self.line(
-            f"{kind:<{column}}{output:<18}{load:7.2f}{cold_total:7.2f}{timings['denoise']:9.3f}"
+            f"{kind:<{column}}{output:<18}{load:8.2f}{cold_total:8.2f}{timings['denoise']:9.3f}"
             f"{timings['denoise_per_step']:8.3f}{timings['decode']:8.3f}{timings['post']:7.3f}"
-            f"{timings['total']:7.2f}{media_times['encode']:8.3f}{media_times['poster']:8.3f}"
+            f"{timings['total']:8.2f}{media_times['encode']:8.3f}{media_times['poster']:8.3f}"
             f"{media_times['store']:7.3f}"
         )
 
