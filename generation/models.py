@@ -58,6 +58,8 @@ class Job(models.Model):
     error_message = models.TextField(blank=True, help_text=_("Shown to the user."))
     worker = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When its message last reached the broker; a queued job without it is sent by the sweep.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

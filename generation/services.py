@@ -201,17 +201,30 @@ def record_flag(job: Job, hit: Hit) -> Flag:
     )
 
 
-def enqueue(job: Job) -> None:
+def enqueue(job: Job) -> bool:
+    """Send the job to the workers' queue and record when (`enqueued_at`).
+
+    Never raises: when the broker cannot be reached, the job stays queued with no enqueue record
+    and the sweep sends it later (sweep_stuck_jobs). Sending twice is harmless: claim() runs a
+    job once whatever number of messages name it.
+    """
     from generation.tasks import run_job
 
     queue = settings.GENERATION_PRIORITY_QUEUE if job.priority else settings.GENERATION_QUEUE
     soft = time_limit(job)
-    run_job.apply_async(
-        (job.pk,),
-        queue=queue,
-        soft_time_limit=soft,
-        time_limit=soft + settings.JOB_KILL_GRACE,
-    )
+    try:
+        run_job.apply_async(
+            (job.pk,),
+            queue=queue,
+            soft_time_limit=soft,
+            time_limit=soft + settings.JOB_KILL_GRACE,
+        )
+    except Exception:  # kombu's OperationalError, a DNS failure, a refused connection...
+        log.exception("job %s could not be sent to the broker; the sweep will send it", job.pk)
+        return False
+    job.enqueued_at = timezone.now()
+    Job.objects.filter(pk=job.pk).update(enqueued_at=job.enqueued_at)
+    return True
 
 
 def time_limit(job: Job) -> int:
@@ -366,6 +379,7 @@ def run_after_appeal(job_id: int) -> bool:
             heartbeat_at=None,
             progress=0,
             attempts=0,
+            enqueued_at=None,
         )
         transaction.on_commit(lambda: enqueue(job))
     return True
@@ -403,13 +417,19 @@ def cancel(job: Job) -> bool:
     return _end(job.pk, Status.CANCELED, message, ACTIVE | HELD_BEFORE_RUN)
 
 
+# How long a queued job may wait for its first send (made on commit) before the sweep sends it.
+UNSENT_GRACE = timedelta(seconds=30)
+
+
 def sweep_stuck_jobs(now=None) -> int:
-    """Keep every running job moving (beat runs this every minute); returns how many it moved.
+    """Keep every active job moving (beat runs this every minute); returns how many it moved.
 
     - Past its own hard time limit: failed and refunded.
     - Silent past JOB_HEARTBEAT_TIMEOUT (its worker died; if the whole worker was killed, the
       broker keeps the message for its visibility timeout, hours): back to `queued` and sent
       again when it has an attempt left, else failed and refunded.
+    - Queued for UNSENT_GRACE with no enqueue record (the broker was unreachable at submit, or
+      the web process died between the commit and the send): sent.
 
     Idempotent: every change is a conditional UPDATE, so parallel sweeps act once, and a late
     delivery of the old message finds the job claimed or finished (claim() refuses it).
@@ -427,7 +447,7 @@ def sweep_stuck_jobs(now=None) -> int:
         "heartbeat_at",
         "attempts",
     )
-    count = 0
+    count, requeued = 0, []
     for job in running:
         limit = now - timedelta(seconds=time_limit(job) + settings.JOB_KILL_GRACE)
         if job.started_at < limit or job.heartbeat_at < limit:
@@ -436,8 +456,14 @@ def sweep_stuck_jobs(now=None) -> int:
         elif job.heartbeat_at < stale and job.attempts >= settings.JOB_MAX_ATTEMPTS:
             message = _("The job stopped twice on our servers. Your points were refunded.")
             count += fail(job.pk, message)
-        elif job.heartbeat_at < stale:
-            count += _requeue_lost(job, stale)
+        elif job.heartbeat_at < stale and _requeue_lost(job, stale):
+            count += 1
+            requeued.append(job.pk)
+    unsent = Job.objects.filter(
+        status=Status.QUEUED, enqueued_at=None, created_at__lt=now - UNSENT_GRACE
+    ).exclude(pk__in=requeued)  # those are sent as they are requeued
+    for job in unsent:
+        count += enqueue(job)
     return count
 
 
@@ -449,7 +475,7 @@ def _requeue_lost(job: Job, stale) -> bool:
             status=Status.RUNNING,
             heartbeat_at__lt=stale,
             attempts__lt=settings.JOB_MAX_ATTEMPTS,
-        ).update(status=Status.QUEUED, worker="", progress=0)
+        ).update(status=Status.QUEUED, worker="", progress=0, enqueued_at=None)
         if changed:
             log.warning("job %s lost its worker; queued again", job.pk)
             transaction.on_commit(lambda: enqueue(job))

@@ -66,6 +66,12 @@ def create(request):
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:
+                if job.status == Job.Status.QUEUED and job.enqueued_at is None:
+                    # Not sent to the workers yet (the queue was unreachable): the sweep sends it.
+                    messages.info(
+                        request,
+                        _("Your job is saved and will start within a couple of minutes."),
+                    )
                 return redirect("generation:job", job_id=job.pk)
     else:
         form = JobForm(initial=_initial_from(request), user=request.user)

@@ -519,3 +519,40 @@ def test_sweep_sends_a_silent_job_back_to_the_queue_once_then_refunds_it(
     assert (job.status, len(sent)) == (Job.Status.FAILED, 1)
     assert "stopped twice" in job.error_message
     assert ledger.balance(alice) == 100
+
+
+def test_a_job_submitted_while_the_broker_is_down_is_kept_and_sent_by_the_sweep(
+    client, member_less, monkeypatch, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.contrib.messages import get_messages
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from generation.tasks import run_job
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(run_job, "apply_async", broker_down)
+    before = ledger.balance(member_less)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(client, t2v_data())
+    job = Job.objects.get()
+    assert response.status_code == 302  # not a 500
+    assert "will start within a couple of minutes" in str(list(get_messages(response.wsgi_request)))
+    assert (job.status, job.enqueued_at) == (Job.Status.QUEUED, None)
+    assert held_refs(member_less) == [job.ledger_ref]
+    assert ledger.balance(member_less) == before - 100
+    # The broker is back: the sweep sends the job once it has waited past the grace, once.
+    sent = []
+    monkeypatch.setattr(run_job, "apply_async", lambda args, **kw: sent.append(args))
+    assert services.sweep_stuck_jobs() == 0  # too soon: its own send may still be under way
+    later = timezone.now() + services.UNSENT_GRACE + timedelta(seconds=1)
+    assert services.sweep_stuck_jobs(now=later) == 1
+    assert services.sweep_stuck_jobs(now=later) == 0
+    job.refresh_from_db()
+    assert sent == [(job.pk,)] and job.enqueued_at is not None
+    assert services.claim(job.pk, "w1") is not None
+    assert services.claim(job.pk, "w2") is None
