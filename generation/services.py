@@ -8,6 +8,7 @@ decision (generation/moderation/review.py) captures or releases them.
 """
 
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -117,7 +118,7 @@ def submit(user, form) -> Job:
     if hit is not None and hit.outcome == REFUSE:
         return _refuse(form, fields, hit)
 
-    with transaction.atomic():
+    with _photos_removed_on_rollback() as written, transaction.atomic():
         # Locking the user's row serialises their submissions, so the count of active jobs
         # below cannot race with a parallel submit. (Lock order: user, then wallet in hold.)
         get_user_model().objects.select_for_update().only("pk").get(pk=user.pk)
@@ -130,6 +131,7 @@ def submit(user, form) -> Job:
         job = _create(
             form,
             fields,
+            written,
             status=Status.QUEUED if hit is None else Status.REVIEW,
             points_held=price,
             error_message="" if hit is None else hit.user_message(),
@@ -147,23 +149,43 @@ def submit(user, form) -> Job:
     return job
 
 
-def _create(form, fields: dict, **extra) -> Job:
+def _create(form, fields: dict, written: list, **extra) -> Job:
+    """Save the job with its photos, noting each stored file in `written`."""
     job = Job(**fields, **extra)
     if form.photo:
         job.input_image.save("photo.png", form.photo[0], save=False)
+        written.append(job.input_image.name)
     if form.end_photo:
         job.end_image.save("end.png", form.end_photo[0], save=False)
+        written.append(job.end_image.name)
     job.save()
     return job
+
+
+@contextmanager
+def _photos_removed_on_rollback():
+    """Yield a list for the names of files stored in the block; if the block raises (its
+    transaction rolls back: points short, one job at a time...), delete them, so no photo stays
+    in storage without its job."""
+    from django.core.files.storage import default_storage
+
+    written = []
+    try:
+        yield written
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
 
 
 def _refuse(form, fields: dict, hit: Hit) -> Job:
     """A submission screening refused: kept as a rejected job holding nothing, with the reason,
     and a Flag already decided (no one to review it unless the user appeals)."""
-    with transaction.atomic():
+    with _photos_removed_on_rollback() as written, transaction.atomic():
         job = _create(
             form,
             fields,
+            written,
             status=Status.REJECTED,
             points_held=0,
             error_message=hit.user_message(),

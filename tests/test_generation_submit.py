@@ -556,3 +556,48 @@ def test_a_job_submitted_while_the_broker_is_down_is_kept_and_sent_by_the_sweep(
     assert sent == [(job.pk,)] and job.enqueued_at is not None
     assert services.claim(job.pk, "w1") is not None
     assert services.claim(job.pk, "w2") is None
+
+
+def media_files() -> set[str]:
+    from django.conf import settings
+
+    root = settings.MEDIA_ROOT
+    return (
+        {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+        if root.exists()
+        else set()
+    )
+
+
+def test_a_refused_submission_leaves_no_uploaded_photo_in_storage(client, settings):
+    settings.JOB_SUBMIT_RATE = "4/d"  # a day's window: the test never straddles two
+    zoe = make_user("zoe@example.com", verified=False)  # unverified: no daily points
+    client.force_login(zoe)
+    give_points(zoe, 5)
+    before = media_files()
+
+    def photo():
+        return {"image": upload("old.png", png_bytes(size=(320, 240)))}
+
+    i2v = t2v_data(kind="image_to_video")
+    # Not enough points: refused once the job row and its photo were written, then rolled back.
+    assert "not enough points" in str(refused(client, zoe, i2v, photo()))
+    assert media_files() == before
+    # A locked option.
+    assert "mode" in refused(client, zoe, {**i2v, "mode": "professional"}, photo())
+    assert media_files() == before
+    # One job at a time: the second is refused.
+    give_points(zoe, 100, ref="more")
+    response = submit(client, i2v, photo())
+    assert response.status_code == 302, response.context["form"].errors
+    job = Job.objects.get(user=zoe)
+    kept = media_files()
+    assert kept - before == {job.input_image.name}
+    response = submit(client, i2v, photo())
+    assert "your plan allows 1 at a time" in str(response.context["form"].errors)
+    assert media_files() == kept
+    # Too many submissions.
+    response = submit(client, i2v, photo())
+    assert "too quickly" in str(response.context["form"].errors)
+    assert media_files() == kept
+    services.cancel(job)
