@@ -88,19 +88,11 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
 # conditioned on its end. The demo specs (the same pipeline classes, with shorter longest calls)
 # at the smallest sizes keep this cheap; professional only where its pipeline differs.
 CHAINED_SIZES = {"ltx": (32, 32), "wan": (16, 16)}
-FLF2V_FIRST_CALL = pytest.mark.xfail(
-    strict=True,
-    reason="runner: a chained clip's first call uses the first-last-frame pipeline (FLF2V) "
-    "with only the first image; its transformer needs both images' tokens",
-)
 CHAINED = [
     pytest.param(
         spec_id,
         cell,
         id=f"{spec_id}-{cell.id}",
-        marks=[FLF2V_FIRST_CALL]
-        if cell.end_frame and cell.pipeline(spec).class_name == "WanImageToVideoPipeline"
-        else [],
     )
     for spec_id, spec in MODEL_SPECS.items()
     if spec.is_demo

@@ -270,17 +270,19 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
     width, height = _size(request, spec)
     common.update(width=width, height=height)
     end_frame = request.end_image is not None
-    pipeline = spec.pipeline_for(request.kind, request.mode, end_frame=end_frame)
+    # A chained clip reaches its end frame in its last (extension) call: the first call is plain
+    # image to video (a first-last-frame model needs both images in the one call it makes).
+    first_end = end_frame and len(plan) == 1
+    pipeline = spec.pipeline_for(request.kind, request.mode, end_frame=first_end)
     num_frames = plan[0]
     kwargs = {**common, **_sampling(request, pipeline), "num_frames": num_frames}
     if spec.family == "ltx":
         kwargs["frame_rate"] = spec.fps
     if request.kind == IMAGE_TO_VIDEO:
         first = media.fit_image(request.image, (width, height))
-        last = media.fit_image(request.end_image, (width, height)) if end_frame else None
-        # A chained clip reaches the end frame only in its last call; the first ends freely.
-        kwargs.update(_image_inputs(pipeline, first, last if len(plan) == 1 else None, num_frames))
-    output = watcher.call(acquire(request.kind, end_frame), 0, pipeline, **kwargs)
+        last = media.fit_image(request.end_image, (width, height)) if first_end else None
+        kwargs.update(_image_inputs(pipeline, first, last, num_frames))
+    output = watcher.call(acquire(request.kind, first_end), 0, pipeline, **kwargs)
     frames = _to_uint8(output.frames[0])
     if len(plan) > 1:
         last = None
