@@ -30,8 +30,9 @@ class JobMonitor:
     updates memory.
     """
 
-    def __init__(self, job_id: int, interval: float):
+    def __init__(self, job_id: int, interval: float, attempt: int | None = None):
         self.job_id = job_id
+        self.attempt = attempt
         self.interval = interval
         self.progress: int | None = None
         self.canceled = threading.Event()
@@ -55,7 +56,7 @@ class JobMonitor:
     def _run(self):
         try:
             while not self._stop.wait(self.interval):
-                if not services.beat(self.job_id, self.progress):
+                if not services.beat(self.job_id, self.progress, self.attempt):
                     self.canceled.set()
         finally:
             connection.close()
@@ -83,7 +84,7 @@ def _execute(job_id: int, worker: str) -> str:
     started = time.monotonic()
     try:
         request = build_request(job)
-        with JobMonitor(job.pk, settings.JOB_HEARTBEAT_SECONDS) as monitor:
+        with JobMonitor(job.pk, settings.JOB_HEARTBEAT_SECONDS, job.attempts) as monitor:
             result = runner.run(
                 request,
                 spec=job.model_spec,
@@ -104,7 +105,11 @@ def _execute(job_id: int, worker: str) -> str:
         log.exception("job %s crashed", job.pk)
         services.fail(job.pk, _("Generation failed on our servers. Your points were refunded."))
         return "failed"
-    if not services.succeed(job.pk, lambda j: store_outputs(j, outputs), review=held):
+
+    def store(j):
+        store_outputs(j, outputs)
+
+    if not services.succeed(job.pk, store, review=held, attempt=job.attempts):
         return "canceled"
     if held is not None:
         log.info("job %s outputs held for review: %s", job.pk, held.rule)

@@ -295,24 +295,35 @@ def claim(job_id: int, worker: str) -> Job | None:
     return Job.objects.get(pk=job_id) if changed else None
 
 
-def beat(job_id: int, progress: int | None = None) -> bool:
-    """Record that the worker is alive (and how far it is). False: stop, the job was canceled."""
+def beat(job_id: int, progress: int | None = None, attempt: int | None = None) -> bool:
+    """Record that the worker is alive (and how far it is). False: stop, the job was canceled,
+    or (with `attempt`) sent back to the queue and claimed again by a later attempt."""
     fields = {"heartbeat_at": timezone.now()}
     if progress is not None:
         fields["progress"] = max(0, min(progress, 99))
-    return bool(Job.objects.filter(pk=job_id, status=Status.RUNNING).update(**fields))
+    mine = Job.objects.filter(pk=job_id, status=Status.RUNNING)
+    if attempt is not None:
+        mine = mine.filter(attempts=attempt)
+    return bool(mine.update(**fields))
 
 
-def succeed(job_id: int, store_outputs, review: Hit | None = None) -> bool:
+def succeed(
+    job_id: int, store_outputs, review: Hit | None = None, attempt: int | None = None
+) -> bool:
     """Store the outputs and capture the points, if the job is still ours to finish.
 
     `store_outputs(job)` writes the Asset rows; it runs inside the same transaction as the status
     change, so a job is never "succeeded" without its files, nor its files without the capture.
     With `review` (output screening found something), the outputs are stored but the job goes to
     `review` instead: nothing is shown to the owner and the points stay held until staff decide.
+    With `attempt`, only that attempt may finish it (a worker thought dead, whose job went back
+    to the queue and was claimed again, stores nothing).
     """
     with transaction.atomic():
-        job = Job.objects.select_for_update().filter(pk=job_id, status=Status.RUNNING).first()
+        mine = Job.objects.select_for_update().filter(pk=job_id, status=Status.RUNNING)
+        if attempt is not None:
+            mine = mine.filter(attempts=attempt)
+        job = mine.first()
         if job is None:
             return False
         store_outputs(job)

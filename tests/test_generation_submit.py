@@ -601,3 +601,23 @@ def test_a_refused_submission_leaves_no_uploaded_photo_in_storage(client, settin
     assert "too quickly" in str(response.context["form"].errors)
     assert media_files() == kept
     services.cancel(job)
+
+
+def test_a_worker_whose_job_was_claimed_again_stops_and_stores_nothing(alice, settings):
+    """A worker thought dead (silent past the timeout) whose job went back to the queue and was
+    claimed by another: its next beat tells it to stop, and it cannot finish the job."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    give_points(alice, 10)
+    job = make_job(alice)
+    first = services.claim(job.pk, "w1")
+    silent = timezone.now() - timedelta(seconds=settings.JOB_HEARTBEAT_TIMEOUT + 5)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=silent)
+    second = services.claim(job.pk, "w2")
+    assert second is not None and second.attempts == first.attempts + 1
+    assert not services.beat(job.pk, 50, first.attempts)
+    assert not services.succeed(job.pk, lambda j: None, attempt=first.attempts)
+    assert services.beat(job.pk, 50, second.attempts)
+    assert services.succeed(job.pk, lambda j: None, attempt=second.attempts)
