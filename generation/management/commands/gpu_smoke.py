@@ -248,9 +248,13 @@ class Command(BaseCommand):
     def header(self) -> str:
         import torch
 
+        from generation.engine import media
+
         what = f"{self.steps} steps per job, {self.duration:g}-s clips, random weights"
         if not self.tiny:
             what += ", full size"
+        nvenc = settings.VIDEO_HARDWARE_ENCODER and media.nvenc_available()
+        what += f", {'h264_nvenc' if nvenc else 'libx264'}"
         if not self.cuda:
             return f"gpu-smoke on {self.device} (torch {torch.__version__}), {what}"
         props = torch.cuda.get_device_properties(torch.device(self.device))
