@@ -141,3 +141,15 @@ def test_warm_up_loads_every_pipeline_of_a_spec_on_a_cpu():
     assert set(runner.warm_up("tiny-wan", device="cpu")) == {
         p.checkpoint for p in get_spec("tiny-wan").all_pipelines()
     }
+
+
+def test_a_reduced_demo_build_shares_a_component_reduced_the_same_way():
+    """The borrowed text encoder of a demo built with a width divisor is cut like the rest."""
+    from generation.engine import runner
+    from generation.engine.types import GenerationRequest
+
+    request = GenerationRequest(
+        kind="text_to_video", prompt="a cat", duration_s=1, num_inference_steps=1, size=(64, 64)
+    )
+    result = runner.run(request, spec="tiny", device="cpu", layers=1, width_divisor=2)
+    assert result.frames.shape == (9, 64, 64, 3)

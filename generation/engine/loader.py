@@ -268,7 +268,14 @@ def _build(pipeline: PipelineSpec, device: str, options: LoadOptions):
             # the same weights as when the demo is saved and loaded from folders.
             source, source_name = pipeline.shared[name]
             dtype = component_dtype(pipeline, name, device)
-            built = build_pipeline(source, seed=SEED, device=build_on, dtype=dtype)
+            built = build_pipeline(
+                source,
+                seed=SEED,
+                device=build_on,
+                dtype=dtype,
+                layers=options.layers,
+                width_divisor=options.width_divisor,
+            )
             module = built.components[source_name]
         if key in _COMPONENTS or name in pipeline.shared:
             _COMPONENTS.setdefault(key, module)
