@@ -28,7 +28,7 @@ class Entitlements:
 
     @property
     def plan_name(self) -> str:
-        return self.tier.name if self.tier else str(_("Free"))
+        return self.tier.display_name if self.tier else str(_("Free"))
 
 
 FREE = Entitlements(

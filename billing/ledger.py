@@ -25,6 +25,7 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import Entry, Hold, HoldDraw, Lot, Wallet
 from billing.units import format_points
@@ -44,7 +45,8 @@ SPEND_ORDER = {
 
 
 class LedgerError(Exception):
-    """A request the ledger refuses; nothing was changed."""
+    """A request the ledger refuses; nothing was changed. Its message is translated when it is
+    raised, in the language of the request that caused it (staff and users read it)."""
 
 
 class NotEnoughPoints(LedgerError):
@@ -52,7 +54,8 @@ class NotEnoughPoints(LedgerError):
         self.need = need
         self.have = have
         super().__init__(
-            f"not enough points: need {format_points(need)}, have {format_points(have)}"
+            _("not enough points: need %(need)s, have %(have)s")
+            % {"need": format_points(need), "have": format_points(have)}
         )
 
 
@@ -147,7 +150,10 @@ def grant(
     _require_positive(amount)
     now = now or timezone.now()
     if expires_at is not None and expires_at <= now:
-        raise LedgerError(f"{source_ref} would already be expired at {expires_at.isoformat()}")
+        raise LedgerError(
+            _("%(ref)s would already be expired at %(when)s")
+            % {"ref": source_ref, "when": expires_at.isoformat()}
+        )
     existing = Lot.objects.filter(source=source, source_ref=source_ref).first()
     if existing is not None:
         return _same_owner(existing, user), False
@@ -182,14 +188,14 @@ def adjust(user, amount: int, reason: str, staff, now: datetime | None = None) -
     """A staff grant (amount > 0, a never-expiring staff lot) or clawback (amount < 0, taken in
     spend order). Records who and why; a clawback never takes the balance below zero."""
     if not reason.strip():
-        raise LedgerError("an adjustment needs a reason")
+        raise LedgerError(_("an adjustment needs a reason"))
     if staff is None:
-        raise LedgerError("an adjustment needs the staff user who makes it")
+        raise LedgerError(_("an adjustment needs the staff user who makes it"))
     if amount == 0:
-        raise LedgerError("an adjustment must change the balance")
+        raise LedgerError(_("an adjustment must change the balance"))
     now = now or timezone.now()
     if amount > 0:
-        lot, _ = grant(
+        lot, _created = grant(
             user, amount, Lot.Source.STAFF, f"staff:{uuid.uuid4().hex}", None, reason, staff, now
         )
         return list(lot.entries.all())
@@ -213,7 +219,9 @@ def claw_back(lot: Lot, total: int, ref: str, reason: str, now: datetime | None 
     in the lot: spent, held or expired points are not taken, and the balance never goes below
     zero. Returns how many tenths this call took."""
     if total < 0:
-        raise LedgerError(f"a clawback total cannot be negative, got {total}")
+        raise LedgerError(
+            _("a clawback total cannot be negative, got %(total)s") % {"total": total}
+        )
     now = now or timezone.now()
     with _locked(Wallet.objects.filter(pk=lot.wallet_id)) as wallet:
         _write_off_expired(wallet, now)
@@ -249,7 +257,9 @@ def hold(user, amount: int, ref: str, reason: str = "", now: datetime | None = N
         existing = Hold.objects.filter(ref=ref).first()
         if existing is not None:
             if existing.wallet_id != wallet.pk or existing.amount != amount:
-                raise LedgerError(f"{ref} is already held for another amount or user")
+                raise LedgerError(
+                    _("%(ref)s is already held for another amount or user") % {"ref": ref}
+                )
             return existing
         live = _write_off_expired(wallet, now)
         if wallet.balance < amount:
@@ -268,13 +278,16 @@ def capture(ref: str, now: datetime | None = None) -> Hold:
     Raises `HoldAlreadySettled` if the hold was released, `HoldNotFound` if there is none."""
     now = now or timezone.now()
     with _locked(
-        Wallet.objects.filter(holds__ref=ref), missing=HoldNotFound(f"no hold for {ref}")
+        Wallet.objects.filter(holds__ref=ref),
+        missing=HoldNotFound(_("no hold for %(ref)s") % {"ref": ref}),
     ) as wallet:
         held = Hold.objects.get(ref=ref)
         if held.status == Hold.Status.CAPTURED:
             return held
         if held.status == Hold.Status.RELEASED:
-            raise HoldAlreadySettled(f"cannot capture {ref}: its points were already returned")
+            raise HoldAlreadySettled(
+                _("cannot capture %(ref)s: its points were already returned") % {"ref": ref}
+            )
         _settle(held, Hold.Status.CAPTURED, now)
         _write(wallet, Entry.Kind.CAPTURE, 0, now, ref=ref, reason=held.reason)
         return held
@@ -287,13 +300,16 @@ def release(ref: str, now: datetime | None = None) -> Hold:
     was captured (spent points are not refunded here), `HoldNotFound` if there is none."""
     now = now or timezone.now()
     with _locked(
-        Wallet.objects.filter(holds__ref=ref), missing=HoldNotFound(f"no hold for {ref}")
+        Wallet.objects.filter(holds__ref=ref),
+        missing=HoldNotFound(_("no hold for %(ref)s") % {"ref": ref}),
     ) as wallet:
         held = Hold.objects.get(ref=ref)
         if held.status == Hold.Status.RELEASED:
             return held
         if held.status == Hold.Status.CAPTURED:
-            raise HoldAlreadySettled(f"cannot release {ref}: its points were already spent")
+            raise HoldAlreadySettled(
+                _("cannot release %(ref)s: its points were already spent") % {"ref": ref}
+            )
         _write_off_expired(wallet, now)
         lapsed = 0
         for draw in held.draws.select_related("lot").order_by("id"):
@@ -349,12 +365,16 @@ def expire_lots(now: datetime | None = None) -> int:
 
 def _require_positive(amount: int) -> None:
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-        raise LedgerError(f"an amount must be a positive integer of tenths, got {amount!r}")
+        raise LedgerError(
+            _("an amount must be a positive integer of tenths, got %(amount)r") % {"amount": amount}
+        )
 
 
 def _same_owner(lot: Lot, user) -> Lot:
     if lot.wallet.user_id != user.pk:
-        raise LedgerError(f"{lot.source}:{lot.source_ref} was granted to another user")
+        raise LedgerError(
+            _("%(ref)s was granted to another user") % {"ref": f"{lot.source}:{lot.source_ref}"}
+        )
     return lot
 
 
@@ -421,7 +441,10 @@ def _draw(wallet: Wallet, live: list[Lot], amount: int) -> list[tuple[Lot, int]]
         if left == 0:
             return taken
     # The balance said it was there; the lots disagree. Roll everything back rather than guess.
-    raise LedgerError(f"wallet {wallet.pk} is inconsistent: its lots are short by {left}")
+    raise LedgerError(
+        _("wallet %(wallet)s is inconsistent: its lots are short by %(left)s")
+        % {"wallet": wallet.pk, "left": left}
+    )
 
 
 def _settle(held: Hold, status: str, now: datetime) -> None:
@@ -433,7 +456,7 @@ def _settle(held: Hold, status: str, now: datetime) -> None:
 def _write(wallet: Wallet, kind: str, amount: int, now: datetime, **fields) -> Entry:
     wallet.balance += amount
     if wallet.balance < 0:
-        raise LedgerError(f"wallet {wallet.pk} would go below zero")
+        raise LedgerError(_("wallet %(wallet)s would go below zero") % {"wallet": wallet.pk})
     return Entry.objects.create(
         wallet=wallet,
         kind=kind,

@@ -222,6 +222,13 @@ class Tier(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the seeded tiers' names are in the catalogue)."""
+        from billing.notes import tier_name
+
+        return tier_name(self)
+
 
 class Membership(models.Model):
     """A user's plan for a period. Monthly points are granted at the start of each month of it."""

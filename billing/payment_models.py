@@ -48,6 +48,13 @@ class Plan(models.Model):
         return f"{self.tier.name} ({self.get_period_display()})"
 
     @property
+    def display_name(self) -> str:
+        """"Pro (Monthly)" in the reader's language."""
+        from billing.notes import plan_name
+
+        return plan_name(self)
+
+    @property
     def months(self) -> int:
         from billing.memberships import PERIOD_MONTHS
 
@@ -231,6 +238,13 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.description} ({self.ref})"
+
+    @property
+    def title(self) -> str:
+        """The receipt's name in the reader's language (billing/notes.py)."""
+        from billing.notes import payment_title
+
+        return payment_title(self)
 
 
 class WebhookEvent(models.Model):

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from billing import ledger
 from billing.models import Entry, Hold, Lot
+from billing.notes import entry_note
 from billing.units import format_points
 
 HISTORY_PAGE_SIZE = 25
@@ -51,7 +52,9 @@ _HOLD_KINDS = {Entry.Kind.HOLD, Entry.Kind.CAPTURE, Entry.Kind.RELEASE}
 def _row(entry: Entry, hold: Hold | None) -> HistoryRow:
     source = entry.lot.get_source_display() if entry.lot else ""
     if entry.kind == Entry.Kind.GRANT:
-        return HistoryRow(entry, _("%(source)s granted") % {"source": source}, entry.reason, None)
+        return HistoryRow(
+            entry, _("%(source)s granted") % {"source": source}, entry_note(entry), None
+        )
     if entry.kind == Entry.Kind.HOLD:
         return HistoryRow(
             entry, _("Held for %(ref)s") % {"ref": entry.ref}, _("from %s") % source, hold
@@ -70,5 +73,5 @@ def _row(entry: Entry, hold: Hold | None) -> HistoryRow:
     if entry.kind == Entry.Kind.EXPIRE:
         return HistoryRow(entry, _("%(source)s expired") % {"source": source}, "", None)
     if entry.kind == Entry.Kind.CLAWBACK:
-        return HistoryRow(entry, _("Taken back after a refund"), entry.reason, None)
+        return HistoryRow(entry, _("Taken back after a refund"), entry_note(entry), None)
     return HistoryRow(entry, _("Adjusted by staff"), entry.reason, None)

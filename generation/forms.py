@@ -3,6 +3,7 @@
 import secrets
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -22,11 +23,34 @@ OLD_PHOTO_PROMPT = (
 ASPECT_RATIOS = [("16:9", "16:9"), ("9:16", "9:16"), ("1:1", "1:1")]
 DURATIONS = [(5, gettext_lazy("5 s")), (10, gettext_lazy("10 s"))]
 MODES = [("standard", gettext_lazy("Standard")), ("professional", gettext_lazy("Professional"))]
-# The presets live with the engine, which knows how each model is told about the camera.
-CAMERA_MOVEMENTS = [
-    (key, f"Master shot: {m.label}" if m.master_shot else m.label)
-    for key, m in ENGINE_CAMERA_MOVEMENTS.items()
-]
+# The presets live with the engine, which knows how each model is told about the camera; their
+# names for people live here, translated when shown (the engine does not import Django).
+CAMERA_LABELS = {
+    "static": gettext_lazy("Static"),
+    "pan_left": gettext_lazy("Pan left"),
+    "pan_right": gettext_lazy("Pan right"),
+    "tilt_up": gettext_lazy("Tilt up"),
+    "tilt_down": gettext_lazy("Tilt down"),
+    "zoom_in": gettext_lazy("Zoom in"),
+    "zoom_out": gettext_lazy("Zoom out"),
+    "roll": gettext_lazy("Roll"),
+    "orbit": gettext_lazy("Orbit"),
+    "crane_up": gettext_lazy("Crane up"),
+    "dolly_zoom": gettext_lazy("Dolly zoom"),
+    "tracking": gettext_lazy("Tracking shot"),
+}
+
+
+def camera_label(key: str):
+    """The preset's name in the reader's language ("Master shot: Orbit" for compound moves)."""
+    movement = ENGINE_CAMERA_MOVEMENTS.get(key)
+    label = CAMERA_LABELS.get(key, movement.label if movement else key)
+    if movement is not None and movement.master_shot:
+        return format_lazy(gettext_lazy("Master shot: {}"), label)
+    return label
+
+
+CAMERA_MOVEMENTS = [(key, camera_label(key)) for key in ENGINE_CAMERA_MOVEMENTS]
 
 
 class JobForm(forms.Form):

@@ -88,6 +88,21 @@ class Job(models.Model):
         """Queued, running, or held for review before it ran (see services.cancel)."""
         return self.is_active or (self.status == self.Status.REVIEW and self.started_at is None)
 
+    @property
+    def mode_display(self):
+        """The quality mode as people read it, in their language ("Standard", "标准")."""
+        from generation.forms import MODES
+
+        mode = self.params.get("mode", "standard")
+        return dict(MODES).get(mode, mode)
+
+    @property
+    def camera_display(self):
+        """The camera preset as people read it, in their language."""
+        from generation.forms import camera_label
+
+        return camera_label(self.params.get("camera_movement") or "static")
+
     def asset(self, kind):
         return next((a for a in self.assets.all() if a.kind == kind), None)
 

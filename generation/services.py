@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from billing import ledger
 from billing.entitlements import entitlements
@@ -34,11 +35,14 @@ ACTIVE = Q(status__in=Job.ACTIVE)
 HELD_BEFORE_RUN = Q(status=Status.REVIEW, started_at=None)
 HELD_OUTPUTS = Q(status=Status.REVIEW, started_at__isnull=False)
 
-# Which plan unlocks what, for the messages on locked options.
+# Which plan unlocks what, for the messages on locked options (lazy: translated when shown, in
+# the reader's language, not once at import).
 LOCKED_MESSAGES = {
-    "professional_mode": _("Professional mode comes with a membership (Standard and up)."),
-    "video_extension": _("Extending videos comes with a membership (Standard and up)."),
-    "camera_movement": _("Camera movement comes with a membership (Standard and up)."),
+    "professional_mode": gettext_lazy(
+        "Professional mode comes with a membership (Standard and up)."
+    ),
+    "video_extension": gettext_lazy("Extending videos comes with a membership (Standard and up)."),
+    "camera_movement": gettext_lazy("Camera movement comes with a membership (Standard and up)."),
 }
 
 
