@@ -12,6 +12,7 @@ from django.db import DatabaseError, transaction
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -166,8 +167,17 @@ def change_plan(request, plan_id):
     sub = _subscription_of(request.user)
     plan = get_object_or_404(Plan.objects.select_related("tier"), pk=plan_id, active=True)
     if request.method == "POST":
-        plan_changes.change_plan(sub, plan)
-        messages.success(request, str(plan_changes.preview(sub, plan).lines[0]))
+        try:
+            quoted_at = plan_changes.quoted_moment(request.POST.get("quote"), sub, plan)
+        except plan_changes.QuoteExpired:
+            # Never charge an amount the user did not read: show the price again.
+            messages.error(
+                request, _("The price shown was out of date. Please check it and confirm again.")
+            )
+            return redirect("billing:change_plan", plan.pk)
+        done = plan_changes.preview(sub, plan, quoted_at)
+        plan_changes.change_plan(sub, plan, quoted_at)
+        messages.success(request, str(done.lines[0]))
         return redirect("billing:billing")
     return render(
         request,

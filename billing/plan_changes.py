@@ -1,22 +1,29 @@
 """Changing or cancelling a membership, and saying beforehand exactly what happens to the points.
 
 Rules: an upgrade (a higher tier) takes effect at once — the new tier's entitlements and its
-monthly points now, the price difference for the rest of the period charged now. A downgrade or
+monthly points now, the price difference for the rest of the period charged now. That amount is
+quoted on the confirmation page and the quote's moment travels with the confirmation (signed), so
+what is charged is prorated from the moment the user read, not from the click. A downgrade or
 a cancellation takes effect when the paid period ends. Monthly points already granted lapse at
 the end of their month as always; top-up points are never touched by a plan change.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing import fulfilment, ledger, sandbox
 from billing import stripe_gateway as gateway
 from billing.models import Lot, Plan, Provider, Subscription
+from billing.templatetags.points import money
 from billing.units import format_points
 from billing.webhooks import subscription_state
+
+QUOTE_MAX_AGE = 15 * 60  # seconds a quoted upgrade price may be confirmed
+_QUOTE_SALT = "billing.plan_change.quote"
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,47 @@ class ChangePreview:
     kind: str  # "upgrade", "downgrade", "term", "cancel"
     effective_at: datetime | None
     lines: list[str]  # what happens, in the user's words
+    charge_now: int = 0  # an upgrade's price difference, in the currency's smallest unit
+    currency: str = "cny"
+    quote: str = ""  # signed moment of this preview; confirming an upgrade sends it back
+
+
+class QuoteExpired(Exception):
+    """The confirmation carries no valid quote for this change (too old, or for another plan)."""
+
+
+def local_date(moment: datetime | None) -> str:
+    """A day as the user reads it on every page: in the site's time zone, not UTC."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else ""
+
+
+def upgrade_charge(sub: Subscription, plan: Plan, at: datetime) -> int:
+    """What upgrading `sub` to `plan` at `at` is charged at once: the price difference for the
+    share of the paid period left, rounded to the smallest unit (Stripe prorates the same way
+    from `proration_date`). 0 for anything but an upgrade inside a paid period."""
+    start, end = sub.current_period_start, sub.current_period_end
+    if plan.tier.rank <= sub.plan.tier.rank or not (start and end and end > at >= start):
+        return 0
+    left = (end - at) / (end - start)
+    return max(0, round((plan.price - sub.plan.price) * left))
+
+
+def make_quote(sub: Subscription, plan: Plan, at: datetime) -> str:
+    return signing.dumps(
+        {"sub": sub.pk, "plan": plan.pk, "at": int(at.timestamp())}, salt=_QUOTE_SALT
+    )
+
+
+def quoted_moment(quote: str, sub: Subscription, plan: Plan) -> datetime:
+    """The moment a confirmation's quote was shown; QuoteExpired if it is not this change's or
+    is older than QUOTE_MAX_AGE."""
+    try:
+        data = signing.loads(quote or "", salt=_QUOTE_SALT, max_age=QUOTE_MAX_AGE)
+    except signing.BadSignature:
+        raise QuoteExpired from None
+    if data.get("sub") != sub.pk or data.get("plan") != plan.pk:
+        raise QuoteExpired
+    return datetime.fromtimestamp(data["at"], tz=UTC)
 
 
 def _points_by_source(user, now) -> tuple[int, int, datetime | None]:
@@ -40,10 +88,11 @@ def _points_by_source(user, now) -> tuple[int, int, datetime | None]:
 
 def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -> ChangePreview:
     """What changing `sub` to `plan` (None: cancelling) would do, before the user confirms."""
-    now = now or timezone.now()
+    now = (now or timezone.now()).replace(microsecond=0)
     monthly, topup, monthly_ends = _points_by_source(sub.user, now)
     end = sub.current_period_end
-    date = end.strftime("%Y-%m-%d") if end else ""
+    date = local_date(end)
+    charge = 0
     kept = _("Your %(points)s top-up points stay yours until they expire.") % {
         "points": format_points(topup)
     }
@@ -51,7 +100,7 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
         _("Your %(points)s remaining monthly points stay usable until %(date)s.")
         % {
             "points": format_points(monthly),
-            "date": monthly_ends.strftime("%Y-%m-%d") if monthly_ends else date,
+            "date": local_date(monthly_ends) if monthly_ends else date,
         }
         if monthly
         else ""
@@ -60,19 +109,28 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
         kind, effective = "cancel", end
         lines = [
             _("Your %(tier)s membership stays active until %(date)s, then ends; no more charges.")
-            % {"tier": sub.plan.tier.name, "date": date},
+            % {"tier": sub.plan.tier.display_name, "date": date},
             current_monthly,
             _("No monthly points are granted after that."),
             kept,
         ]
     elif plan.tier.rank > sub.plan.tier.rank:
         kind, effective = "upgrade", now
+        charge = upgrade_charge(sub, plan, now)
         lines = [
-            _("%(tier)s starts now, with all its benefits.") % {"tier": plan.tier.name},
+            _("%(tier)s starts now, with all its benefits.") % {"tier": plan.tier.display_name},
             _("You get %(points)s %(tier)s points now, and every month after.")
-            % {"points": format_points(plan.tier.monthly_points), "tier": plan.tier.name},
+            % {"points": format_points(plan.tier.monthly_points), "tier": plan.tier.display_name},
             current_monthly,
-            _("The price difference for the rest of this period is charged now."),
+            _(
+                "%(amount)s is charged now: the price difference for the rest of this period, "
+                "until %(date)s. From then on, %(price)s each term."
+            )
+            % {
+                "amount": money(charge, plan.currency),
+                "date": date,
+                "price": money(plan.price, plan.currency),
+            },
             kept,
         ]
     elif plan.tier.rank < sub.plan.tier.rank:
@@ -83,9 +141,9 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
                 "then %(new)s starts with %(points)s points a month."
             )
             % {
-                "old": sub.plan.tier.name,
+                "old": sub.plan.tier.display_name,
                 "date": date,
-                "new": plan.tier.name,
+                "new": plan.tier.display_name,
                 "points": format_points(plan.tier.monthly_points),
             },
             current_monthly,
@@ -97,15 +155,23 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
             _("Your plan renews as %(plan)s from %(date)s.") % {"plan": plan, "date": date},
             kept,
         ]
-    return ChangePreview(kind, effective, [line for line in lines if line])
+    return ChangePreview(
+        kind,
+        effective,
+        [line for line in lines if line],
+        charge_now=charge,
+        currency=(plan or sub.plan).currency,
+        quote=make_quote(sub, plan, now) if plan is not None else "",
+    )
 
 
-def change_plan(sub: Subscription, plan: Plan) -> Subscription:
-    """Apply a change the user confirmed. With Stripe, the subscription is updated there (an
-    upgrade prorated and invoiced at once, only if the payment succeeds; anything else from the
-    next renewal) and the answer applied locally right away; the webhook then finds it done."""
+def change_plan(sub: Subscription, plan: Plan, quoted_at: datetime | None = None) -> Subscription:
+    """Apply a change the user confirmed; an upgrade is prorated from `quoted_at`, the moment
+    its price was shown. With Stripe, the subscription is updated there (an upgrade prorated and
+    invoiced at once, only if the payment succeeds; anything else from the next renewal) and the
+    answer applied locally right away; the webhook then finds it done."""
     if sub.provider == Provider.SANDBOX:
-        return sandbox.change_plan(sub, plan)
+        return sandbox.change_plan(sub, plan, prorate_from=quoted_at)
     client = gateway.client().v1
     current = gateway.fetch_subscription(sub.subscription_id)
     upgrade = plan.tier.rank > sub.plan.tier.rank
@@ -116,6 +182,8 @@ def change_plan(sub: Subscription, plan: Plan) -> Subscription:
     }
     if upgrade:
         params["payment_behavior"] = "pending_if_incomplete"
+        if quoted_at is not None:
+            params["proration_date"] = int(quoted_at.timestamp())
     updated = client.subscriptions.update(sub.subscription_id, params)
     return fulfilment.sync_subscription(subscription_state(gateway.plain(updated)))
 

@@ -56,21 +56,27 @@ def pay(checkout: CheckoutSession, now: datetime | None = None) -> Lot | None:
         )
 
 
-def change_plan(sub: Subscription, plan: Plan, now: datetime | None = None) -> Subscription:
+def change_plan(
+    sub: Subscription,
+    plan: Plan,
+    now: datetime | None = None,
+    prorate_from: datetime | None = None,
+) -> Subscription:
     """As Stripe does with our change request: an upgrade is charged now for the rest of the
-    period (the price difference, prorated) and starts at once; anything else is charged from
-    the next renewal."""
+    period (the price difference, prorated from `prorate_from`, the moment the price was quoted,
+    as Stripe's proration_date) and starts at once; anything else is charged from the next
+    renewal."""
+    from billing.plan_changes import upgrade_charge
+
     now = now or timezone.now()
     with transaction.atomic():
-        previous = sub.plan
-        upgrade = plan.tier.rank > previous.tier.rank
+        upgrade = plan.tier.rank > sub.plan.tier.rank
         start, end = sub.current_period_start, sub.current_period_end
+        prorated = upgrade_charge(sub, plan, prorate_from or now)
         sub = fulfilment.sync_subscription(
             _state(sub.user, sub.subscription_id, plan, start, end), now
         )
         if upgrade and start and end and end > now:
-            left = (end - now) / (end - start)
-            prorated = max(0, round((plan.price - previous.price) * left))
             fulfilment.record_paid_invoice(
                 _invoice(sub.subscription_id, plan, prorated, now, end, now), now
             )

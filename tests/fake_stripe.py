@@ -389,7 +389,7 @@ class FakeStripe:
             old, new = item["price"], self.get(params["items"][0]["price"])
             item["price"] = copy.deepcopy(new)
             if params.get("proration_behavior") == "always_invoice":
-                now = int(time.time())
+                now = int(params.get("proration_date") or time.time())
                 left = (item["current_period_end"] - now) / (
                     item["current_period_end"] - item["current_period_start"]
                 )

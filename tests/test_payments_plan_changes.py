@@ -1,6 +1,7 @@
 """Changing plans: an upgrade takes effect at once, a downgrade or a cancellation when the paid
 period ends; the user reads what happens to their points before confirming; top-ups never go."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -20,6 +21,13 @@ def member(client, user, fake, tier_code="standard"):
     return Subscription.objects.get(subscription_id=sub_id)
 
 
+def confirm_change(client, plan_id):
+    """Open the confirmation page and confirm with the quote it shows, as the browser does."""
+    page = client.get(f"/billing/change/{plan_id}/").content.decode()
+    quote = re.search(r'name="quote" value="([^"]+)"', page).group(1)
+    return client.post(f"/billing/change/{plan_id}/", {"quote": quote})
+
+
 def test_the_user_is_told_what_an_upgrade_does_before_confirming(client, alice, stripe_site):
     sub = member(client, alice, stripe_site, "standard")
 
@@ -36,7 +44,7 @@ def test_the_user_is_told_what_an_upgrade_does_before_confirming(client, alice, 
 def test_an_upgrade_takes_effect_at_once(client, alice, stripe_site):
     sub = member(client, alice, stripe_site, "standard")
 
-    client.post(f"/billing/change/{plan('pro').pk}/")
+    confirm_change(client, plan("pro").pk)
 
     sub.refresh_from_db()
     assert sub.plan.tier.code == "pro"
@@ -60,7 +68,7 @@ def test_a_downgrade_waits_for_the_end_of_the_paid_period(client, alice, stripe_
     assert 'data-kind="downgrade"' in page
     assert "You keep Premier until" in page
 
-    client.post(f"/billing/change/{plan('standard').pk}/")
+    confirm_change(client, plan("standard").pk)
 
     sub.refresh_from_db()
     assert sub.plan.tier.code == "premier" and sub.next_plan.tier.code == "standard"
@@ -101,3 +109,47 @@ def test_another_users_plan_pages_are_not_theirs(client, alice, bob, stripe_site
     client.force_login(bob)
     assert client.get(f"/billing/change/{plan('premier').pk}/").status_code == 404
     assert client.post("/billing/cancel/").status_code == 404
+
+
+def test_an_upgrade_states_the_amount_and_stripe_prorates_from_that_moment(
+    client, alice, stripe_site
+):
+    sub = member(client, alice, stripe_site, "standard")
+    page = client.get(f"/billing/change/{plan('pro').pk}/").content.decode()
+    shown = re.search(r'data-testid="charge-amount">([^<]+)<', page).group(1)
+    assert shown.startswith("¥") and shown in page.split('data-testid="confirm-change"')[1]
+
+    quote = re.search(r'name="quote" value="([^"]+)"', page).group(1)
+    client.post(f"/billing/change/{plan('pro').pk}/", {"quote": quote})
+
+    params, _headers = stripe_site.calls("POST", f"/v1/subscriptions/{sub.subscription_id}")[-1]
+    assert params["proration_date"]
+    invoice = stripe_site.get(stripe_site.get(sub.subscription_id)["latest_invoice"])
+    amount = invoice["amount_paid"]
+    assert shown == f"¥{amount // 100:,}.{amount % 100:02d}"
+
+
+def test_an_upgrade_without_a_current_quote_charges_nothing_and_shows_the_price_again(
+    client, alice, stripe_site
+):
+    sub = member(client, alice, stripe_site, "standard")
+    for quote in ("", "forged", None):
+        data = {} if quote is None else {"quote": quote}
+        response = client.post(f"/billing/change/{plan('pro').pk}/", data)
+        assert response.status_code == 302
+        assert response.url == f"/billing/change/{plan('pro').pk}/"
+    sub.refresh_from_db()
+    assert sub.plan.tier.code == "standard"
+    assert not stripe_site.calls("POST", f"/v1/subscriptions/{sub.subscription_id}")
+
+
+def test_the_cancel_date_is_the_site_days_date_not_utcs(client, alice, stripe_site):
+    sub = member(client, alice, stripe_site, "pro")
+    # 17:00 UTC is 01:00 the next day in Shanghai: the page must say the Shanghai day.
+    end = sub.current_period_end.replace(hour=17, minute=0, second=0, microsecond=0)
+    type(sub).objects.filter(pk=sub.pk).update(current_period_end=end)
+    local = timezone.localtime(end).strftime("%Y-%m-%d")
+    assert local != end.strftime("%Y-%m-%d")
+
+    page = client.get("/billing/cancel/").content.decode()
+    assert f"stays active until {local}" in page
