@@ -2,7 +2,8 @@ from django.db import models
 
 
 class WorkerHeartbeat(models.Model):
-    """Last sign of life from each Celery worker process, written by a task the worker ran."""
+    """Last sign of life from each Celery worker, written by the worker itself every
+    WORKER_HEARTBEAT_SECONDS (webapp/worker_heartbeat.py)."""
 
     hostname = models.CharField(max_length=255, unique=True)
     pid = models.IntegerField()

@@ -429,6 +429,9 @@ JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 5)
 # A running job whose worker has been silent this long is considered lost.
 JOB_HEARTBEAT_TIMEOUT = env_int("JOB_HEARTBEAT_TIMEOUT", 6 * JOB_HEARTBEAT_SECONDS)
 JOB_MAX_ATTEMPTS = 2
+# Every worker writes a WorkerHeartbeat row this often (webapp/worker_heartbeat.py); the staff
+# dashboard counts a worker alive while its row is under 2 minutes old.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
 try:
     _longest = JOB_SOFT_TIME_LIMIT or _model_spec(GENERATION_MODEL).longest_time_limit()
 except KeyError as exc:
