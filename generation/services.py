@@ -443,15 +443,29 @@ def reject(job_id: int, message: str) -> bool:
     return _end(job_id, Status.REJECTED, message, ACTIVE)
 
 
+# The decision note of a flag whose job its owner canceled while it waited for review.
+CANCELED_BY_OWNER = "Canceled by its owner before review."
+
+
 def cancel(job: Job) -> bool:
     """The user cancels: queued, running, or held for review before it ran → canceled at once,
-    points released; a pending review flag then finds nothing to decide.
+    points released, and its pending review flags closed in the same transaction (no decider,
+    note CANCELED_BY_OWNER), so the queue no longer shows them and staff cannot approve them.
 
     A running worker sees the status change at its next step and stops. Outputs held for review
     cannot be canceled: staff decide on them.
     """
     message = _("Canceled. Your points were refunded.")
-    return _end(job.pk, Status.CANCELED, message, ACTIVE | HELD_BEFORE_RUN)
+    with transaction.atomic():
+        canceled = _end(job.pk, Status.CANCELED, message, ACTIVE | HELD_BEFORE_RUN)
+        if canceled:
+            # Its pending flags leave the review queue, decided: nothing is left to approve.
+            Flag.objects.filter(job_id=job.pk, status=Flag.Status.PENDING).update(
+                status=Flag.Status.REJECTED,
+                decided_at=timezone.now(),
+                decision_note=CANCELED_BY_OWNER,
+            )
+    return canceled
 
 
 # How long a queued job may wait for its first send (made on commit) before the sweep sends it.
