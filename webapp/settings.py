@@ -364,6 +364,12 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
+# Behind a proxy every request comes from the proxy's address. Name how many proxies of ours
+# append to X-Forwarded-For, or the header one of them sets to the client's address, so that
+# per-address limits (log-in, sign-up, the check page) count each visitor on their own
+# (webapp/ratelimit.py, client_ip).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from generation.provenance import check as checking
+from webapp.ratelimit import client_ip
 
 
 class CheckForm(forms.Form):
@@ -30,7 +31,7 @@ def check(request):
         limit = settings.CHECK_MAX_UPLOAD_MB * 1024 * 1024 + 64 * 1024  # + the form's fields
         length = request.META.get("CONTENT_LENGTH") or "0"
         too_large = not length.isdigit() or int(length) > limit
-        if not checking.allow_check(request.META.get("REMOTE_ADDR", "")):
+        if not checking.allow_check(client_ip(request)):
             refusal, status = _("Too many checks from your address. Try again in an hour."), 429
         elif too_large:
             refusal = _("That file is larger than %(mb)d MB.") % {
