@@ -26,9 +26,18 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def create_superuser(self, email, password=None, **extra_fields):
+        """`manage.py createsuperuser`: the first admin. Its address counts as verified (whoever
+        runs the command on the server vouches for it), so it can log in at once; every other
+        account verifies its address by e-mail."""
+        from allauth.account.models import EmailAddress
+
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
-        return self._create_user(email, password, **extra_fields)
+        user = self._create_user(email, password, **extra_fields)
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+        return user
 
     def get_by_natural_key(self, email):
         return self.get(email__iexact=email)
