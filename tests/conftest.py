@@ -245,11 +245,19 @@ def browser():
         browser.close()
 
 
+# How long a browser action or assertion waits for the page: each ends as soon as its event
+# happens, so a generous bound costs nothing on an idle machine and holds on a busy CI host.
+BROWSER_WAIT_MS = 30_000
+
+
 @pytest.fixture
 def page(browser, live_server):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=BROWSER_WAIT_MS)
     context = browser.new_context(base_url=live_server.url, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(BROWSER_WAIT_MS)
     yield page
     context.close()
 
