@@ -81,6 +81,12 @@ def entitlements(user, now: datetime | None = None) -> Entitlements:
     return of_tier(membership.tier, membership.ends_at)
 
 
+def lowest_tier_with(entitlement: str) -> Tier | None:
+    """The cheapest tier that grants a yes/no entitlement ("camera_movement"), for the messages
+    on locked options: read from the tiers, so they say what the pricing table says."""
+    return Tier.objects.filter(**{entitlement: True}).order_by("rank").first()
+
+
 # For the pricing page: one row per entitlement, one column per plan (free first).
 COMPARED = [
     ("no_watermark", _("No watermark")),

@@ -53,6 +53,20 @@ def camera_label(key: str):
 CAMERA_MOVEMENTS = [(key, camera_label(key)) for key in ENGINE_CAMERA_MOVEMENTS]
 
 
+def aspect_ratio_of(width: int, height: int) -> str:
+    """The offered aspect ratio closest to a `width` x `height` picture's."""
+    ratio = width / height
+    return min(
+        (value for value, _label in ASPECT_RATIOS),
+        key=lambda value: abs(_as_float(value) - ratio),
+    )
+
+
+def _as_float(value: str) -> float:
+    w, h = value.split(":")
+    return int(w) / int(h)
+
+
 class JobForm(forms.Form):
     kind = forms.ChoiceField(choices=Job.Kind.choices, initial=Job.Kind.TEXT_TO_VIDEO)
     prompt = forms.CharField(
@@ -109,6 +123,9 @@ class JobForm(forms.Form):
         if kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
+            if self.photo:
+                # The video keeps the photo's shape, not whatever ratio the form last showed.
+                data["aspect_ratio"] = aspect_ratio_of(*self.photo[1].size)
             if not data.get("prompt"):
                 data["prompt"] = OLD_PHOTO_PROMPT
         elif not data.get("prompt"):

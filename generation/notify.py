@@ -20,12 +20,20 @@ def job_finished(job: Job) -> None:
         return
     link = settings.SITE_URL + reverse("generation:job", args=[job.pk])
     if job.status == Job.Status.SUCCEEDED:
-        subject = _("Your %(kind)s is ready") % {"kind": job.get_kind_display().lower()}
-        body = _("Your job #%(id)s is done. Watch or download it here:\n%(link)s")
+        if job.kind == Job.Kind.TEXT_TO_PICTURE:
+            subject = _("Your pictures are ready")
+            body = _("Your job #%(id)s is done. See or download your pictures here:\n%(link)s")
+        else:
+            subject = _("Your video is ready")
+            body = _("Your job #%(id)s is done. Watch or download it here:\n%(link)s")
     else:
         subject = _("Your job #%(id)s did not finish") % {"id": job.pk}
         body = _("%(error)s\n\nNothing was charged. Details: %(link)s")
     body = body % {"id": job.pk, "link": link, "error": job.error_message}
+    body += "\n\n" + _(
+        "You get this e-mail because you asked to hear when a job ends. "
+        "Stop these e-mails: %(link)s"
+    ) % {"link": settings.SITE_URL + reverse("generation:notifications")}
     try:
         send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
     except OSError:

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing import ledger
-from billing.entitlements import entitlements
+from billing.entitlements import entitlements, lowest_tier_with
 from billing.pricing import price_of
+from billing.units import format_points
 from generation.models import Asset, Job
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
@@ -36,14 +37,30 @@ HELD_BEFORE_RUN = Q(status=Status.REVIEW, started_at=None)
 HELD_OUTPUTS = Q(status=Status.REVIEW, started_at__isnull=False)
 
 # Which plan unlocks what, for the messages on locked options (lazy: translated when shown, in
-# the reader's language, not once at import).
+# the reader's language, not once at import). The tier is read from the tiers: the cheapest that
+# grants it, as the pricing table shows.
 LOCKED_MESSAGES = {
-    "professional_mode": gettext_lazy(
-        "Professional mode comes with a membership (Standard and up)."
-    ),
-    "video_extension": gettext_lazy("Extending videos comes with a membership (Standard and up)."),
-    "camera_movement": gettext_lazy("Camera movement comes with a membership (Standard and up)."),
+    "professional_mode": gettext_lazy("Professional mode comes with %(tier)s and higher plans."),
+    "video_extension": gettext_lazy("Extending videos comes with %(tier)s and higher plans."),
+    "camera_movement": gettext_lazy("Camera movement comes with %(tier)s and higher plans."),
 }
+NO_PLAN_UNLOCKS = gettext_lazy("No plan on this site includes this option.")
+
+
+def locked_message(entitlement: str) -> str:
+    """Why an option is locked and which plan unlocks it, in the reader's language."""
+    tier = lowest_tier_with(entitlement)
+    if tier is None:
+        return str(NO_PLAN_UNLOCKS)
+    return LOCKED_MESSAGES[entitlement] % {"tier": tier.display_name}
+
+
+def short_of_points(exc: ledger.NotEnoughPoints) -> str:
+    """What a user is told when a job costs more than they have (pages add a way to buy)."""
+    return _("Not enough points: this job costs %(need)s points and you have %(have)s.") % {
+        "need": format_points(exc.need),
+        "have": format_points(exc.have),
+    }
 
 
 def price_for(kind: str, params: dict) -> int:
@@ -63,11 +80,11 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
     allowed = entitlements(user)
     errors = {}
     if params.get("mode") == "professional" and not allowed.professional_mode:
-        errors["mode"] = LOCKED_MESSAGES["professional_mode"]
+        errors["mode"] = locked_message("professional_mode")
     if kind == Job.Kind.EXTEND and not allowed.video_extension:
-        errors["source_job"] = LOCKED_MESSAGES["video_extension"]
+        errors["source_job"] = locked_message("video_extension")
     if params.get("camera_movement", "static") != "static" and not allowed.camera_movement:
-        errors["camera_movement"] = LOCKED_MESSAGES["camera_movement"]
+        errors["camera_movement"] = locked_message("camera_movement")
     return errors
 
 
@@ -145,7 +162,8 @@ def submit(user, form) -> Job:
                 user, price, job.ledger_ref, reason=f"{job.get_kind_display()} job {job.pk}"
             )
         except ledger.NotEnoughPoints as exc:
-            raise ValidationError(str(exc)) from None
+            # The code lets the create page offer a way to buy points next to the message.
+            raise ValidationError(short_of_points(exc), code="not_enough_points") from None
         if hit is not None:
             record_flag(job, hit)
         else:

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -10,6 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from billing import ledger
 from billing.entitlements import entitlements
 from billing.pricing import PriceError
 from billing.units import format_points
@@ -43,11 +44,12 @@ def _initial_from(request) -> dict:
         if not (source_id.isascii() and source_id.isdigit()) or len(source_id) > 18:
             raise BadRequest("from= names no job")
         job = _get_job_for_user(request, source_id)
+        # Everything but the seed: the same seed would make the same video again.
         initial = {
             "kind": job.kind,
             "prompt": job.prompt,
             "negative_prompt": job.negative_prompt,
-            **{k: v for k, v in job.params.items() if v is not None},
+            **{k: v for k, v in job.params.items() if v is not None and k != "seed"},
         }
     if request.GET.get("extend"):
         initial.update(kind=Job.Kind.EXTEND, source_job=request.GET["extend"])
@@ -84,6 +86,11 @@ def create(request):
             "videos": _extendable_videos(request.user),
             "old_photo_prompt": OLD_PHOTO_PROMPT,
             "price": _price_text(form),
+            "locked": {
+                name: services.locked_message(name)
+                for name in ("professional_mode", "video_extension", "camera_movement")
+            },
+            "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
         },
     )
 
@@ -137,13 +144,49 @@ def price(request):
 def job_detail(request, job_id):
     job = _get_job_for_user(request, job_id)
     # Mirrors Asset.file_for: what the owner's downloads are right now.
-    watermarked = job.watermarked and not entitlements(request.user).no_watermark
-    context = {"job": job, "watermarked": watermarked, **_status_context(job)}
+    allowed = entitlements(request.user)
+    watermarked = job.watermarked and not allowed.no_watermark
+    context = {
+        "job": job,
+        "watermarked": watermarked,
+        "allowed": allowed,
+        "extend_locked": services.locked_message("video_extension"),
+        **_status_context(job),
+    }
     if review.can_appeal(job):
         context["appeal_form"] = AppealForm()
     elif job.status == Job.Status.REJECTED:
         context["appeal"] = job.flags.filter(kind=Flag.Kind.APPEAL).first()
+        if review.appeal_accepted(job):
+            context["run_price"] = services.price_for(job.kind, job.params)
     return render(request, "generation/job.html", context)
+
+
+@login_required
+@require_POST
+def run_appealed(request, job_id):
+    """The owner runs a job whose appeal was accepted, for the price the page showed them."""
+    job = _get_job_for_user(request, job_id)
+    price = services.price_for(job.kind, job.params)
+    if request.POST.get("price") != str(price):
+        messages.error(
+            request,
+            _("The price changed to %(points)s points. Check it and confirm again.")
+            % {"points": format_points(price)},
+        )
+        return redirect("generation:job", job_id=job.pk)
+    try:
+        ran = review.run_accepted_appeal(job, request.user)
+    except ledger.NotEnoughPoints as short:
+        messages.error(request, services.short_of_points(short), extra_tags="points-short")
+        return redirect("generation:job", job_id=job.pk)
+    if ran:
+        messages.success(
+            request,
+            _("Your job is queued; %(points)s points are held until it finishes.")
+            % {"points": format_points(price)},
+        )
+    return redirect("generation:job", job_id=job.pk)
 
 
 @login_required
@@ -270,3 +313,34 @@ def asset_file(request, asset_id):
     # The same URL serves another variant after an upgrade: browsers must ask again.
     patch_cache_control(response, private=True, no_cache=True)
     return response
+
+
+@login_required
+def input_photo(request, job_id, which):
+    """The photo a job was made from ("start") or its end frame ("end"), for its owner only."""
+    job = _get_job_for_user(request, job_id)
+    stored = {"start": job.input_image, "end": job.end_image}.get(which)
+    if not stored:
+        raise Http404("no such photo")
+    if settings.S3_BUCKET:
+        response = redirect(default_storage.url(stored.name))
+    else:
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type="image/png")
+    patch_cache_control(response, private=True)
+    return response
+
+
+@login_required
+def notifications(request):
+    """Which e-mails the user gets: one per finished job, on or off."""
+    user = request.user
+    if request.method == "POST":
+        user.notify_job_finished = request.POST.get("notify_job_finished") == "on"
+        user.save(update_fields=["notify_job_finished"])
+        messages.success(request, _("Your e-mail settings are saved."))
+        return redirect("generation:notifications")
+    return render(request, "generation/notifications.html", {"notify": user.notify_job_finished})

@@ -146,14 +146,13 @@ def test_a_bad_aspect_ratio_is_refused(client, member_less):
 
 def test_professional_mode_is_locked_on_the_free_plan(client, member_less):
     errors = refused(client, member_less, t2v_data(mode="professional"))
-    assert errors["mode"] == ["Professional mode comes with a membership (Standard and up)."]
+    assert errors["mode"] == ["Professional mode comes with Standard and higher plans."]
 
 
 def test_camera_movement_is_locked_on_the_free_plan(client, member_less):
     errors = refused(client, member_less, t2v_data(camera_movement="zoom_in"))
-    assert errors["camera_movement"] == [
-        "Camera movement comes with a membership (Standard and up)."
-    ]
+    # The tiers say Pro (Standard has no camera movement): so does the message.
+    assert errors["camera_movement"] == ["Camera movement comes with Pro and higher plans."]
 
 
 def test_extending_another_users_video_is_refused(client, member_less, bob):
@@ -174,7 +173,9 @@ def test_not_enough_points_is_said_plainly(client):
     client.force_login(zoe)
     give_points(zoe, 15)
     errors = refused(client, zoe, t2v_data(duration_s="10"))
-    assert errors["__all__"] == ["not enough points: need 20, have 15"]
+    assert errors["__all__"] == ["Not enough points: this job costs 20 points and you have 15."]
+    page = client.post(CREATE, t2v_data(duration_s="10")).content.decode()
+    assert 'data-testid="buy-points"' in page and "/pricing/#packs" in page
 
 
 def test_free_plan_runs_one_job_at_a_time(client, member_less, django_capture_on_commit_callbacks):
@@ -199,7 +200,12 @@ def test_price_updates_from_the_options(client, member_less):
 def test_create_page_shows_the_price_and_locked_options(client, member_less):
     html = client.get(CREATE).content.decode()
     assert '<strong id="price">10</strong>' in html
-    assert "Standard plan and up" in html
+    assert "Professional mode comes with Standard and higher plans." in html
+    assert "Camera movement comes with Pro and higher plans." in html
+    assert "Extending videos comes with Standard and higher plans." in html
+    # The Extend tab offers the way to a plan instead of a Generate button that can only fail.
+    assert 'class="btn big not-for-extend" id="generate"' in html
+    assert 'data-testid="extend-see-plans"' in html
 
 
 def test_another_user_gets_404_for_every_job_page(client, alice, bob):
@@ -581,7 +587,7 @@ def test_a_refused_submission_leaves_no_uploaded_photo_in_storage(client, settin
 
     i2v = t2v_data(kind="image_to_video")
     # Not enough points: refused once the job row and its photo were written, then rolled back.
-    assert "not enough points" in str(refused(client, zoe, i2v, photo()))
+    assert "Not enough points" in str(refused(client, zoe, i2v, photo()))
     assert media_files() == before
     # A locked option.
     assert "mode" in refused(client, zoe, {**i2v, "mode": "professional"}, photo())

@@ -92,7 +92,7 @@ def test_text_to_video_makes_an_mp4_of_the_requested_size_and_length(client, mem
     assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.CAPTURED
     assert ledger.audit_wallet(member).ok
     # The owner is told by e-mail (the worker's console mail backend prints it).
-    wait_for(lambda: "Your text to video is ready" in gen_worker.log(), message="the e-mail")
+    wait_for(lambda: "Your video is ready" in gen_worker.log(), message="the e-mail")
 
 
 def striped(size=(512, 288)) -> bytes:

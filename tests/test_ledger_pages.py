@@ -40,9 +40,9 @@ def test_the_points_page_splits_the_balance_by_lot_and_explains_each_movement(cl
     assert page.count('data-testid="lot-row"') == 3
     assert page.count('data-testid="history-row"') == Entry.objects.count() == 7
     for text in [
-        "Spent on job:7",
-        "Returned from job:8",
-        "Held for job:7",
+        "Spent on job #7",
+        "Returned from job #8",
+        "Held for job #7",
         "settled",
         "refunded",
         "-0.2",

@@ -2,6 +2,8 @@
 it or shows its outputs and captures, rejection removes them and releases; each decision is
 taken once; a refusal can be appealed once."""
 
+import re
+
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
@@ -254,7 +256,14 @@ def test_only_refused_jobs_of_ones_own_can_be_appealed(
     assert not Flag.objects.filter(kind=Flag.Kind.APPEAL).exists()
 
 
-def test_an_accepted_appeal_queues_the_job_and_holds_its_price(
+def run_it(client, job):
+    """The owner reads the price on the job page and runs the job for it."""
+    page = client.get(reverse("generation:job", args=[job.pk])).content.decode()
+    price = re.search(r'name="price" value="(\d+)"', page).group(1)
+    return client.post(reverse("generation:run_appealed", args=[job.pk]), {"price": price})
+
+
+def test_an_accepted_appeal_charges_nothing_until_the_owner_runs_it_for_the_price_shown(
     client, user, staff, django_capture_on_commit_callbacks
 ):
     job = refused_job(client)
@@ -263,11 +272,45 @@ def test_an_accepted_appeal_queues_the_job_and_holds_its_price(
     with django_capture_on_commit_callbacks() as callbacks:
         assert review.approve(appeal, staff)
     job.refresh_from_db()
+    assert job.status == Job.Status.REJECTED
+    assert not Hold.objects.filter(ref__startswith=f"job:{job.pk}").exists()
+    assert ledger.balance(user) == before and not callbacks
+    page = client.get(reverse("generation:job", args=[job.pk])).content.decode()
+    assert 'data-testid="run-price">10<' in page
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        run_it(client, job)
+    job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
     assert job.ledger_ref == f"job:{job.pk}:1"
     assert job.points_held == 100 and hold_status(job) == Hold.Status.HELD
     assert ledger.balance(user) == before - 100
     assert len(callbacks) == 1
+    # Once running, the offer is gone: a second post changes nothing.
+    client.post(reverse("generation:run_appealed", args=[job.pk]), {"price": "100"})
+    assert Hold.objects.filter(ref__startswith=f"job:{job.pk}").count() == 1
+
+
+def test_a_run_for_a_price_that_changed_meanwhile_is_asked_again(
+    client, user, staff, settings, django_capture_on_commit_callbacks
+):
+    job = refused_job(client)
+    assert review.approve(review.appeal(job, user, "a documentary"), staff)
+    response = client.post(
+        reverse("generation:run_appealed", args=[job.pk]), {"price": "50"}, follow=True
+    )
+    assert "The price changed to 10 points" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == Job.Status.REJECTED
+
+
+def test_only_the_owner_runs_an_accepted_appeal(client, user, bob, staff):
+    job = refused_job(client)
+    assert review.approve(review.appeal(job, user, "a documentary"), staff)
+    client.force_login(bob)
+    response = client.post(reverse("generation:run_appealed", args=[job.pk]), {"price": "100"})
+    assert response.status_code == 404
+    assert not review.run_accepted_appeal(job, bob)
 
 
 def test_an_accepted_appeal_after_a_released_hold_holds_anew(
@@ -278,20 +321,28 @@ def test_an_accepted_appeal_after_a_released_hold_holds_anew(
         review.reject(flag, staff, "No.")
         appeal = review.appeal(Job.objects.get(pk=job.pk), user, "it is a drawing class")
         assert review.approve(appeal, staff)
+        run_it(client, job)
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED
     assert Hold.objects.get(ref=f"job:{job.pk}").status == Hold.Status.RELEASED
     assert Hold.objects.get(ref=f"job:{job.pk}:1").status == Hold.Status.HELD
 
 
-def test_an_accepted_appeal_the_user_cannot_pay_for_says_so(client, user, staff):
+def test_an_accepted_appeal_the_user_cannot_pay_for_says_so_and_offers_points(client, user, staff):
     job = refused_job(client)
     ledger.hold(user, ledger.balance(user), "spent-elsewhere")
     appeal = review.appeal(job, user, "a documentary")
     assert review.approve(appeal, staff)
+    page = client.get(reverse("generation:job", args=[job.pk])).content.decode()
+    price = re.search(r'name="price" value="(\d+)"', page).group(1)
+    response = client.post(
+        reverse("generation:run_appealed", args=[job.pk]), {"price": price}, follow=True
+    )
+    page = response.content.decode()
+    assert "Not enough points: this job costs 10 points and you have 0." in page
+    assert 'data-testid="buy-points"' in page
     job.refresh_from_db()
     assert job.status == Job.Status.REJECTED
-    assert "Your appeal was accepted, but the job needs 10 points" in job.error_message
     assert not Hold.objects.filter(ref__startswith=f"job:{job.pk}").exists()
     ledger.release("spent-elsewhere")
 

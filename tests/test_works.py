@@ -60,13 +60,13 @@ def test_a_running_job_cannot_be_deleted(client, alice):
     assert Job.objects.get(pk=running.pk).deleted_at is None
 
 
-def test_generate_again_refills_the_form_with_the_same_settings(client, alice):
+def test_generate_again_refills_the_form_with_the_same_settings_and_a_new_seed(client, alice):
     done = job(alice, prompt="the very same prompt")
     client.force_login(alice)
     html = client.get(reverse("generation:create"), {"from": done.pk}).content.decode()
     assert "the very same prompt" in html
     assert 'value="9:16" checked' in html
-    assert 'value="77"' in html  # the seed is shown and reused
+    assert 'value="77"' not in html  # a new random seed, else it makes the same video
     assert 'value="10" checked' in html
 
 

@@ -6,8 +6,9 @@ Guarantees:
   False and changes nothing).
 - Points follow the decision: a job held before running keeps its hold while it runs after an
   approval; held outputs capture on approval; any rejection releases the hold and removes the
-  outputs. An accepted appeal holds the job's price again (its first hold, if any, was released)
-  and queues it; if the owner can no longer pay, the job stays rejected and says so.
+  outputs. An accepted appeal charges nothing by itself: the job stays refused until its owner,
+  shown the price, chooses to run it (`run_accepted_appeal`), which holds the price anew (the
+  first hold, if any, was released) and queues it.
 - Callers (the staff panel) write the audit rows; these functions do not.
 """
 
@@ -15,8 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing import ledger
-from billing.units import format_points
 from generation import notify, services
 from generation.models import Job
 from generation.moderation.models import Flag
@@ -67,17 +66,31 @@ def approve(flag: Flag, staff, note: str = "") -> bool:
 
 
 def _accept_appeal(flag: Flag) -> None:
-    try:
-        with transaction.atomic():
-            services.run_after_appeal(flag.job_id)
-    except ledger.NotEnoughPoints as exc:
-        Job.objects.filter(pk=flag.job_id, status=Job.Status.REJECTED).update(
-            error_message=_(
-                "Your appeal was accepted, but the job needs %(need)s points and you have "
-                "%(have)s. Generate it again once you have enough points."
-            )
-            % {"need": format_points(exc.need), "have": format_points(exc.have)}
+    """The job may run now, but only its owner decides to spend the points on it."""
+    Job.objects.filter(pk=flag.job_id, status=Job.Status.REJECTED).update(
+        error_message=_(
+            "Your appeal was accepted: this job may run. Nothing is charged until you run it."
         )
+    )
+
+
+def appeal_accepted(job: Job) -> bool:
+    """A refused job whose appeal staff accepted, waiting for its owner to run it."""
+    return (
+        job.status == Job.Status.REJECTED
+        and job.deleted_at is None
+        and job.flags.filter(kind=Flag.Kind.APPEAL, status=Flag.Status.APPROVED).exists()
+    )
+
+
+def run_accepted_appeal(job: Job, user) -> bool:
+    """The owner, shown the price, runs a job whose appeal was accepted: its price is held anew
+    and it is queued. False (nothing changed) when the job is not theirs or not waiting to run;
+    raises ledger.NotEnoughPoints, holding nothing, when they cannot pay."""
+    if job.user_id != user.pk or not appeal_accepted(job):
+        return False
+    with transaction.atomic():
+        return services.run_after_appeal(job.pk)
 
 
 def reject(flag: Flag, staff, reason: str) -> bool:

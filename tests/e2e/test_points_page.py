@@ -45,7 +45,7 @@ def test_points_page_shows_the_split_by_lot_and_a_row_per_movement(page, alice):
     expect(rows).to_have_count(Entry.objects.filter(wallet__user=alice).count())
     expect(rows).to_have_count(7)  # 3 grants, hold + capture, hold + release
     history = page.get_by_test_id("history")
-    expect(history).to_contain_text("Spent on job:41")
-    expect(history).to_contain_text("Returned from job:42")
+    expect(history).to_contain_text("Spent on job #41")
+    expect(history).to_contain_text("Returned from job #42")
     expect(history.locator(".hold-status.captured").first).to_be_visible()
     expect(history.locator(".hold-status.released").first).to_be_visible()
