@@ -106,6 +106,11 @@ def held_total(user) -> int:
     return total or 0
 
 
+def open_holds(user) -> list[Hold]:
+    """The user's holds not yet captured or released."""
+    return list(Hold.objects.filter(wallet__user=user, status=Hold.Status.HELD))
+
+
 def history(user):
     """Every entry of the user's wallet, newest first."""
     return Entry.objects.filter(wallet__user=user).select_related("lot").order_by("-id")
@@ -358,6 +363,31 @@ def expire_lots(now: datetime | None = None) -> int:
             live = _write_off_expired(wallet, now)
             expired += live.expired
     return expired
+
+
+def forfeit(user, reason: str, now: datetime | None = None) -> int:
+    """Write off every point the user has left, an `expire` entry per lot (the account is being
+    deleted). Open holds must be settled first: their points belong to jobs still deciding.
+    Returns the tenths written off."""
+    now = now or timezone.now()
+    with _locked_for(user) as wallet:
+        if Hold.objects.filter(wallet=wallet, status=Hold.Status.HELD).exists():
+            raise LedgerError(_("settle the open holds before forfeiting the points"))
+        total = 0
+        for lot in _write_off_expired(wallet, now):
+            _write(
+                wallet,
+                Entry.Kind.EXPIRE,
+                -lot.remaining,
+                now,
+                lot=lot,
+                ref=lot.source_ref,
+                reason=reason,
+            )
+            total += lot.remaining
+            lot.remaining = 0
+            lot.save(update_fields=["remaining"])
+    return total
 
 
 # --- internals ----------------------------------------------------------------------------------

@@ -513,6 +513,10 @@ STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300)
 PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", not HTTPS) and not STRIPE_SECRET_KEY
 if STRIPE_SECRET_KEY and not STRIPE_WEBHOOK_SECRET:
     raise ImproperlyConfigured("STRIPE_SECRET_KEY needs STRIPE_WEBHOOK_SECRET too")
+CELERY_BEAT_SCHEDULE["remove-expired-data-exports"] = {
+    "task": "webapp.accounts.tasks.remove_expired_exports",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["renew-sandbox-subscriptions"] = {
     "task": "billing.tasks.renew_sandbox_subscriptions",
     "schedule": 300.0,

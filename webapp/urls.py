@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("billing/", include("billing.payment_urls")),
     path("health/", views.health, name="health"),
+    path("accounts/", include("webapp.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("webapp.staff.urls")),

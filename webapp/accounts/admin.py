@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from webapp.accounts import closing
 from webapp.accounts.models import User
 from webapp.staff.admin_mixins import AuditedSettingAdmin
 
@@ -58,6 +59,19 @@ class UserAdmin(AuditedSettingAdmin, BaseUserAdmin):
             },
         ),
     )
+
+    # Deleting here is the same deletion as the staff page's (webapp/accounts/closing.py): the
+    # row stays as a pseudonym, because payments and the ledger point at it. Django's own
+    # cascade would be refused by those records.
+    def get_deleted_objects(self, objs, request):
+        return [str(obj) for obj in objs], {}, set(), []
+
+    def delete_model(self, request, obj):
+        closing.delete_account(obj, staff=request.user, reason=_("deleted in the admin"))
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            closing.delete_account(user, staff=request.user, reason=_("deleted in the admin"))
 
     @admin.display(description=_("staff page"))
     def staff_page(self, user):

@@ -35,3 +35,29 @@ class StudioSignupForm(NewAddressChecks, SignupForm):
 
 class StudioAddEmailForm(NewAddressChecks, AddEmailForm):
     pass
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account takes the password (someone at an unlocked screen cannot do it) and
+    an explicit tick that the person understands it cannot be undone."""
+
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    understood = forms.BooleanField(
+        label=_(
+            "I understand that my videos, pictures, uploads and points are deleted for good and "
+            "that my membership ends now without a refund."
+        )
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password

@@ -59,6 +59,9 @@ class User(AbstractUser):
     email_canonical = models.CharField(max_length=254, unique=True, null=True, editable=False)
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     notify_job_finished = models.BooleanField(_("e-mail me when a job finishes"), default=True)
+    # Set when the account is deleted (webapp/accounts/closing.py). The row stays, stripped of
+    # every personal detail, because the ledger and payment records the law keeps point at it.
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -104,3 +107,33 @@ def email_is_taken(email: str, exclude=None) -> bool:
     if exclude is not None and exclude.pk is not None:
         others = others.exclude(pk=exclude.pk)
     return others.exists()
+
+
+def export_path(export, filename: str) -> str:
+    # Unguessable: the file is private, but its name should not say whose it is.
+    return f"exports/{export.token}.zip"
+
+
+class DataExport(models.Model):
+    """A ZIP of everything the site holds about one user, built in the background
+    (webapp/accounts/export.py) and offered through a link e-mailed to them until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(upload_to=export_path, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"data export {self.pk} of user {self.user_id} ({self.status})"

@@ -10,6 +10,23 @@ class ReasonForm(forms.Form):
     )
 
 
+class DeleteUserForm(ReasonForm):
+    """Deleting an account from its staff page: a reason for the audit log, and the account's
+    address typed again, so a slip on the wrong page cannot delete anyone."""
+
+    confirm_email = forms.CharField(label=_("Type the user's e-mail address to confirm"))
+
+    def __init__(self, *args, subject, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject = subject
+
+    def clean_confirm_email(self):
+        typed = self.cleaned_data["confirm_email"].strip().lower()
+        if typed != self.subject.email.lower():
+            raise forms.ValidationError(_("That is not this account's address."))
+        return typed
+
+
 class PointsForm(forms.Form):
     GRANT = "grant"
     CLAW_BACK = "claw_back"

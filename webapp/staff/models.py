@@ -21,6 +21,11 @@ class AuditEntryQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise TypeError("the audit log is append-only")
 
+    def pseudonymise(self, target_repr: str) -> int:
+        """The one change the log allows: when an account is deleted, the name its rows showed
+        (an e-mail address) is replaced by a pseudonym. Who did what, when and why stays."""
+        return super().update(target_repr=target_repr)
+
 
 class AuditEntry(models.Model):
     """Who did what to which object, when, and why."""
@@ -34,6 +39,7 @@ class AuditEntry(models.Model):
         CLAW_BACK = "claw_back", _("Took back points")
         PLAN_CHANGE = "plan_change", _("Changed a plan")
         SETTING_CHANGE = "setting_change", _("Changed a setting")
+        DELETE_ACCOUNT = "delete_account", _("Deleted an account")
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,

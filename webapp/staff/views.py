@@ -15,8 +15,9 @@ from billing import ledger
 from generation.models import Job
 from generation.moderation import review
 from generation.moderation.models import Flag
+from webapp.accounts import closing
 from webapp.staff import audit, dashboard, services
-from webapp.staff.forms import PointsForm, ReasonForm
+from webapp.staff.forms import DeleteUserForm, PointsForm, ReasonForm
 from webapp.staff.models import AuditEntry
 from webapp.staff.permissions import staff_only
 from webapp.staff.user_page import user_page_context
@@ -44,6 +45,7 @@ def user_view(request, user_id):
         **user_page_context(user),
         "reason_form": ReasonForm(),
         "points_form": PointsForm(),
+        "delete_form": DeleteUserForm(subject=user, auto_id="id_delete_%s"),
         "can_adjust": request.user.has_perm("staff.adjust_points"),
         "can_suspend": request.user.has_perm("staff.manage_users"),
     }
@@ -104,6 +106,32 @@ def points_view(request, user_id):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The balance was adjusted."))
+    return redirect("staff:user", user.pk)
+
+
+@require_POST
+@staff_only("staff.manage_users")
+def delete_user_view(request, user_id):
+    """Delete the account as its owner could (webapp/accounts/closing.py), audited."""
+    user = _user(user_id)
+    form = DeleteUserForm(request.POST, subject=user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("staff:user", user.pk)
+    email = user.email
+    try:
+        removed = closing.delete_account(
+            user, staff=request.user, reason=form.cleaned_data["reason"]
+        )
+    except closing.DeletionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The account %(email)s was deleted with %(n)d job(s).")
+            % {"email": email, "n": removed.get("jobs", 0)},
+        )
     return redirect("staff:user", user.pk)
 
 
