@@ -25,8 +25,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError
 
-from webapp.accounts.models import DataExport
+from webapp.accounts.models import DataExport, User
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ uploads/<job>/      the photos you uploaded for a job
 def request_export(user) -> tuple[DataExport, bool]:
     """Start an export, or return the one already being prepared. (export, created)."""
     with transaction.atomic():
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one request at a time
         pending = DataExport.objects.filter(user=user, status=DataExport.Status.PENDING).first()
         if pending is not None:
             return pending, False
@@ -59,7 +60,7 @@ def _send(made: DataExport) -> None:
 
     try:
         build_data_export.delay(made.pk)
-    except Exception:  # the broker is down: say so on the page rather than wait forever
+    except OperationalError:  # the broker is down: say so on the page rather than wait forever
         log.exception("could not queue data export %s", made.pk)
         DataExport.objects.filter(pk=made.pk).update(
             status=DataExport.Status.FAILED, finished_at=timezone.now()
