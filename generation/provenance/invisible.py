@@ -66,6 +66,7 @@ class Detection:
     job_id: int
     score: float  # correlation of the read bits with the decoded codeword, -1..1 (1 = perfect)
     frames_used: int
+    version: int = 1  # which version of the mark was read (invisible_v2 makes version 2)
 
 
 # ---------------------------------------------------------------- keyed payload and carrier

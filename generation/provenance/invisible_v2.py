@@ -1,0 +1,274 @@
+"""The invisible mark, version 2: a tiled, self-synchronising pattern, masked by the picture's
+own texture, that names the job after flips, crops, borders, small rotations and re-encoding.
+
+Payload (56 bits), as in version 1: the job id (32 bits) and a check value, the first 24 bits of
+HMAC-SHA256(key, "invisible-mark/v2/check" || nonce || job id), scrambled by a keyed stream and
+coded with the K=7 rate-1/2 convolutional code (`ecc.py`): 124 coded bits.
+
+Per-output carrier: the nonce is one of NONCES values, taken from the HMAC of the job id, and
+every chip, the pilot and the cells' order are drawn from HMAC(key, nonce). Outputs of different
+nonces share no pattern, so averaging many outputs does not reveal one. The nonce is public in
+the sense that the detector finds it by trying all NONCES pilots.
+
+Carrier: a tile of TILE x TILE cells in each of three colour layers (luminance, red-green,
+yellow-blue, as in version 1). A quarter of each layer's cells hold a known pilot (+-1 chips);
+the rest are dealt among the coded bits, each with a +-1 chip. The tile repeats over the frame;
+a cell is 1/64 of the frame's short side (17 px at 1080p), drawn smooth (bilinear, then blurred),
+so the pattern holds only low spatial frequencies.
+
+Masking: the pattern is scaled per pixel by the local texture of the frame's luminance (the
+deviation from its local mean, a cell wide): AMPLITUDE_FLAT levels where the picture is flat, so
+a sky changes by at most one code value, up to AMPLITUDE_MAX in texture, where the eye and the
+encoder both see it least. Each frame is masked by its own content.
+
+Detection (`invisible_v2_sync.py`): the residual of each frame (picture minus its local mean,
+divided by its local energy) is summed over frames; its autocorrelation has peaks on the tile's
+lattice, which give the tile's period and angle whatever the scale, crop or rotation; black
+borders are found and give the content's own size; the residual is resampled onto the tile's
+grid for each candidate geometry (mirrored too), folded onto one tile, and correlated with every
+nonce's pilot over all cyclic shifts (the crop offset). The best few candidates are decoded.
+
+False matches: a candidate is accepted only if its decoded check value equals the HMAC of its
+decoded job id and nonce: probability 2^-24 per decoded candidate for unmarked content or a
+foreign key. The detector decodes at most MAX_DECODES candidates, so at most 6 x 6.0e-8 = 3.6e-7
+per input (version 1, tried after it, adds 1.2e-7).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from . import ecc
+from .invisible import CHECK_BITS, DIRECTIONS, ID_BITS, LAYERS, PAYLOAD_BITS, Detection
+
+VERSION = b"invisible-mark/v2/"
+CODED_BITS = ecc.coded_length(PAYLOAD_BITS)
+TILE = 32  # cells per tile side
+SHORT_SIDE_CELLS = 64  # a cell is this fraction of the frame's short side
+NONCES = 16
+PILOT_SHARE = 4  # one cell in four is a pilot
+AMPLITUDE_FLAT = 0.4  # RMS change per RGB channel where the picture is flat, in levels
+AMPLITUDE_MAX = 1.6  # ... and where it is strongly textured
+TEXTURE_GAIN = 0.15  # levels of mark per level of local texture
+MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
+LAYER_WEIGHTS = np.array([1.0, 0.8, 0.8], dtype=np.float32)
+MIN_SIZE = 64
+
+
+# ---------------------------------------------------------------- keyed payload and carrier
+
+
+def nonce_for(job_id: int, key: bytes) -> int:
+    """The public nonce of `job_id`'s outputs: which of the NONCES carriers they use."""
+    digest = hmac.new(key, VERSION + b"nonce" + _id_bytes(job_id), hashlib.sha256).digest()
+    return digest[0] % NONCES
+
+
+def check_value(job_id: int, nonce: int, key: bytes) -> int:
+    """The keyed check value of `job_id` under `nonce`: the first CHECK_BITS bits of its HMAC."""
+    message = VERSION + b"check" + bytes([nonce]) + _id_bytes(job_id)
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:4], "big") >> (32 - CHECK_BITS)
+
+
+def payload_bits(job_id: int, nonce: int, key: bytes) -> np.ndarray:
+    """The 56 scrambled payload bits (0/1) of `job_id` under `key` and `nonce`."""
+    value = (job_id << CHECK_BITS) | check_value(job_id, nonce, key)
+    bits = (value >> np.arange(PAYLOAD_BITS - 1, -1, -1)) & 1
+    return bits.astype(np.uint8) ^ _scramble(key, nonce)
+
+
+def read_payload(bits: np.ndarray, nonce: int, key: bytes) -> tuple[int, int]:
+    """(job id, check value) from decoded payload bits."""
+    bits = np.asarray(bits, dtype=np.uint8) ^ _scramble(key, nonce)
+    value = int("".join(map(str, bits.tolist())), 2)
+    return value >> CHECK_BITS, value & ((1 << CHECK_BITS) - 1)
+
+
+def _id_bytes(job_id: int) -> bytes:
+    if not 0 <= job_id < 1 << ID_BITS:
+        raise ValueError(f"job id {job_id} does not fit in {ID_BITS} bits")
+    return job_id.to_bytes(4, "big")
+
+
+@functools.lru_cache(maxsize=64)
+def _scramble(key: bytes, nonce: int) -> np.ndarray:
+    digest = hmac.new(key, VERSION + b"scramble" + bytes([nonce]), hashlib.sha256).digest()
+    return np.unpackbits(np.frombuffer(digest, dtype=np.uint8))[:PAYLOAD_BITS]
+
+
+@functools.lru_cache(maxsize=64)
+def carrier(key: bytes, nonce: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per layer and cell of the tile (LAYERS, TILE, TILE): its chip (+-1), whether it is a
+    pilot (bool), and the coded bit it carries (-1 for pilots)."""
+    seed = hmac.new(key, VERSION + b"carrier" + bytes([nonce]), hashlib.sha256).digest()
+    rng = np.random.Generator(np.random.PCG64(int.from_bytes(seed, "big")))
+    shape = (LAYERS, TILE, TILE)
+    chips = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=shape)
+    pilot = np.zeros(shape, dtype=bool)
+    owner = np.full(shape, -1, dtype=np.int64)
+    cells = TILE * TILE
+    for layer in range(LAYERS):
+        order = rng.permutation(cells)
+        pilots = cells // PILOT_SHARE
+        pilot[layer].flat[order[:pilots]] = True
+        owner[layer].flat[order[pilots:]] = np.arange(cells - pilots) % CODED_BITS
+    return chips, pilot, owner
+
+
+def tile_cells(job_id: int, key: bytes, nonce: int | None = None) -> np.ndarray:
+    """(LAYERS, TILE, TILE) float32 cell values (+-1) of the mark naming `job_id`."""
+    nonce = nonce_for(job_id, key) if nonce is None else nonce
+    chips, pilot, owner = carrier(key, nonce)
+    coded = ecc.encode(payload_bits(job_id, nonce, key)).astype(np.float32)
+    signs = np.where(pilot, 1.0, 2.0 * coded[np.maximum(owner, 0)] - 1.0)
+    return (chips * signs).astype(np.float32)
+
+
+def cell_size(height: int, width: int) -> float:
+    """A cell's side in pixels for a frame of this size."""
+    return min(height, width) / SHORT_SIDE_CELLS
+
+
+def render_cells(cells: np.ndarray, height: int, width: int, cell: float) -> np.ndarray:
+    """Each layer of `cells` tiled over a (height, width) frame, `cell` px per cell, smooth:
+    (LAYERS, height, width) float32, cell centres at ((i + 0.5) * cell - 0.5)."""
+    reps_y = int(np.ceil(height / cell / TILE)) + 1
+    reps_x = int(np.ceil(width / cell / TILE)) + 1
+    matrix = np.array([[1 / cell, 0, 0.5 / cell - 0.5], [0, 1 / cell, 0.5 / cell - 0.5]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    planes = []
+    for plane in cells:
+        big = np.tile(plane, (reps_y, reps_x))
+        out = cv2.warpAffine(big, matrix, (width, height), flags=flags, borderMode=cv2.BORDER_WRAP)
+        # Rounds the bilinear ridges off: less high frequency to see or to encode.
+        planes.append(cv2.GaussianBlur(out, (0, 0), cell / 4))
+    return np.stack(planes)
+
+
+# ------------------------------------------------------------------------------ embedding
+
+
+@functools.lru_cache(maxsize=4)
+def unit_pattern(height: int, width: int, job_id: int, key: bytes) -> np.ndarray:
+    """(height + period, width + period, 3) float32: the mark in RGB, 1 level RMS per channel
+    before masking, one tile period larger than the frame so it can be slid with the content."""
+    cell = cell_size(height, width)
+    extra = tile_period(height, width)
+    planes = render_cells(tile_cells(job_id, key), height + extra, width + extra, cell)
+    weighted = planes * LAYER_WEIGHTS[:, None, None]
+    pattern = np.tensordot(weighted, DIRECTIONS, axes=(0, 0)).astype(np.float32)
+    pattern /= max(float(np.sqrt(np.mean(pattern**2))), 1e-6)
+    return pattern
+
+
+def tile_period(height: int, width: int) -> int:
+    """The tile's period in whole pixels (exact when the short side is even)."""
+    return max(1, round(TILE * cell_size(height, width)))
+
+
+def content_offsets(frames: np.ndarray) -> np.ndarray:
+    """(T, 2) int: where the content has moved since the first frame (dy, dx), in pixels.
+
+    Global translation only (pans, scrolls, shake), by phase correlation at a quarter of the
+    size. A step is kept only when shifting the previous frame by it explains the new frame
+    clearly better than not moving (so moving objects on a still background do not drag the
+    mark); otherwise the mark stays where it was.
+    """
+    count, height, width, _ = frames.shape
+    small = (max(16, width // 4), max(16, height // 4))
+    window = cv2.createHanningWindow(small, cv2.CV_32F)
+    offsets = np.zeros((count, 2), dtype=np.float64)
+    previous = None
+    for index, frame in enumerate(frames):
+        grey = cv2.cvtColor(
+            cv2.resize(frame, small, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY
+        ).astype(np.float32)
+        offsets[index] = offsets[index - 1] if index else 0.0
+        if previous is not None:
+            (dx, dy), _response = cv2.phaseCorrelate(previous, grey, window)
+            if abs(dx) + abs(dy) >= 0.25 and _explains(previous, grey, dx, dy):
+                offsets[index] += (4 * dy, 4 * dx)
+        previous = grey
+    return np.rint(offsets).astype(np.int64)
+
+
+def _explains(previous: np.ndarray, current: np.ndarray, dx: float, dy: float) -> bool:
+    """Whether `previous` moved by (dx, dy) matches `current` clearly better than unmoved."""
+    h, w = current.shape
+    margin = int(np.ceil(max(abs(dx), abs(dy)))) + 1
+    if 2 * margin >= min(h, w):
+        return False
+    moved = cv2.warpAffine(previous, np.float32([[1, 0, dx], [0, 1, dy]]), (w, h))
+    inner = np.s_[margin : h - margin, margin : w - margin]
+    still = float(np.mean(np.abs(current[inner] - previous[inner])))
+    shifted = float(np.mean(np.abs(current[inner] - moved[inner])))
+    return shifted < 0.7 * still
+
+
+def amplitude(frame: np.ndarray) -> np.ndarray:
+    """(H, W) float32: how strong the mark may be at each pixel, in levels (RMS per channel).
+
+    Measured at a quarter of the size (the mask is smooth): local texture is the RMS deviation
+    of the luminance from its local mean, over about a cell.
+    """
+    height, width = frame.shape[:2]
+    small = (max(8, width // 4), max(8, height // 4))
+    luma = cv2.cvtColor(
+        cv2.resize(frame, small, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY
+    ).astype(np.float32)
+    cell = cell_size(height, width) / 4
+    detail = luma - cv2.GaussianBlur(luma, (0, 0), cell)
+    texture = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), cell))
+    amp = np.clip(AMPLITUDE_FLAT + TEXTURE_GAIN * texture, AMPLITUDE_FLAT, AMPLITUDE_MAX)
+    rms = float(np.sqrt(np.mean(amp * amp)))
+    if rms > MAX_RMS:
+        amp *= MAX_RMS / rms
+    return cv2.resize(amp, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def embed_frames(frames: np.ndarray, job_id: int, key: bytes) -> np.ndarray:
+    """A marked copy of `frames` ((T, H, W, 3) uint8 RGB) naming `job_id` under `key`.
+
+    The pattern slides with the content's global motion (whole pixels, modulo the tile), so
+    the encoder predicts it along with the picture instead of paying for it in every frame.
+    """
+    frames = np.ascontiguousarray(frames, dtype=np.uint8)
+    _count, height, width, channels = frames.shape
+    if channels != 3 or min(height, width) < MIN_SIZE:
+        raise ValueError(f"expected (T, H, W, 3) frames of at least {MIN_SIZE} px")
+    pattern = unit_pattern(height, width, job_id, bytes(key))
+    period = tile_period(height, width)
+    offsets = -content_offsets(frames) % period
+    out = np.empty_like(frames)
+    for index, frame in enumerate(frames):
+        top, left = offsets[index]
+        delta = pattern[top : top + height, left : left + width] * amplitude(frame)[..., None]
+        delta += frame
+        delta += 0.5
+        np.clip(delta, 0, 255, out=delta)
+        out[index] = delta
+    return out
+
+
+def embed_image(image: Image.Image, job_id: int, key: bytes) -> Image.Image:
+    """A marked RGB copy of `image` naming `job_id` under `key`."""
+    frames = np.asarray(image.convert("RGB"))[None]
+    return Image.fromarray(embed_frames(frames, job_id, key)[0])
+
+
+def detect_frames(frames: np.ndarray, key: bytes) -> Detection | None:
+    """The job named by a version 2 mark in `frames` ((T, H, W, 3) uint8 RGB), or None."""
+    from .invisible_v2_sync import detect
+
+    return detect(frames, key)
+
+
+def detect_image(image: Image.Image, key: bytes) -> Detection | None:
+    return detect_frames(np.asarray(image.convert("RGB"))[None], key)

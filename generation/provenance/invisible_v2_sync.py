@@ -1,0 +1,397 @@
+"""Reading the version 2 mark: find the tile's geometry (scale, angle, mirror, offset), then
+decode. See `invisible_v2.py` for the mark itself.
+
+1. Residual. Each frame is brought to a working size (WORK_SHORT px on its short side), split
+   into the three colour layers, and reduced to its detail at the mark's scale (a band-pass),
+   divided by the detail's local energy, so textured and flat regions weigh alike. The residuals
+   of all frames are summed: moving content averages out, the mark (fixed in the frame) adds up.
+2. Geometry candidates. The tile repeats, so the residual's autocorrelation has peaks on the
+   tile's lattice; the period and angle that put the most autocorrelation on the lattice are the
+   candidates, with the period the frame's own size implies and, when black borders are found,
+   the period the bordered content's size implies.
+3. Fold and pilot. For each candidate, refined a little in scale and angle, and mirrored, the
+   residual is resampled onto the tile's grid (two samples per cell) and folded onto one tile;
+   each nonce's pilot is correlated with it over every cyclic shift (the crop offset).
+4. Decode. The candidates whose pilot stands out most are decoded in turn; the first whose
+   check value matches is the answer. At most MAX_DECODES are decoded (the false-match bound).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import cv2
+import numpy as np
+
+from . import ecc
+from .invisible import DIRECTIONS, LAYERS, Detection
+from .invisible_v2 import (
+    CODED_BITS,
+    NONCES,
+    SHORT_SIDE_CELLS,
+    TILE,
+    carrier,
+    check_value,
+    read_payload,
+)
+
+WORK_SHORT = 384  # working size: the short side, in px (a nominal cell is 6 px)
+NOMINAL_PERIOD = TILE * WORK_SHORT / SHORT_SIDE_CELLS
+PERIODS = (0.45, 1.3)  # tile periods searched, relative to the nominal one
+ANGLES = np.deg2rad(np.arange(-3.0, 3.01, 0.5))
+SAMPLES = 2 * TILE  # folded tile: two samples per cell
+MAX_FRAMES = 32
+SEARCH_FRAMES = 6  # frames that choose the geometry of a mark that moved
+MAX_DECODES = 6
+AC_PEAKS = 3
+REFINED = 2  # geometries refined in scale and angle, per search
+_NORMS = np.linalg.norm(DIRECTIONS, axis=1)
+
+
+def detect(frames: np.ndarray, key: bytes) -> Detection | None:
+    """The job named by a version 2 mark in `frames` ((T, H, W, 3) uint8 RGB), or None."""
+    frames = np.asarray(frames, dtype=np.uint8)
+    if frames.ndim == 3:
+        frames = frames[None]
+    frames = frames[..., :3]
+    if not len(frames) or min(frames.shape[1:3]) < 32:
+        return None
+    if len(frames) > MAX_FRAMES:
+        frames = frames[np.linspace(0, len(frames) - 1, MAX_FRAMES).round().astype(int)]
+    key = bytes(key)
+    residuals, box = frame_residuals(frames)
+    still = np.sum(residuals, axis=0)
+    shapes = geometries(still, residuals, box)
+    # A mark that stayed put adds up in the sum; one that slid with a pan is found frame by frame.
+    found = pilot_search(still, shapes, key)
+    moving = moving_search(residuals, shapes, key) if len(residuals) > 1 else []
+    tried = []
+    for candidate in _interleave(found, moving):
+        if len(tried) >= MAX_DECODES:
+            break
+        if any(_same(candidate, other) for other in tried):
+            continue
+        tried.append(candidate)
+        if candidate.get("aligned") is False:
+            candidate["folded"] = align_frames(residuals, candidate, key)
+        result = decode(candidate, key, len(frames))
+        if result is not None:
+            return result
+    return None
+
+
+def _interleave(first: list, second: list):
+    for index in range(max(len(first), len(second))):
+        yield from (group[index] for group in (first, second) if index < len(group))
+
+
+def _same(a: dict, b: dict) -> bool:
+    return (
+        a.get("aligned", True) == b.get("aligned", True)
+        and a["flip"] == b["flip"]
+        and a["nonce"] == b["nonce"]
+        and abs(np.log(a["period"] / b["period"])) < 0.02
+        and abs(a["angle"] - b["angle"]) < np.deg2rad(0.6)
+    )
+
+
+# ------------------------------------------------------------------------------ residual
+
+
+def working_size(height: int, width: int) -> tuple[int, int]:
+    scale = WORK_SHORT / min(height, width)
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def frame_residuals(frames: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """(T, LAYERS, h, w) float32: each frame's locally normalised detail at the working size;
+    and the box (top, left, bottom, right) inside black or flat borders, in the same px."""
+    count, height, width, _ = frames.shape
+    h, w = working_size(height, width)
+    interpolation = cv2.INTER_AREA if h < height else cv2.INTER_LINEAR
+    out = np.empty((count, LAYERS, h, w), dtype=np.float32)
+    mean = np.zeros((h, w, 3), dtype=np.float32)
+    for index, frame in enumerate(frames):
+        small = cv2.resize(np.ascontiguousarray(frame), (w, h), interpolation=interpolation)
+        small = small.astype(np.float32)
+        mean += small
+        layers = (small @ DIRECTIONS.T) / _NORMS
+        for layer in range(LAYERS):
+            plane = layers[..., layer]
+            detail = cv2.GaussianBlur(plane, (0, 0), 1.0) - cv2.stackBlur(plane, (25, 25))
+            out[index, layer] = detail / np.sqrt(_local_mean(detail * detail) + 0.05)
+    return out, _content_box(mean / count)
+
+
+def _local_mean(plane: np.ndarray) -> np.ndarray:
+    """A wide local mean (about 12 px sigma), computed at a quarter of the size."""
+    h, w = plane.shape
+    small = cv2.resize(plane, (max(1, w // 4), max(1, h // 4)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), 3.0), (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def _content_box(mean: np.ndarray) -> tuple[int, int, int, int]:
+    """The part of the picture inside uniform borders (letterbox or pillarbox bars)."""
+    grey = mean.mean(axis=2)
+    h, w = grey.shape
+
+    def run(lines: np.ndarray) -> int:
+        first = lines[0].mean()
+        for index, line in enumerate(lines):
+            if line.std() > 2.0 or abs(line.mean() - first) > 3.0:
+                return index
+        return len(lines)
+
+    top, bottom = run(grey), run(grey[::-1])
+    left, right = run(grey.T), run(grey.T[::-1])
+    if top + bottom > 0.6 * h or left + right > 0.6 * w:
+        return 0, 0, h, w
+    return top, left, h - bottom, w - right
+
+
+# ------------------------------------------------------------------------------ geometry
+
+
+def geometries(
+    still: np.ndarray, residuals: np.ndarray, box: tuple[int, int, int, int]
+) -> list[tuple[float, float]]:
+    """Candidate (tile period in working px, angle in radians), most likely first."""
+    h, w = still.shape[1:]
+    found = [(NOMINAL_PERIOD, 0.0)]
+    top, left, bottom, right = box
+    if (bottom - top, right - left) != (h, w):
+        found.append((TILE * min(bottom - top, right - left) / SHORT_SIDE_CELLS, 0.0))
+    # The sum's spectrum sees a mark that stayed put; the frames' summed spectra one that moved.
+    # At half the working size: the lattice's peaks are a cell (3 px or more) wide.
+    spectra = [_power(still)]
+    if len(residuals) > 1:
+        spectra.append(sum(_power(frame) for frame in _spread(residuals, SEARCH_FRAMES)))
+    for power in spectra:
+        for period, angle in _lattice_peaks(power, h // 2, w // 2):
+            found.append((period, angle))
+            if period / 2 >= PERIODS[0] * NOMINAL_PERIOD:
+                found.append((period / 2, angle))
+    unique = []
+    for period, angle in found:
+        if not any(abs(np.log(period / p)) < 0.015 and abs(angle - a) < 0.01 for p, a in unique):
+            unique.append((period, angle))
+    return unique
+
+
+def _spread(residuals: np.ndarray, count: int) -> np.ndarray:
+    return residuals[np.linspace(0, len(residuals) - 1, count).round().astype(int)]
+
+
+def _power(residual: np.ndarray) -> np.ndarray:
+    """The summed power spectrum of the layers, at half the size (2x2 sums)."""
+    _layers, h, w = residual.shape
+    half = residual[:, : h // 2 * 2, : w // 2 * 2].reshape(LAYERS, h // 2, 2, w // 2, 2)
+    return (np.abs(np.fft.rfft2(half.sum(axis=(2, 4)))) ** 2).sum(axis=0)
+
+
+def _lattice_peaks(power: np.ndarray, h: int, w: int) -> list[tuple[float, float]]:
+    """The AC_PEAKS (period, angle) whose lattice collects the most autocorrelation; `power`
+    is at half the working size, the periods returned are in working px."""
+    ac = np.fft.irfft2(power, s=(h, w))
+    ac /= max(float(ac[0, 0]), 1e-9)
+    low, high = (
+        PERIODS[0] * NOMINAL_PERIOD / 2,
+        min(PERIODS[1] * NOMINAL_PERIOD / 2, 0.9 * max(h, w)),
+    )
+    periods = np.exp(np.arange(np.log(low), np.log(high), 0.01))
+    p, a = np.meshgrid(periods, ANGLES, indexing="ij")
+    cos, sin = np.cos(a), np.sin(a)
+    score = np.zeros_like(p)
+    for ux, uy in ((1, 0), (0, 1), (1, 1), (1, -1)):
+        dx = p * (ux * cos - uy * sin)
+        dy = p * (ux * sin + uy * cos)
+        score += _bilinear(ac, dy, dx)
+    peaks = []
+    flat = np.argsort(score, axis=None)[::-1]
+    for index in flat:
+        i, j = np.unravel_index(index, score.shape)
+        if all(abs(i - pi) > 3 or abs(j - pj) > 1 for pi, pj in peaks):
+            peaks.append((i, j))
+        if len(peaks) >= AC_PEAKS:
+            break
+    return [(2 * float(periods[i]), float(ANGLES[j])) for i, j in peaks]
+
+
+def _bilinear(image: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """`image` (periodic) at fractional positions."""
+    h, w = image.shape
+    y0, x0 = np.floor(y).astype(int), np.floor(x).astype(int)
+    fy, fx = y - y0, x - x0
+    out = 0.0
+    for oy, wy in ((0, 1 - fy), (1, fy)):
+        for ox, wx in ((0, 1 - fx), (1, fx)):
+            out = out + wy * wx * image[(y0 + oy) % h, (x0 + ox) % w]
+    return out
+
+
+# ------------------------------------------------------------------------------ fold and pilot
+
+
+def fold(residual: np.ndarray, period: float, angle: float, flip: bool) -> np.ndarray:
+    """(LAYERS, SAMPLES, SAMPLES): the residual resampled onto the tile grid and folded;
+    `flip` reads it mirrored left to right."""
+    h, w = residual.shape[1:]
+    step = period / SAMPLES
+    cos, sin = np.cos(angle), np.sin(angle)
+    out_w = int(np.ceil((w * abs(cos) + h * abs(sin)) / step / SAMPLES)) * SAMPLES
+    out_h = int(np.ceil((w * abs(sin) + h * abs(cos)) / step / SAMPLES)) * SAMPLES
+    linear = np.array([[cos, -sin], [sin, cos]]) * step
+    if flip:
+        linear[0] *= -1
+    centre_in = np.array([(w - 1) / 2, (h - 1) / 2])
+    centre_out = np.array([(out_w - 1) / 2, (out_h - 1) / 2])
+    matrix = np.hstack([linear, (centre_in - linear @ centre_out)[:, None]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    folded = np.empty((LAYERS, SAMPLES, SAMPLES), dtype=np.float32)
+    for index, plane in enumerate(residual):
+        grid = cv2.warpAffine(plane, matrix, (out_w, out_h), flags=flags)
+        rows, cols = out_h // SAMPLES, out_w // SAMPLES
+        folded[index] = grid.reshape(rows, SAMPLES, cols, SAMPLES).sum(axis=(0, 2))
+    return folded
+
+
+@functools.lru_cache(maxsize=16)
+def pilot_spectra(key: bytes) -> np.ndarray:
+    """(NONCES, LAYERS, SAMPLES, SAMPLES // 2 + 1): conjugate spectra of each nonce's pilot,
+    drawn on the folded tile's grid."""
+    spectra = []
+    for nonce in range(NONCES):
+        chips, pilot, _owner = carrier(key, nonce)
+        drawn = _draw(np.where(pilot, chips, 0.0).astype(np.float32))
+        spectra.append(np.conj(np.fft.rfft2(drawn)))
+    return np.stack(spectra)
+
+
+_KERNEL = np.outer([0.5, 1.0, 0.5], [0.5, 1.0, 0.5]).astype(np.float32)
+
+
+def _draw(cells: np.ndarray) -> np.ndarray:
+    """(LAYERS, SAMPLES, SAMPLES): cells at even samples, bilinear in between (cyclic)."""
+    out = np.zeros((cells.shape[0], SAMPLES, SAMPLES), dtype=np.float32)
+    out[:, ::2, ::2] = cells
+    for axis in (1, 2):
+        out = 0.5 * np.roll(out, 1, axis=axis) + out + 0.5 * np.roll(out, -1, axis=axis)
+    return out
+
+
+def _refinements(period: float, angle: float, flip: bool):
+    for scale in (0.994, 1.0, 1.006):
+        for turn in np.deg2rad((-0.25, 0.0, 0.25)):
+            yield flip, period * scale, angle + turn
+
+
+def _coarse(shapes: list) -> list[tuple[bool, float, float]]:
+    return [(flip, p, a) for p, a in shapes for flip in (False, True)]
+
+
+def pilot_match(folded: np.ndarray, key: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Per nonce: how far the best cyclic shift's pilot correlation stands out (z, in standard
+    deviations of the correlation surface), and that shift (flat index)."""
+    spectrum = np.fft.rfft2(folded)  # (LAYERS, S, S//2+1)
+    surfaces = np.fft.irfft2((spectrum[None] * pilot_spectra(key)).sum(axis=1), s=folded.shape[1:])
+    flat = surfaces.reshape(NONCES, -1)
+    peaks = flat.argmax(axis=1)
+    z = (flat[np.arange(NONCES), peaks] - flat.mean(axis=1)) / (flat.std(axis=1) + 1e-9)
+    return z, peaks
+
+
+def pilot_search(residual: np.ndarray, shapes: list, key: bytes) -> list[dict]:
+    """The best pilot match for each geometry, mirrored or not; the REFINED best of those are
+    refined a little in scale and angle."""
+    coarse = [_static_candidate(residual, setting, key) for setting in _coarse(shapes)]
+    coarse.sort(key=lambda c: -c["z"])
+    fine = [
+        _static_candidate(residual, setting, key)
+        for best in coarse[:REFINED]
+        for setting in _refinements(best["period"], best["angle"], best["flip"])
+    ]
+    return sorted(coarse + fine, key=lambda c: -c["z"])
+
+
+def _static_candidate(residual: np.ndarray, setting: tuple, key: bytes) -> dict:
+    flip, period, angle = setting
+    folded = fold(residual, period, angle, flip)
+    z, peaks = pilot_match(folded, key)
+    nonce = int(np.argmax(z))
+    return {
+        "z": float(z[nonce]),
+        "flip": flip,
+        "period": period,
+        "angle": angle,
+        "nonce": nonce,
+        "shift": np.unravel_index(peaks[nonce], folded.shape[1:]),
+        "folded": folded,
+    }
+
+
+def moving_search(residuals: np.ndarray, shapes: list, key: bytes) -> list[dict]:
+    """Candidates for a mark that slid with the content: each of SEARCH_FRAMES frames is folded
+    and matched on its own; a geometry and nonce score the sum of their frames' z."""
+    picked = _spread(residuals, SEARCH_FRAMES)
+
+    def candidate(setting):
+        flip, period, angle = setting
+        total = sum(pilot_match(fold(r, period, angle, flip), key)[0] for r in picked)
+        nonce = int(np.argmax(total))
+        z = float(total[nonce] / np.sqrt(len(picked)))
+        return {"z": z, "flip": flip, "period": period, "angle": angle, "nonce": nonce}
+
+    coarse = sorted((candidate(s) for s in _coarse(shapes)), key=lambda c: -c["z"])
+    fine = [
+        candidate(setting)
+        for best in coarse[:REFINED]
+        for setting in _refinements(best["period"], best["angle"], best["flip"])
+    ]
+    results = sorted(coarse + fine, key=lambda c: -c["z"])
+    for result in results:
+        result["aligned"] = False
+    return results
+
+
+def align_frames(residuals: np.ndarray, candidate: dict, key: bytes) -> np.ndarray:
+    """The frames folded with `candidate`'s geometry, each rolled to its own pilot's best shift
+    and summed; the candidate's shift becomes 0."""
+    p, a, flip, nonce = (candidate[k] for k in ("period", "angle", "flip", "nonce"))
+    total = np.zeros((LAYERS, SAMPLES, SAMPLES), dtype=np.float32)
+    for residual in residuals:
+        folded = fold(residual, p, a, flip)
+        _z, peaks = pilot_match(folded, key)
+        shift = np.unravel_index(peaks[nonce], folded.shape[1:])
+        total += np.roll(folded, (-int(shift[0]), -int(shift[1])), axis=(1, 2))
+    candidate["shift"] = (0, 0)
+    return total
+
+
+# ------------------------------------------------------------------------------ decode
+
+
+def cell_values(folded: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
+    """(LAYERS, TILE, TILE): each cell's matched-filter value, the tile aligned by `shift`."""
+    aligned = np.roll(folded, (-int(shift[0]), -int(shift[1])), axis=(1, 2))
+    filtered = np.zeros_like(aligned)
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            filtered += _KERNEL[dy + 1, dx + 1] * np.roll(aligned, (-dy, -dx), axis=(1, 2))
+    return filtered[:, ::2, ::2]
+
+
+def decode(candidate: dict, key: bytes, frames_used: int) -> Detection | None:
+    nonce = candidate["nonce"]
+    chips, pilot, owner = carrier(key, nonce)
+    cells = cell_values(candidate["folded"], candidate["shift"])
+    data = ~pilot
+    soft = np.bincount(owner[data], weights=(cells * chips)[data], minlength=CODED_BITS)
+    if not np.any(soft):
+        return None
+    bits = ecc.decode(soft)
+    job_id, check = read_payload(bits, nonce, key)
+    if check != check_value(job_id, nonce, key):
+        return None
+    signs = 2.0 * ecc.encode(bits) - 1.0
+    score = float(signs @ soft / (np.linalg.norm(soft) * np.sqrt(CODED_BITS)))
+    return Detection(job_id=job_id, score=round(score, 4), frames_used=frames_used, version=2)
