@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from webapp import views
 
@@ -10,6 +12,8 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("billing/", include("billing.payment_urls")),
     path("health/", views.health, name="health"),
+    # Browsers, feed readers and bookmarks ask for /favicon.ico whatever the page's <link> says.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
     path("accounts/", include("webapp.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -169,8 +169,16 @@ def resample_frames(frames: np.ndarray, fps: float, target_fps: float) -> np.nda
     return frames[index]
 
 
-def add_logo(frames: np.ndarray, logo: Image.Image, *, margin: int = 16, opacity: float = 0.6):
-    """A visible watermark: `logo` (RGBA) blended into the bottom-right corner of every frame.
+def add_logo(
+    frames: np.ndarray,
+    logo: Image.Image,
+    *,
+    margin: int = 16,
+    opacity: float = 0.6,
+    top: bool = False,
+):
+    """A visible watermark: `logo` (RGBA) blended into the bottom-right corner of every frame
+    (the top-right one with `top`).
 
     Draws into `frames` in place and returns it: only the corner is touched, so it costs a few
     milliseconds even for a 1080p clip (a copy of the clip would cost seconds).
@@ -182,7 +190,7 @@ def add_logo(frames: np.ndarray, logo: Image.Image, *, margin: int = 16, opacity
         return frames
     rgba = rgba[:h, :w]
     alpha = rgba[..., 3:] / 255.0 * opacity
-    y, x = height - margin - h, width - margin - w
+    y, x = (margin if top else height - margin - h), width - margin - w
     corner = frames[:, y : y + h, x : x + w].astype(np.float32)
     frames[:, y : y + h, x : x + w] = (corner * (1 - alpha) + rgba[..., :3] * alpha).round()
     return frames

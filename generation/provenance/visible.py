@@ -1,4 +1,5 @@
-"""The visible watermark: the logo and "AI-generated / AI生成" in the bottom-right corner.
+"""The visible watermark: the logo and "AI-generated / AI生成" in the top-right corner (a player's
+controls cover the bottom of a video, and would hide a mark there).
 
 The artwork is static/img/watermark.png (drawn by `manage.py render_watermark`). It is scaled
 to each output: its height is a fixed share of the frame's short side, so a 1080p video, its
@@ -47,15 +48,15 @@ def placement(width: int, height: int) -> tuple[Image.Image, int]:
 def mark_box(width: int, height: int) -> tuple[int, int, int, int]:
     """Where the mark lands on a `width` x `height` frame: (left, top, right, bottom)."""
     art, margin = placement(width, height)
-    right, bottom = width - margin, height - margin
-    return right - art.width, bottom - art.height, right, bottom
+    right, top = width - margin, margin
+    return right - art.width, top, right, top + art.height
 
 
 def mark_frames(frames: np.ndarray) -> np.ndarray:
     """Blend the mark into every frame of (T, H, W, 3) uint8 `frames`, in place; returns them."""
     _count, height, width, _ = frames.shape
     art, margin = placement(width, height)
-    return add_logo(frames, art, margin=margin, opacity=OPACITY)
+    return add_logo(frames, art, margin=margin, opacity=OPACITY, top=True)
 
 
 def mark_image(image: Image.Image) -> Image.Image:
