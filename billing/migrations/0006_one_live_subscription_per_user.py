@@ -3,23 +3,77 @@
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+LIVE = ("active", "trialing", "past_due", "incomplete")
+
+
+def mark_existing_duplicates(apps, schema_editor):
+    """A site that already holds two live subscriptions for one user (the bug this migration
+    closes) could not add the constraint. Keep each user's first live subscription; record the
+    later ones as ended duplicates of it, ending the memberships they gave now. Their payments
+    are refunded, and Stripe told to stop them, by `manage.py refund_duplicate_subscriptions`,
+    since a migration must not call Stripe."""
+    Subscription = apps.get_model("billing", "Subscription")
+    Membership = apps.get_model("billing", "Membership")
+    now = timezone.now()
+    users = (
+        Subscription.objects.filter(status__in=LIVE)
+        .values("user_id")
+        .annotate(n=models.Count("id"))
+        .filter(n__gt=1)
+        .values_list("user_id", flat=True)
+    )
+    found = 0
+    for user_id in list(users):
+        kept, *later = Subscription.objects.filter(user_id=user_id, status__in=LIVE).order_by(
+            "created_at", "id"
+        )
+        for sub in later:
+            if sub.membership_id and sub.membership_id != kept.membership_id:
+                membership = Membership.objects.get(pk=sub.membership_id)
+                if now <= membership.starts_at:
+                    membership.status = "canceled"
+                elif now < membership.ends_at:
+                    membership.ends_at = now
+                membership.save()
+            sub.status, sub.ended_at, sub.duplicate_of = "canceled", now, kept
+            sub.save()
+            found += 1
+    if found:
+        print(
+            f"\n  {found} duplicate live subscription(s) ended here; run "
+            "`manage.py refund_duplicate_subscriptions` to refund them and stop them at Stripe."
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0005_webhook_events_wait_for_their_payment'),
+        ("billing", "0005_webhook_events_wait_for_their_payment"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subscription',
-            name='duplicate_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='billing.subscription'),
+            model_name="subscription",
+            name="duplicate_of",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="billing.subscription",
+            ),
         ),
+        migrations.RunPython(mark_existing_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ('active', 'trialing', 'past_due', 'incomplete'))), fields=('user',), name='billing_one_live_subscription_per_user'),
+            model_name="subscription",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("status__in", ("active", "trialing", "past_due", "incomplete"))
+                ),
+                fields=("user",),
+                name="billing_one_live_subscription_per_user",
+            ),
         ),
     ]

@@ -1,0 +1,83 @@
+"""Case 1 on a site that already has the damage: migration 0006 adds "one live subscription per
+user" to a database that holds two for one user. It must not fail; it keeps the first, records
+the later one as an ended duplicate, and the refund command gives its money back once."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BILLING_BEFORE = ("billing", "0005_webhook_events_wait_for_their_payment")
+
+
+def migrate_billing_back():
+    """Every app at its latest migration except billing, which goes back to before 0006."""
+    executor = MigrationExecutor(connection)
+    targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "billing"]
+    targets.append(BILLING_BEFORE)
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
+
+
+def test_the_constraint_migration_ends_an_existing_duplicate_instead_of_failing(capsys):
+    apps = migrate_billing_back()
+    User = apps.get_model("accounts", "User")
+    Plan = apps.get_model("billing", "Plan")
+    Subscription = apps.get_model("billing", "Subscription")
+    Membership = apps.get_model("billing", "Membership")
+    Payment = apps.get_model("billing", "Payment")
+    user = User.objects.create(email="twice@example.com")
+    plan = Plan.objects.select_related("tier").get(tier__code="standard", period="monthly")
+    now = timezone.now()
+    subs = []
+    for n in range(2):
+        membership = Membership.objects.create(
+            user=user, tier=plan.tier, starts_at=now, ends_at=now + timedelta(days=30)
+        )
+        subs.append(
+            Subscription.objects.create(
+                user=user,
+                provider="sandbox",
+                subscription_id=f"sbx_sub_{n}",
+                plan=plan,
+                status="active",
+                current_period_start=now,
+                current_period_end=now + timedelta(days=30),
+                membership=membership,
+            )
+        )
+        Payment.objects.create(
+            user=user,
+            provider="sandbox",
+            kind="invoice",
+            ref=f"sbx_in_{n}",
+            subscription=subs[-1],
+            description="Standard, monthly",
+            amount=plan.price,
+            currency=plan.currency,
+            paid_at=now,
+        )
+
+    call_command("migrate", verbosity=0)  # to the latest: must not raise
+
+    from billing.models import Membership as LiveMembership
+    from billing.models import Payment as LivePayment
+    from billing.models import Subscription as LiveSubscription
+
+    kept, duplicate = LiveSubscription.objects.filter(user_id=user.pk).order_by("created_at", "id")
+    assert (kept.status, kept.duplicate_of_id) == ("active", None)
+    assert (duplicate.status, duplicate.duplicate_of_id) == ("canceled", kept.pk)
+    ended = LiveMembership.objects.get(pk=duplicate.membership_id)
+    assert ended.ends_at <= timezone.now()
+    assert "refund_duplicate_subscriptions" in capsys.readouterr().out
+
+    call_command("refund_duplicate_subscriptions", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("refund_duplicate_subscriptions", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    refunded = LivePayment.objects.get(ref="sbx_in_1")
+    assert refunded.amount_refunded == refunded.amount
+    assert LivePayment.objects.get(ref="sbx_in_0").amount_refunded == 0
