@@ -169,3 +169,19 @@ class Asset(models.Model):
     @property
     def duration_s(self) -> float | None:
         return self.frames / self.fps if self.frames and self.fps else None
+
+
+class RunTime(models.Model):
+    """How long one shape of job takes on this installation, from claim to finish (generation,
+    post-processing and upload), learned as jobs succeed (generation/eta.py). The ETA users see
+    comes from here rather than from constants."""
+
+    # "<spec>|<kind>|<mode>|<aspect>|<seconds or pictures>", or "<spec>|<kind>" for the kind
+    # as a whole, or "*" for every job (what a job ahead in the queue takes, whatever it is).
+    key = models.CharField(max_length=160, unique=True)
+    seconds = models.FloatField()
+    samples = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.key}: {self.seconds:.1f} s over {self.samples}"

@@ -24,6 +24,7 @@ from billing import ledger
 from billing.entitlements import entitlements, lowest_tier_with
 from billing.pricing import price_of
 from billing.units import format_points
+from generation import eta
 from generation.models import Asset, Job
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
@@ -359,6 +360,8 @@ def succeed(
             status=Status.SUCCEEDED, progress=100, finished_at=timezone.now(), error_message=""
         )
         ledger.capture(job.ledger_ref)
+    # Learn how long this shape of job takes here, for the next ones' ETA (generation/eta.py).
+    eta.record(job, (timezone.now() - job.started_at).total_seconds())
     return True
 
 
@@ -556,47 +559,3 @@ def delete_work(job: Job) -> None:
     with transaction.atomic():
         _remove_outputs(job.pk)
         Job.objects.filter(pk=job.pk).update(deleted_at=timezone.now())
-
-
-def queue_position(job: Job) -> int:
-    """How many queued jobs run before this one (members' first, then first come)."""
-    if job.status != Status.QUEUED:
-        return 0
-    ahead = Job.objects.filter(status=Status.QUEUED).filter(
-        Q(priority=True, created_at__lt=job.created_at)
-        if job.priority
-        else Q(priority=True) | Q(created_at__lt=job.created_at)
-    )
-    return ahead.count()
-
-
-def typical_run_seconds(kind: str) -> float:
-    """Median run time of the last 20 finished jobs of this kind (a default before any)."""
-    recent = list(
-        Job.objects.filter(kind=kind, status=Status.SUCCEEDED, started_at__isnull=False)
-        .order_by("-finished_at")
-        .values_list("started_at", "finished_at")[:20]
-    )
-    if not recent:
-        return 60.0
-    durations = sorted((end - start).total_seconds() for start, end in recent)
-    return durations[len(durations) // 2]
-
-
-def eta_seconds(job: Job) -> int | None:
-    """Estimated seconds until the job is done, from recent run times; None once finished."""
-    run = typical_run_seconds(job.kind)
-    if job.status == Status.QUEUED:
-        workers = max(1, live_worker_count())
-        running = Job.objects.filter(status=Status.RUNNING).count()
-        return int(run * ((queue_position(job) + running) / workers + 1))
-    if job.status == Status.RUNNING:
-        return int(max(1.0, run * (100 - job.progress) / 100))
-    return None
-
-
-def live_worker_count() -> int:
-    from webapp.models import WorkerHeartbeat
-
-    recent = timezone.now() - timedelta(seconds=120)
-    return WorkerHeartbeat.objects.filter(seen_at__gte=recent).count()

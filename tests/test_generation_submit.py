@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from billing import ledger
-from generation import services
+from generation import eta, services
 from generation.models import Job
 from tests.conftest import make_user
 from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
@@ -324,8 +324,8 @@ def test_queue_position_puts_members_first(alice, bob):
     member = Job.objects.create(
         user=bob, kind="text_to_video", params={}, model_spec="tiny", points_held=1, priority=True
     )
-    assert services.queue_position(member) == 0
-    assert services.queue_position(first) == 1
+    assert eta.queue_position(member) == 0
+    assert eta.queue_position(first) == 1
 
 
 def test_members_jobs_go_to_the_priority_queue(

@@ -241,6 +241,10 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "studio"),
         }
     }
+    # Sessions read from the shared cache, written through to the database: a status poll (most
+    # of the traffic) costs no session query. Only with a shared cache: a per-process one would
+    # keep a logged-out session alive in the other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -1,0 +1,147 @@
+"""The time estimate users see while a job waits or runs, learned from this installation.
+
+Every succeeded job records how long it took from claim to finish under three keys: its exact
+shape (spec, kind, mode, aspect ratio, length or picture count), its spec and kind, and "*"
+(any job). Each key keeps a moving average that weighs the first samples equally and then
+follows the recent ones (weight 1/5), so a new GPU or a new setting shows within a few jobs.
+
+A status poll must stay cheap whatever the size of the job table (it is most of the site's
+traffic): the averages, the number of live workers and the number of running jobs are read from
+the cache, and only the queue position is counted in the database, on an index.
+"""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from generation.models import Job, RunTime
+
+DEFAULT_SECONDS = 60.0  # before anything was measured
+RECENT_WEIGHT = 0.2
+STAT_TTL = 300  # the database keeps the truth; the cache only spares it the reads
+UNMEASURED_TTL = 60  # "nothing measured yet" is looked up again sooner
+COUNT_TTL = 5  # running jobs and live workers, shared by every poll for this long
+ANY = "*"
+
+
+def shape_keys(job: Job) -> list[str]:
+    """The job's keys, most specific first."""
+    params = job.params or {}
+    size = (
+        f"{params.get('num_images', 1)}pic"
+        if job.kind == Job.Kind.TEXT_TO_PICTURE
+        else f"{params.get('duration_s', 5)}s"
+    )
+    exact = "|".join(
+        str(part)
+        for part in (
+            job.model_spec,
+            job.kind,
+            params.get("mode", "standard"),
+            params.get("aspect_ratio", ""),
+            size,
+            "end" if job.end_image else "",
+        )
+    )
+    return [exact, f"{job.model_spec}|{job.kind}", ANY]
+
+
+def record(job: Job, seconds: float) -> None:
+    """Learn from one succeeded job."""
+    if seconds <= 0:
+        return
+    for key in shape_keys(job):
+        with transaction.atomic():
+            stat, created = RunTime.objects.select_for_update().get_or_create(
+                key=key, defaults={"seconds": seconds, "samples": 1}
+            )
+            if not created:
+                weight = max(RECENT_WEIGHT, 1 / (stat.samples + 1))
+                stat.seconds += weight * (seconds - stat.seconds)
+                stat.samples += 1
+                stat.save(update_fields=["seconds", "samples", "updated_at"])
+        cache.set(_cache_key(key), stat.seconds, STAT_TTL)
+
+
+def expected_seconds(job: Job) -> float:
+    """What a job of this shape takes here: the most specific key measured so far."""
+    return _first_known(shape_keys(job))
+
+
+def any_job_seconds() -> float:
+    """What a job ahead in the queue takes, whatever its shape."""
+    return _first_known([ANY])
+
+
+def _first_known(keys: list[str]) -> float:
+    cached = cache.get_many([_cache_key(k) for k in keys])
+    for key in keys:
+        if _cache_key(key) not in cached:
+            break  # not in the cache: ask the database
+        if cached[_cache_key(key)] is not None:  # None: known not to be measured yet
+            return cached[_cache_key(key)]
+    else:
+        return DEFAULT_SECONDS
+    # Cache cold (a restart, an eviction): one read fills every key, "not measured" included.
+    known = dict(RunTime.objects.filter(key__in=keys).values_list("key", "seconds"))
+    cache.set_many({_cache_key(k): known[k] for k in keys if k in known}, STAT_TTL)
+    cache.set_many({_cache_key(k): None for k in keys if k not in known}, UNMEASURED_TTL)
+    return next((known[k] for k in keys if k in known), DEFAULT_SECONDS)
+
+
+def _cache_key(key: str) -> str:
+    return "eta:runtime:" + key.replace(" ", "_")
+
+
+def running_count() -> int:
+    count = cache.get("eta:running")
+    if count is None:
+        count = Job.objects.filter(status=Job.Status.RUNNING).count()
+        cache.set("eta:running", count, COUNT_TTL)
+    return count
+
+
+def live_workers() -> int:
+    """Workers with a heartbeat in the last two minutes (at least one is assumed)."""
+    from webapp.models import WorkerHeartbeat
+
+    count = cache.get("eta:workers")
+    if count is None:
+        recent = timezone.now() - timedelta(seconds=120)
+        count = WorkerHeartbeat.objects.filter(seen_at__gte=recent).count()
+        cache.set("eta:workers", count, COUNT_TTL)
+    return count
+
+
+def queue_position(job: Job) -> int:
+    """How many queued jobs run before this one (members' first, then first come): one count on
+    the (status, priority, created_at) index."""
+    if job.status != Job.Status.QUEUED:
+        return 0
+    ahead = Job.objects.filter(status=Job.Status.QUEUED).filter(
+        Q(priority=True, created_at__lt=job.created_at)
+        if job.priority
+        else Q(priority=True) | Q(created_at__lt=job.created_at)
+    )
+    return ahead.count()
+
+
+def eta_seconds(job: Job, position: int | None = None) -> int | None:
+    """Seconds until the job is done; None once it has ended. Queued: the jobs ahead and the
+    running ones, shared among the live workers, then its own run."""
+    own = expected_seconds(job)
+    if job.status == Job.Status.QUEUED:
+        if position is None:
+            position = queue_position(job)
+        workers = max(1, live_workers())
+        ahead = position * any_job_seconds() + running_count() * any_job_seconds() / 2
+        return int(ahead / workers + own)
+    if job.status == Job.Status.RUNNING:
+        elapsed = (timezone.now() - job.started_at).total_seconds() if job.started_at else 0.0
+        if job.progress >= 10:  # far enough in to trust its own pace
+            return int(max(1.0, elapsed * (100 - job.progress) / job.progress))
+        return int(max(1.0, own - elapsed))
+    return None
