@@ -93,9 +93,12 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
     end = sub.current_period_end
     date = local_date(end)
     charge = 0
-    kept = _("Your %(points)s top-up points stay yours until they expire.") % {
-        "points": format_points(topup)
-    }
+    kept = (
+        _("Your %(points)s top-up points stay yours until they expire.")
+        % {"points": format_points(topup)}
+        if topup
+        else ""
+    )
     current_monthly = (
         _("Your %(points)s remaining monthly points stay usable until %(date)s.")
         % {
