@@ -3,7 +3,8 @@
 Ledger entries and payments keep a note (`reason`, `description`) written once, in the language of
 whoever caused it (often a webhook, in English). These functions rebuild the note from what the
 row is about (its lot, its ref, the plan it paid for), translated when the page is rendered; a row
-they cannot rebuild (a staff member's own words) shows its stored note unchanged.
+they cannot rebuild is recognised as a catalogue message where it is one (webapp/stored_text.py),
+else (a staff member's own words) shown unchanged.
 """
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from billing.models import Entry, Lot, Membership, Tier
 from billing.units import format_points
+from webapp.stored_text import shown
 
 # The seeded tiers' names (billing/migrations/0002_seed_tiers.py), for the catalogue; a tier
 # staff create under another name shows that name as it is.
@@ -28,7 +30,7 @@ def tier_name(tier: Tier) -> str:
 
 
 def plan_name(plan) -> str:
-    """ "Pro (Monthly)", "专业版（按月）"."""
+    """The plan's name in the reader's language: "Pro (Monthly)", "专业版（月度）"."""
     return _("%(tier)s (%(period)s)") % {
         "tier": tier_name(plan.tier),
         "period": plan.get_period_display(),
@@ -49,7 +51,7 @@ def payment_title(payment) -> str:
         plan = _plan_described(payment)
         if plan is not None:
             return plan_name(plan)
-    return payment.description
+    return shown(payment.description)
 
 
 def _plan_described(payment):
@@ -64,7 +66,9 @@ def _plan_described(payment):
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             for plan in plans:
-                if str(plan) == payment.description:
+                period = plan.get_period_display()
+                # Today's wording, and the one before tier names were translated.
+                if payment.description in (str(plan), f"{plan.tier.name} ({period})"):
                     return plan
     return None
 
@@ -75,15 +79,15 @@ def entry_note(entry: Entry) -> str:
     if entry.kind == Entry.Kind.CLAWBACK and entry.ref.startswith("refund:"):
         return _clawback_note(entry)
     if entry.kind != Entry.Kind.GRANT or lot is None:
-        return entry.reason
+        return shown(entry.reason)
     if lot.source == Lot.Source.DAILY:
         day = lot.source_ref.rsplit(":", 1)[-1]
         return _("Daily inspiration points for %(date)s") % {"date": day}
     if lot.source == Lot.Source.MEMBERSHIP:
-        return _membership_note(lot) or entry.reason
+        return _membership_note(lot) or shown(entry.reason)
     if lot.source == Lot.Source.TOPUP:
         return pack_name(lot.amount)
-    return entry.reason
+    return shown(entry.reason)
 
 
 def _membership_note(lot: Lot) -> str | None:
@@ -107,5 +111,5 @@ def _clawback_note(entry: Entry) -> str:
 
     payment = Payment.objects.filter(ref=entry.ref.removeprefix("refund:")).first()
     if payment is None:
-        return entry.reason
+        return shown(entry.reason)
     return _("Refund of %(what)s") % {"what": payment_title(payment)}

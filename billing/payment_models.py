@@ -45,11 +45,11 @@ class Plan(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.tier.name} ({self.get_period_display()})"
+        return self.display_name
 
     @property
     def display_name(self) -> str:
-        """"Pro (Monthly)" in the reader's language."""
+        """The plan's name in the reader's language: "Pro (Monthly)", "专业版（月度）"."""
         from billing.notes import plan_name
 
         return plan_name(self)
