@@ -77,6 +77,9 @@ def _start(request, **item):
         started = checkouts.start_checkout(request.user, **item)
     except checkouts.CheckoutRefused as refused:
         messages.error(request, str(refused))
+        # A member is sent where their plan can be changed; anyone else back to the offers.
+        if checkouts.live_subscription(request.user) is not None:
+            return redirect("billing:billing")
         return redirect("pricing")
     return redirect(started.url)
 

@@ -173,5 +173,6 @@ def test_a_membership_checkout_while_one_is_live_is_refused_with_a_clear_message
     answer = client.post(f"/billing/buy/plan/{pro.pk}/", follow=True)
 
     assert "change your plan on your billing page" in answer.content.decode()
+    assert answer.redirect_chain[-1][0] == "/billing/"  # where the plan can be changed
     assert CheckoutSession.objects.count() == 1
     assert Subscription.objects.filter(user=alice).count() == 1
