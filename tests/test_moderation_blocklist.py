@@ -50,6 +50,8 @@ def test_terms_do_not_fire_inside_other_words(text, term):
 def test_the_seeded_list_refuses_and_holds():
     assert blocklist.check("a p-o-r-n video", "prompt").outcome == "refuse"
     assert blocklist.check("a nude figure drawing", "prompt").outcome == "review"
+    # An art nude (the word right before a statue or a painting) is not held.
+    assert blocklist.check("a nude marble statue in the Louvre", "prompt") is None
     assert blocklist.check("a paper boat on a rainy street", "prompt") is None
 
 

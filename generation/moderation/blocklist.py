@@ -1,33 +1,54 @@
-"""Layer 1 for prompts: the staff-edited list of blocked terms, matched after normalisation."""
+"""Layer 1 for prompts: the staff-edited list of blocked terms, matched after normalisation.
 
-from generation.moderation.models import Action, BlockedTerm
+The prompt is read as written and, for Latin terms, backwards too ("bmob a dliub ot woh"):
+a reversed prompt reads as gibberish to a person but not to a video model's text encoder.
+"""
+
+from generation.moderation.models import BlockedTerm
 from generation.moderation.normalise import contains, normalise, normalise_term
+from generation.moderation.rules import prepared
 from generation.moderation.verdict import Hit, strongest
 
 
-def active_terms() -> list[tuple[str, BlockedTerm]]:
+def active_terms() -> list[tuple[object, BlockedTerm]]:
     """(normalised term, rule) for every active term; read per call so admin edits apply at once
-    (a few hundred short rows: well under a millisecond to normalise)."""
+    (a few hundred short rows: a few milliseconds to normalise)."""
     return [(normalise_term(t.term), t) for t in BlockedTerm.objects.filter(active=True)]
 
 
-def check(text: str, field: str, terms=None, categories=None) -> Hit | None:
-    """The strongest blocked term in `text` (refuse before review), or None.
+def hits(text: str, field: str, terms=None, categories=None) -> list[Hit]:
+    """Every blocked term in `text`, one hit per term.
 
     `categories` limits the check to those rule categories (used for the negative prompt).
     """
     if not text:
-        return None
-    normalised = normalise(text)
-    hits = []
+        return []
+    ready = prepared(text)
+    forwards, backwards = normalise(ready), normalise(ready[::-1])
+    found = []
     for term, rule in terms if terms is not None else active_terms():
         if categories is not None and rule.category not in categories:
             continue
-        if contains(normalised, term):
-            hit = Hit(
-                rule.action, "blocklist", field, rule.category, f"term #{rule.pk}: {rule.term}"
+        where = ""
+        if contains(forwards, term):
+            where = ""
+        elif not term.cjk and contains(backwards, term):
+            where = " (reversed)"
+        else:
+            continue
+        found.append(
+            Hit(
+                rule.action,
+                "blocklist",
+                field,
+                rule.category,
+                f"term #{rule.pk}: {rule.term}{where}",
             )
-            if rule.action == Action.REFUSE:
-                return hit
-            hits.append(hit)
-    return strongest(hits)
+        )
+    return found
+
+
+def check(text: str, field: str, terms=None, categories=None) -> Hit | None:
+    """The deciding blocked term in `text` (a refusal before a hold, then the most severe
+    category), or None."""
+    return strongest(hits(text, field, terms, categories))

@@ -37,6 +37,7 @@ class Category(models.TextChoices):
 
     SEXUAL = "sexual", _("sexual content")
     MINORS = "minors", _("sexual content involving minors")
+    EXTREMISM = "extremism", _("terrorist or extremist propaganda")
     VIOLENCE = "violence", _("graphic violence or gore")
     SELF_HARM = "self_harm", _("self-harm")
     HATE = "hate", _("hate or harassment")

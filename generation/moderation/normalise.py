@@ -1,14 +1,27 @@
-"""Text normalisation for the blocklist: the same function is applied to prompts and to terms.
+"""Text normalisation for the blocklist and the rules: the same function is applied to prompts
+and to terms.
 
-What it undoes: letter case, full-width and other compatibility forms (NFKC), accents, simple
-leetspeak (0→o, 1/l/!/|→i, 3→e, 4/@→a, 5/$→s, 7→t) and spacing or punctuation between letters
-("n u d e", "p.o.r.n", "po-rn"). What it keeps: word boundaries, so a term never matches inside
-another word ("grape" does not contain "rape"); a term may still span several split words.
+What it undoes: letter case, full-width and other compatibility forms (NFKC), look-alike letters
+from other scripts (Unicode's confusables: Cyrillic "р", Greek "ο", mathematical letters...),
+invisible characters (zero-width spaces and joiners, bidi controls) and text hidden behind a
+right-to-left override, accents, simple leetspeak (0→o, 1/l/!/|→i, 3→e, 4/@→a, 5/$→s, 7→t),
+spacing or punctuation between letters ("n u d e", "p.o.r.n", "po-rn"), English inflections
+(words are compared by their Snowball stem too, so "beheads" matches "beheaded") and simple
+misspellings of single-word terms (a letter slipped in for six letters or more, a doubled
+letter below). What it keeps: word boundaries, so a term never matches inside another word
+("grape" does not contain "rape"); a term may still span several split words.
+
+`readable` is the gentler form the semantic layer embeds: invisible characters, look-alikes,
+overrides and leetspeak inside words undone, but ordinary letters and spacing kept, so the
+sentence still reads as a sentence to the model.
 """
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 # "1" could be i or l: both sides are folded to "i", so either spelling matches.
 LEET = str.maketrans({"0": "o", "1": "i", "l": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
@@ -18,59 +31,213 @@ LEET_SYMBOLS = {"!": "i", "|": "i", "@": "a", "$": "s"}
 SYMBOL_IN_WORD = re.compile(r"[!|@$](?=\w)")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w+")
+RLO, PDF = "\u202e", "\u202c"
+OVERRIDDEN = re.compile(f"{RLO}([^{PDF}]*)(?:{PDF}|$)")
+# A run of three or more single letters ("p.o.r.n", "n u d e") is one word spelled out.
+# Punctuation between letters is read first, so "t.e.e.n g.i.r.l" stays two words.
+SPELLED_OUT_PUNCTUATED = re.compile(r"\b(?:[^\W\d_][.\-_*·]+){2,}[^\W\d_]\b")
+SPELLED_OUT_SPACED = re.compile(r"\b(?:[^\W\d_] +){2,}[^\W\d_]\b")
+
+
+# Lower-case Greek and Cyrillic letters used as Latin in disguise that confusables.txt does not
+# map (it lists capitals, or maps them to other symbols).
+EXTRA_LOOK_ALIKES = {
+    "ε": "e", "η": "n", "κ": "k", "τ": "t", "χ": "x", "ω": "w", "β": "b", "μ": "u", "θ": "o",
+    "в": "b", "ё": "e", "и": "u", "к": "k", "м": "m", "н": "h", "п": "n", "т": "t", "ш": "w",
+    "ь": "b", "я": "r", "д": "d", "л": "n", "з": "3",
+}  # fmt: skip
+
+
+@cache
+def _confusables() -> dict[int, str]:
+    """Non-ASCII characters that Unicode lists as confusable with an ASCII letter or digit,
+    mapped to it (from the confusable-homoglyphs package's copy of confusables.txt). CJK and
+    ASCII are left alone: Chinese has no look-alike problem here, and ASCII is folded by LEET."""
+    import confusable_homoglyphs
+
+    data = json.loads(
+        (Path(confusable_homoglyphs.__file__).parent / "confusables.json").read_text("utf-8")
+    )
+    table = {}
+    for char, glyphs in data.items():
+        if len(char) != 1 or char.isascii() or CJK.match(char):
+            continue
+        target = next(
+            (g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalnum()),
+            None,
+        )
+        if target:
+            table[ord(char)] = target.lower()
+    table.update({ord(k): v for k, v in EXTRA_LOOK_ALIKES.items()})
+    return table
+
+
+def _visible(text: str) -> str:
+    """What a reader sees: text after a right-to-left override shown reversed (as a browser
+    draws it), and every invisible format character (zero-width, bidi controls, soft hyphen)
+    removed."""
+    text = OVERRIDDEN.sub(lambda m: m.group(1)[::-1], text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+def _letters(text: str) -> str:
+    """Case, compatibility forms, look-alikes and accents folded; CJK kept."""
+    text = unicodedata.normalize("NFKC", _visible(text)).lower().translate(_confusables())
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _fold(text: str) -> str:
+    text = SYMBOL_IN_WORD.sub(lambda m: LEET_SYMBOLS[m.group()], _letters(text))
+    return text.translate(LEET)
+
+
+LEET_IN_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[01345@$7])[\w@$]+\b")
+READABLE_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
+
+
+def readable(text: str) -> str:
+    """The prompt as the semantic model should read it: look-alikes, invisible characters,
+    overrides, spelled-out words ("n u d e") and leetspeak inside words ("s3x", "b0mb") undone;
+    everything else kept as written."""
+    text = _letters(text)
+    for spelled in (SPELLED_OUT_PUNCTUATED, SPELLED_OUT_SPACED):
+        text = spelled.sub(lambda m: re.sub(r"[\s.\-_*·]", "", m.group()), text)
+    text = SYMBOL_IN_WORD.sub(lambda m: LEET_SYMBOLS[m.group()], text)
+    return LEET_IN_WORD.sub(lambda m: m.group().translate(READABLE_LEET), text)
+
+
+@cache
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def stem(word: str) -> str:
+    """English Snowball stem of a folded word; CJK and very short words are kept as they are."""
+    if len(word) <= 3 or CJK.match(word):
+        return word
+    return _stemmer().stemWord(word)
 
 
 @dataclass(frozen=True)
-class Normalised:
-    """A text with separators removed (`squeezed`), remembering where each word began and ended."""
+class Squeezed:
+    """A text with separators removed, remembering where each word began and ended."""
 
     squeezed: str
     starts: frozenset[int]
     ends: frozenset[int]
 
+    @classmethod
+    def of(cls, words: list[str]) -> "Squeezed":
+        starts, ends, position = set(), set(), 0
+        for word in words:
+            starts.add(position)
+            position += len(word)
+            ends.add(position)
+        return cls("".join(words), frozenset(starts), frozenset(ends))
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    # Strip accents (é→e) but keep CJK and other letters intact.
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = SYMBOL_IN_WORD.sub(lambda m: LEET_SYMBOLS[m.group()], text)
-    return text.translate(LEET)
+
+@dataclass(frozen=True)
+class Normalised:
+    """A text folded for matching: as written (`squeezed`, with its word bounds) and with every
+    word replaced by its stem (`stemmed`). `near` maps each word of five letters or more with
+    one letter deleted to the words it came from, for misspellings."""
+
+    squeezed: str
+    starts: frozenset[int]
+    ends: frozenset[int]
+    stemmed: Squeezed
+    words: tuple[str, ...]
+    near: dict
+
+
+FUZZY_MIN = 6  # a term this long matches a word with one letter inserted ("decapitatted")
+DOUBLED_MIN = 4  # a term this long matches a word with one letter doubled ("nakked", "childd")
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _one_inserted(word: str, term: str) -> bool:
+    """Whether `word` is `term` with one letter inserted after its first ("decapitatted",
+    "nakked"): the commonest slip that keeps a word readable. Deleted or replaced letters are
+    not matched: "niger" is not "nigger", "exotic" is not "erotic"; nor is a letter put in
+    front ("asexual")."""
+    return len(word) == len(term) + 1 and any(
+        word[:i] + word[i + 1 :] == term for i in range(1, len(word))
+    )
+
+
+def _near(words) -> dict:
+    near = {}
+    for word in words:
+        if len(word) >= DOUBLED_MIN + 1 and not CJK.match(word):
+            for variant in _deletions(word):
+                near.setdefault(variant, set()).add(word)
+    return near
+
+
+def misspelt(text: Normalised, term: str) -> bool:
+    """Whether a word of `text` is `term` misspelt: one letter inserted for a long term, one
+    letter doubled for a shorter one. Single words only; the edit is checked, not guessed."""
+    if len(term) < DOUBLED_MIN or not term.isalpha():
+        return False
+    words = text.near.get(term, ())
+    if len(term) >= FUZZY_MIN:
+        return any(_one_inserted(word, term) for word in words)
+    return any(
+        _one_inserted(word, term) and any(a == b for a, b in zip(word, word[1:], strict=False))
+        for word in words
+    )
+
+
+def words_of(text: str) -> list[str]:
+    # Each CJK character is a word of its own, so "hentai动漫" still ends a Latin word.
+    folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text).replace("_", " "))
+    return WORD.findall(folded)
 
 
 def normalise(text: str) -> Normalised:
-    squeezed, starts, ends = [], set(), set()
-    position = 0
-    # Each CJK character is a word of its own, so "hentai动漫" still ends a Latin word.
-    folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text).replace("_", " "))
-    for match in WORD.finditer(folded):
-        word = match.group()
-        starts.add(position)
-        position += len(word)
-        ends.add(position)
-        squeezed.append(word)
-    return Normalised("".join(squeezed), frozenset(starts), frozenset(ends))
+    words = words_of(text)
+    plain = Squeezed.of(words)
+    return Normalised(
+        plain.squeezed,
+        plain.starts,
+        plain.ends,
+        Squeezed.of([stem(w) for w in words]),
+        tuple(words),
+        _near(words),
+    )
 
 
-def normalise_term(term: str) -> str:
-    return normalise(term).squeezed
+@dataclass(frozen=True)
+class Term:
+    """A blocklist term folded like the prompts: as written and stemmed word by word."""
+
+    plain: str
+    stemmed: str
+    cjk: bool
+
+    def __bool__(self):
+        return bool(self.plain)
+
+
+def normalise_term(term: str) -> Term:
+    words = words_of(term)
+    return Term("".join(words), "".join(stem(w) for w in words), is_cjk(term))
 
 
 def is_cjk(term: str) -> bool:
     return bool(CJK.search(term))
 
 
-def contains(text: Normalised, term: str) -> bool:
-    """Whether the normalised `term` occurs in `text`: anywhere for a CJK term (Chinese has no
-    spaces between words), else starting at a word's start and ending at a word's end, allowing
-    a plural "s"/"es" after it."""
-    if not term:
-        return False
+def _whole_words(text: Squeezed, term: str) -> bool:
+    """`term` starts at a word's start and ends at a word's end, allowing a plural "s"/"es"."""
     haystack = text.squeezed
-    cjk = is_cjk(term)
     at = haystack.find(term)
     while at != -1:
-        if cjk:
-            return True
         end = at + len(term)
         if at in text.starts and (
             end in text.ends
@@ -80,3 +247,19 @@ def contains(text: Normalised, term: str) -> bool:
             return True
         at = haystack.find(term, at + 1)
     return False
+
+
+def contains(text: Normalised, term: Term | str) -> bool:
+    """Whether the normalised `term` occurs in `text`: anywhere for a CJK term (Chinese has no
+    spaces between words), else as whole words, as written or stem for stem."""
+    if isinstance(term, str):
+        term = Term(term, term, is_cjk(term))
+    if not term:
+        return False
+    if term.cjk:
+        return term.plain in text.squeezed
+    return (
+        _whole_words(text, term.plain)
+        or _whole_words(text.stemmed, term.stemmed)
+        or misspelt(text, term.plain)
+    )

@@ -5,7 +5,13 @@ similarity with the staff's descriptions of banned concepts.
 The model runs in numpy (moderation/minilm.py, checked against sentence-transformers in the
 tests), so the web process never imports torch; it loads lazily, once per process (~0.4 s,
 90 MB of weights). Concept embeddings are cached by their text, so an admin edit takes effect on
-the next prompt. MiniLM-L6 is an English model: Chinese prompts rely on the blocklist.
+the next prompt.
+
+What is embedded is the prompt as a reader sees it (moderation.normalise.readable: look-alike
+letters, invisible characters, overrides and leetspeak undone) with Chinese cue words glossed in
+English (moderation.rules.glossed), and the prompt as written; each concept keeps the higher
+score of the two. MiniLM-L6 is an English model: Chinese prompts rely mostly on the blocklist
+and the combined rules, and on the glosses here.
 """
 
 import re
@@ -15,6 +21,8 @@ import numpy as np
 from django.conf import settings
 
 from generation.moderation.models import BannedConcept
+from generation.moderation.normalise import readable
+from generation.moderation.rules import glossed, prepared, set_aside
 from generation.moderation.verdict import REFUSE, REVIEW, Hit, strongest
 
 _lock = threading.Lock()
@@ -75,28 +83,42 @@ def chunks(text: str) -> list[str]:
     return pieces or [text]
 
 
+def readings(text: str) -> list[str]:
+    """The texts embedded for one prompt: as a reader sees it (glossed), and as written when
+    that differs. Both with harmless phrases ("bath bomb") set aside."""
+    seen, written = glossed(readable(prepared(text))), set_aside(text)
+    # The model lower-cases its input itself: a reading that differs only in case is the same.
+    return [seen] if seen == written.lower() else [seen, written]
+
+
 def similarities(text: str, concepts: list[BannedConcept]) -> list[float]:
-    """Cosine similarity of `text` with each concept (embeddings are unit length): for a long
-    prompt, the highest over its pieces."""
+    """Cosine similarity of `text` with each concept (embeddings are unit length): the highest
+    over its readings and, for a long prompt, over their pieces."""
     if not concepts:
         return []
     vectors = np.stack(concept_vectors(concepts))
-    pieces = embed(chunks(text))
-    return [float(x) for x in (pieces @ vectors.T).max(axis=0)]
+    pieces = [piece for reading in readings(text) for piece in chunks(reading)]
+    return [float(x) for x in (embed(pieces) @ vectors.T).max(axis=0)]
 
 
-def check(text: str, field: str, concepts=None) -> Hit | None:
-    """The concept the prompt is closest to past its thresholds (refuse before review), or None."""
+def hits(text: str, field: str, concepts=None) -> list[Hit]:
+    """Every concept the prompt is close to past one of its thresholds."""
     if not text or not enabled():
-        return None
+        return []
     concepts = list(BannedConcept.objects.filter(active=True)) if concepts is None else concepts
-    hits = []
+    found = []
     for concept, score in zip(concepts, similarities(text, concepts), strict=True):
         outcome = (
             REFUSE if score >= concept.refuse_at else REVIEW if score >= concept.review_at else None
         )
         if outcome:
             rule = f"concept #{concept.pk}: {concept.description}"
-            hits.append((score, Hit(outcome, "semantic", field, concept.category, rule, score)))
-    hits.sort(key=lambda pair: -pair[0])
-    return strongest(h for _, h in hits)
+            found.append(Hit(outcome, "semantic", field, concept.category, rule, score))
+    return found
+
+
+def check(text: str, field: str, concepts=None) -> Hit | None:
+    """The deciding concept past its thresholds (a refusal before a hold, then the most severe
+    category, then the higher score), or None."""
+    found = sorted(hits(text, field, concepts), key=lambda h: -h.score)
+    return strongest(found)

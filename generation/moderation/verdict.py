@@ -49,19 +49,43 @@ class Hit:
         ) % {"field": field, "category": self.category_label}
 
 
+# Most severe first. Among hits of the same outcome the most severe category decides, whatever
+# the layer or the score that found it; a refusal always outranks a hold.
+SEVERITY = (
+    "minors",
+    "extremism",
+    "weapons",
+    "self_harm",
+    "violence",
+    "deepfake",
+    "hate",
+    "sexual",
+    "nudity",
+)
+
+
+def severity(category: str) -> int:
+    """0 for the most severe category; unknown categories rank last."""
+    return SEVERITY.index(category) if category in SEVERITY else len(SEVERITY)
+
+
 def strongest(hits) -> Hit | None:
-    """The hit that decides: the first refusal, else the first hold, else None."""
+    """The hit that decides: a refusal before a hold, then the most severe category, then the
+    first found (stable)."""
     hits = [h for h in hits if h is not None]
-    return next((h for h in hits if h.outcome == REFUSE), hits[0] if hits else None)
+    if not hits:
+        return None
+    return min(hits, key=lambda h: (h.outcome != REFUSE, severity(h.category)))
 
 
 def first_deciding(checks) -> Hit | None:
-    """Run the checks (callables) in order and return as `strongest` would, but stop at the
-    first refusal: later, costlier layers are not run once the answer is known."""
-    hold = None
+    """Run the checks (callables) in order and return as `strongest` would. Stops early only
+    at a refusal filed under the most severe category, which no later hit could outrank;
+    otherwise every check runs, so a later layer's more severe hit is never lost."""
+    hits = []
     for check in checks:
         hit = check()
-        if hit is not None and hit.outcome == REFUSE:
+        if hit is not None and hit.outcome == REFUSE and severity(hit.category) == 0:
             return hit
-        hold = hold or hit
-    return hold
+        hits.append(hit)
+    return strongest(hits)

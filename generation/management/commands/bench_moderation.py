@@ -9,7 +9,7 @@ from PIL import Image
 
 from generation.engine.types import GenerationResult
 from generation.moderation import photos, screening
-from generation.moderation.evaluation import LABELLED_PROMPTS, LABELS, evaluate, load_labelled
+from generation.moderation.evaluation import LABELLED_PROMPTS, evaluate, load_labelled, markdown
 
 
 class Command(BaseCommand):
@@ -27,38 +27,27 @@ class Command(BaseCommand):
         started = time.perf_counter()
         report = evaluate(load_labelled(file))
         total_s = time.perf_counter() - started
-        out(f"Labelled prompts: {len(report.rows)} ({file})")
+        out(f"Labelled prompts: {len(report.rows)} ({file}, with generated disguises)")
         out("")
-        out("| label | lang | prompts | refused | held for review | allowed |")
-        out("| --- | --- | ---: | ---: | ---: | ---: |")
-        table = report.table()
-        for label in LABELS:
-            for lang in ("en", "zh"):
-                n = sum(v for (lb, lg, _), v in table.items() if lb == label and lg == lang)
-                if n:
-                    cells = [table[(label, lang, o)] for o in ("refuse", "review", "allow")]
-                    out(f"| {label} | {lang} | {n} | " + " | ".join(map(str, cells)) + " |")
-        out("")
-        banned = report.count("banned")
-        caught = banned - len(report.misses())
-        out(f"Clearly banned refused or held: {caught}/{banned}")
-        out(
-            f"Benign refused: {report.count('benign', 'refuse')}/{report.count('benign')} "
-            f"({report.false_refusal_rate():.1%}); benign held for review: "
-            f"{report.count('benign', 'review')}"
-        )
+        for line in markdown(report):
+            out(line)
         for row in report.misses():
-            out(f"  MISSED: {row.prompt}")
+            out(f"  MISSED: {row.prompt!r}")
+        for row in report.minors_not_refused_as_minors():
+            out(f"  MINORS NOT REFUSED AS MINORS: {row.outcome} {row.category} {row.prompt!r}")
+        for row in report.rows:
+            if row.label == "benign" and row.outcome != "allow":
+                out(f"  BENIGN {row.outcome.upper()}: {row.layer} {row.category} {row.prompt!r}")
         if verbose_rows:
             out("")
             for r in report.rows:
-                out(f"  {r.label:10} {r.outcome:7} {r.layer:9} {r.category:9} {r.prompt[:70]}")
+                out(f"  {r.label:10} {r.outcome:7} {r.layer:9} {r.category:9} {r.prompt[:70]!r}")
         out("")
         out("| layer | mean ms / prompt | p95 ms |")
         out("| --- | ---: | ---: |")
         for name, values in (
-            ("blocklist (prompt + negative)", [r.blocklist_ms for r in report.rows]),
-            ("semantic (MiniLM, warm)", [r.semantic_ms for r in report.rows]),
+            ("blocklist and combined rules (prompt + negative)", [r.words_ms for r in report.rows]),
+            ("whole prompt screen (with MiniLM, warm)", [r.total_ms for r in report.rows]),
         ):
             out(f"| {name} | {statistics.mean(values):.2f} | {_p95(values):.2f} |")
         photo_ms = self._time_photos(photos_count)

@@ -1,0 +1,133 @@
+"""Rules that combine what the layers found with cue words (moderation/lexicon.py):
+
+- a minor together with nudity or sex is refused and filed under "minors", whichever layer saw
+  the nudity and whatever its own outcome was (a hold for "nude" becomes a refusal);
+- asking for a method together with explosives ("step by step" + "ammonium nitrate") is refused
+  under "weapons", worded however;
+- a group of people called animals or vermin is refused under "hate";
+- an extremist group together with recruitment or propaganda is refused under "extremism" (held
+  for review when the prompt is about it: a documentary, history, the news).
+
+Also here: `prepared`, the text every prompt layer reads, with harmless phrases that contain a
+cue ("bath bomb", 印度支那) and art nudes ("a nude marble statue") set aside.
+"""
+
+import re
+from dataclasses import replace
+from functools import cache
+
+from generation.moderation import lexicon
+from generation.moderation.normalise import (
+    CJK,
+    Normalised,
+    _letters,
+    contains,
+    normalise,
+    normalise_term,
+    readable,
+)
+from generation.moderation.verdict import REFUSE, REVIEW, Hit
+
+SEXUAL_CATEGORIES = frozenset({"sexual", "nudity", "deepfake", "minors"})
+
+# "a 12 year old", "15-year-old", "9yo", "14岁", "十四岁".
+AGE = re.compile(
+    r"\b(?:1[0-7]|[1-9])\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"
+    r"|(?<![\d])(?:1[0-7]|[1-9])\s*岁"
+    r"|(?<![一二三四五六七八九十])(?:[一二三四五六七八九]|十[一二三四五六七]?)岁"
+)
+# Phrases that say "years old" about a thing ("a 5 year old car") are rare next to sexual cues,
+# and a refusal there is acceptable: the rule errs towards the child.
+
+_HARMLESS = re.compile(
+    "|".join(
+        rf"\b{re.escape(p)}\b" if not CJK.search(p) else re.escape(p) for p in lexicon.HARMLESS
+    ),
+    re.IGNORECASE,
+)
+_ART = "|".join(re.escape(a) for a in lexicon.ART_OBJECT)
+_ART_NUDE = re.compile(
+    rf"\b(?:nude|naked|nudes|nudity)\s+(?:[a-z]+\s+){{0,2}}?(?:{_ART})s?\b"
+    rf"|\b(?:{_ART})s?\s+of\s+(?:a\s+|an\s+|the\s+)?(?:nude|naked)\b"
+    rf"|裸体?.{{0,2}}?(?:{'|'.join(lexicon.ART_OBJECT_ZH)})",
+    re.IGNORECASE,
+)
+
+
+def set_aside(text: str) -> str:
+    """The prompt with harmless phrases removed and art nudes called artwork, otherwise as
+    written."""
+    return _ART_NUDE.sub(" artwork ", _HARMLESS.sub(" ", text))
+
+
+def prepared(text: str) -> str:
+    """The prompt with case and look-alikes folded and harmless phrases set aside."""
+    return set_aside(_letters(text))
+
+
+@cache
+def _terms(group: tuple) -> tuple:
+    return tuple(normalise_term(t) for t in group)
+
+
+def has(text: Normalised, group: tuple) -> bool:
+    return any(contains(text, term) for term in _terms(group))
+
+
+def involves_minor(text: Normalised, prepared_text: str) -> bool:
+    return has(text, lexicon.MINOR) or bool(
+        AGE.search(prepared_text) or AGE.search(readable(prepared_text))
+    )
+
+
+def refiled(text: str, found: list[Hit]) -> list[Hit]:
+    """Semantic hits under "minors" for a prompt that names no minor, filed under "sexual":
+    what the model saw there is nudity or sex ("a nude figure drawing class" lies close to "a
+    naked child"), and the minors category, the most severe, needs a minor."""
+    if not any(h.category == "minors" and h.layer == "semantic" for h in found):
+        return found
+    ready = prepared(text)
+    if involves_minor(normalise(ready), ready):
+        return found
+    return [
+        replace(h, category="sexual") if h.category == "minors" and h.layer == "semantic" else h
+        for h in found
+    ]
+
+
+def hits(text: str, field: str, found=()) -> list[Hit]:
+    """The combined rules that fire on `text`, given the hits the layers `found` in it."""
+    if not text:
+        return []
+    ready = prepared(text)
+    words = normalise(ready)
+    result = []
+    sexual = has(words, lexicon.SEXUAL) or any(
+        h.category in SEXUAL_CATEGORIES and h.field == field for h in found
+    )
+    if sexual and involves_minor(words, ready):
+        result.append(Hit(REFUSE, "rules", field, "minors", "rule: a minor + nudity or sex"))
+    if has(words, lexicon.INSTRUCTION) and (
+        has(words, lexicon.EXPLOSIVE_MATERIAL)
+        or (has(words, lexicon.MAKE) and has(words, lexicon.EXPLOSIVE_DEVICE))
+    ):
+        result.append(Hit(REFUSE, "rules", field, "weapons", "rule: instructions + explosives"))
+    if has(words, lexicon.PEOPLE) and has(words, lexicon.DEHUMANISING):
+        result.append(Hit(REFUSE, "rules", field, "hate", "rule: a group of people + vermin"))
+    if has(words, lexicon.EXTREMIST_GROUP) and has(words, lexicon.PROPAGANDA):
+        outcome = REVIEW if has(words, lexicon.REPORTING) else REFUSE
+        result.append(
+            Hit(outcome, "rules", field, "extremism", "rule: extremist group + propaganda")
+        )
+    return result
+
+
+_GLOSS = re.compile("|".join(sorted(map(re.escape, lexicon.GLOSSES), key=len, reverse=True)))
+
+
+def glossed(text: str) -> str:
+    """Chinese cue words replaced by their English gloss, for the English semantic model (which
+    also reads the prompt as written): a Chinese or mixed prompt is read in both languages."""
+    if not CJK.search(text):
+        return text
+    return _GLOSS.sub(lambda m: f" {lexicon.GLOSSES[m.group()]} ", text)
