@@ -186,6 +186,8 @@ INSTALLED_APPS = [
     "billing",
     "generation",
     "generation.moderation",
+    "ninja",  # its templates and static files: the API reference page is served locally
+    "webapp.api",
     "webapp.staff",
 ]
 
@@ -318,6 +320,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 
 S3_BUCKET = env_str("S3_BUCKET")
+# Lifetime of a signed media URL: S3's, and the API's download links on local storage.
+API_DOWNLOAD_URL_SECONDS = env_int("S3_URL_EXPIRE_SECONDS", 600)
 if S3_BUCKET:
     DEFAULT_STORAGE = {
         "BACKEND": "storages.backends.s3.S3Storage",

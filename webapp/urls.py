@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from webapp import views
+from webapp.api.api import api
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +16,8 @@ urlpatterns = [
     # Browsers, feed readers and bookmarks ask for /favicon.ico whatever the page's <link> says.
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
     path("accounts/", include("webapp.accounts.urls")),
+    path("accounts/tokens/", include("webapp.api.urls")),
+    path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/", include("webapp.staff.urls")),

@@ -40,6 +40,7 @@ class AuditEntry(models.Model):
         PLAN_CHANGE = "plan_change", _("Changed a plan")
         SETTING_CHANGE = "setting_change", _("Changed a setting")
         DELETE_ACCOUNT = "delete_account", _("Deleted an account")
+        REVOKE_TOKEN = "revoke_token", _("Revoked an API token")
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,117 @@
+"""What the caller may make and what it costs: the model's kinds and options, each marked as
+allowed or not by the caller's plan, the price table, and the quote for one request."""
+
+from django.conf import settings
+from ninja import Router
+
+from billing import ledger
+from billing.entitlements import entitlements
+from billing.pricing import MAX_IMAGES, PriceError
+from generation import services
+from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES
+from generation.models import Job
+from webapp.api.auth import require_scope
+from webapp.api.problems import Problem, ProblemOut
+from webapp.api.schemas import AspectRatio, Kind, Mode, ModelOut, QuoteOut, points
+
+router = Router(tags=["models and prices"])
+ERRORS = {401: ProblemOut, 403: ProblemOut, 422: ProblemOut}
+
+
+def _options(choices, allowed=lambda value: True) -> list[dict]:
+    return [
+        {"value": str(value), "label": str(label), "allowed": allowed(value)}
+        for value, label in choices
+    ]
+
+
+@router.get("/models", response={200: ModelOut, **ERRORS}, summary="The model, options, prices")
+def model(request):
+    """The model this site runs, the options of each request (marked `allowed: false` when the
+    caller's plan does not include them), and the price of each kind of request."""
+    from generation.engine.specs import get_spec
+
+    require_scope(request, "read")
+    user = request.auth.user
+    spec = get_spec(settings.GENERATION_MODEL)
+    plan = entitlements(user)
+
+    def kind_allowed(kind):
+        return kind in spec.capabilities and not services.locked_option_errors(user, kind, {})
+
+    prices = []
+    for kind in spec.capabilities:
+        picture = kind == Job.Kind.TEXT_TO_PICTURE
+        for mode in ["standard"] if picture else ["standard", "professional"]:
+            lengths = [None] if picture else [5] if kind == Job.Kind.EXTEND else [5, 10]
+            for duration in lengths:
+                params = {"duration_s": duration, "mode": mode, "num_images": 1}
+                prices.append(
+                    {
+                        "kind": kind,
+                        "duration_s": duration,
+                        "mode": mode,
+                        "num_images": 1,
+                        "price_points": points(services.price_for(kind, params)),
+                    }
+                )
+    return {
+        "id": spec.id,
+        "label": spec.label,
+        "is_demo": spec.is_demo,
+        "kinds": _options(Job.Kind.choices, kind_allowed),
+        "aspect_ratios": _options(ASPECT_RATIOS),
+        "durations_s": _options(DURATIONS),
+        "modes": _options(MODES, lambda m: m == "standard" or plan.professional_mode),
+        "camera_movements": _options(
+            CAMERA_MOVEMENTS, lambda c: c == "static" or plan.camera_movement
+        ),
+        "num_images": _options([(n, n) for n in range(1, MAX_IMAGES + 1)]),
+        "prices": prices,
+        "plan": {
+            "name": plan.plan_name,
+            "no_watermark": plan.no_watermark,
+            "professional_mode": plan.professional_mode,
+            "video_extension": plan.video_extension,
+            "camera_movement": plan.camera_movement,
+            "priority_queue": plan.priority_queue,
+            "max_concurrent_jobs": plan.max_concurrent_jobs,
+            "max_resolution": plan.max_resolution,
+        },
+    }
+
+
+@router.get("/quote", response={200: QuoteOut, **ERRORS}, summary="Price a request")
+def quote(
+    request,
+    kind: Kind = "text_to_video",
+    duration_s: int = 5,
+    mode: Mode = "standard",
+    num_images: int = 1,
+    camera_movement: str = "static",
+    aspect_ratio: AspectRatio = "16:9",
+):
+    """What a job with these options would cost, whether the balance covers it, and which
+    options the caller's plan refuses. Nothing is held."""
+    require_scope(request, "read")
+    user = request.auth.user
+    params = {
+        "duration_s": 5 if kind != Job.Kind.TEXT_TO_PICTURE else None,
+        "mode": mode,
+        "num_images": num_images if kind == Job.Kind.TEXT_TO_PICTURE else 1,
+        "camera_movement": camera_movement,
+        "aspect_ratio": aspect_ratio,
+    }
+    if kind not in (Job.Kind.EXTEND, Job.Kind.TEXT_TO_PICTURE):
+        params["duration_s"] = duration_s
+    try:
+        price = services.price_for(kind, params)
+    except PriceError as exc:
+        raise Problem(422, "invalid_request", str(exc)) from None
+    have = ledger.balance(user)
+    return {
+        "price_points": points(price),
+        "balance_points": points(have),
+        "affordable": have >= price,
+        "locked": {k: str(v) for k, v in services.locked_option_errors(user, kind, params).items()},
+    }

@@ -1,0 +1,228 @@
+"""Jobs through the API: the site's create form and generation.services, nothing else.
+
+A create builds the site's JobForm from the request, so screening, prices, holds,
+entitlements, rate limits and the concurrent-job limit are the site's own; only the answer
+differs (a problem document with a code instead of a page with a message).
+"""
+
+import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
+from ninja import File, Form, Header, Query, Router, Status, UploadedFile
+
+from generation import services
+from generation.forms import JobForm
+from generation.models import Job
+from generation.moderation import ratelimit
+from generation.moderation.models import Flag
+from webapp.api import downloads, idempotency, pagination
+from webapp.api.auth import require_scope
+from webapp.api.problems import Problem, ProblemOut
+from webapp.api.schemas import JobIn, JobOut, JobPage, JobStatus, Kind, ModerationOut, points
+
+router = Router(tags=["jobs"])
+ERRORS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut}
+CREATE_ERRORS = {**ERRORS, 402: ProblemOut, 409: ProblemOut, 429: ProblemOut}
+
+
+def _get_job_for_user(user, job_id: int) -> Job:
+    """The one answer to "may this token see this job": its owner's, not deleted."""
+    job = (
+        Job.objects.prefetch_related("assets").filter(pk=job_id, user=user, deleted_at=None).first()
+    )
+    if job is None:
+        raise Problem(404, "not_found", _("No such job."))
+    return job
+
+
+def _moderation(job: Job) -> ModerationOut | None:
+    if job.status not in (Job.Status.REJECTED, Job.Status.REVIEW):
+        return None
+    flag = job.flags.exclude(kind=Flag.Kind.APPEAL).order_by("-id").first()
+    if flag is None:
+        return None
+    code = "moderation_refused" if job.status == Job.Status.REJECTED else "moderation_held"
+    return ModerationOut(code=code, category=flag.category)
+
+
+def job_out(request, job: Job, with_outputs: bool = False) -> dict:
+    outputs = None
+    if with_outputs and job.status == Job.Status.SUCCEEDED:
+        outputs = []
+        for asset in job.assets.all():
+            url, expires, watermarked = downloads.url_for(request, asset, job.user)
+            outputs.append(
+                {
+                    "id": asset.pk,
+                    "kind": asset.kind,
+                    "content_type": asset.content_type,
+                    "width": asset.width,
+                    "height": asset.height,
+                    "duration_s": asset.duration_s,
+                    "size_bytes": asset.size_bytes,
+                    "watermarked": watermarked,
+                    "url": url,
+                    "url_expires_at": expires,
+                }
+            )
+    moderation = _moderation(job)
+    return JobOut(
+        id=job.pk,
+        kind=job.kind,
+        status=job.status,
+        prompt=job.prompt,
+        negative_prompt=job.negative_prompt,
+        params=job.params,
+        source_job=job.source_job_id,
+        price_points=points(job.points_held),
+        progress=job.progress,
+        message=job.error_message,
+        moderation=moderation,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        outputs=outputs,
+    ).model_dump(mode="json")
+
+
+def _refusal(user, form: JobForm, exc: ValidationError) -> Problem:
+    """The problem document for a submission services.submit refused (nothing was held)."""
+    if getattr(exc, "code", None) == "rate_limited":
+        count, period = ratelimit.parse_rate(settings.JOB_SUBMIT_RATE)
+        now = time.time()
+        wait = int((int(now // period) + 1) * period - now) + 1
+        return Problem(
+            429, "rate_limited", exc.messages[0], {"Retry-After": str(wait)}, retry_after=wait
+        )
+    if getattr(exc, "code", None) == "not_enough_points":
+        return Problem(402, "insufficient_points", exc.messages[0])
+    if hasattr(exc, "error_dict"):
+        errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+        data = form.cleaned_data
+        locked = services.locked_option_errors(user, data["kind"], form.job_params())
+        if locked and set(locked) & set(errors):
+            return Problem(403, "plan_required", " ".join(locked.values()), errors=errors)
+        if "kind" in errors:
+            return Problem(422, "unsupported_kind", errors["kind"][0], errors=errors)
+        return Problem(422, "invalid_request", _("The request was refused."), errors=errors)
+    # The one refusal left without a code: as many jobs in progress as the plan allows.
+    return Problem(409, "concurrent_job_limit", exc.messages[0])
+
+
+@router.post(
+    "/jobs",
+    response={201: JobOut, 200: JobOut, **CREATE_ERRORS},
+    summary="Create a job",
+    description=(
+        "Multipart form (or urlencoded) with the fields below, plus `image` (image_to_video) and "
+        "`end_image` (its optional end frame) as files. Send an `Idempotency-Key` header to make "
+        "retries safe: a repeat returns the first result (status 200 with "
+        "`Idempotent-Replayed: true`) and never holds points twice. A prompt refused by "
+        "moderation answers 422 with code `moderation_refused` and its `category`; nothing is "
+        "held."
+    ),
+)
+def create_job(
+    request,
+    data: Form[JobIn],
+    image: File[UploadedFile] = None,
+    end_image: File[UploadedFile] = None,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
+):
+    require_scope(request, "create")
+    user = request.auth.user
+    fields = data.form_data()
+    uploads = {name: f for name, f in (("image", image), ("end_image", end_image)) if f}
+    fingerprint = idempotency.fingerprint(request.method, request.path, fields, uploads)
+
+    def work():
+        form = JobForm(fields, MultiValueDict({k: [v] for k, v in uploads.items()}), user=user)
+        if not form.is_valid():
+            errors = {field: list(messages) for field, messages in form.errors.items()}
+            raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
+        try:
+            job = services.submit(user, form)
+        except ValidationError as exc:
+            raise _refusal(user, form, exc) from None
+        job = Job.objects.prefetch_related("assets").get(pk=job.pk)
+        if job.status == Job.Status.REJECTED:
+            moderation = _moderation(job)
+            refused = Problem(
+                422,
+                "moderation_refused",
+                job.error_message,
+                category=moderation.category if moderation else None,
+                job_id=job.pk,
+            )
+            return 422, refused.document()
+        return 201, job_out(request, job)
+
+    status, body, replayed = idempotency.run_once(user, idempotency_key, fingerprint, work)
+    if status >= 400:
+        response = JsonResponse(body, status=status, content_type="application/problem+json")
+    else:
+        response = JsonResponse(body, status=200 if replayed else status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.get("/jobs", response={200: JobPage, **ERRORS}, summary="List your jobs")
+def list_jobs(
+    request,
+    kind: Kind | None = None,
+    status: JobStatus | None = None,
+    cursor: str | None = None,
+    limit: int = Query(20, ge=1, le=pagination.MAX_LIMIT),
+):
+    require_scope(request, "read")
+    jobs = Job.objects.filter(user=request.auth.user, deleted_at=None)
+    if kind:
+        jobs = jobs.filter(kind=kind)
+    if status:
+        jobs = jobs.filter(status=status)
+    rows, next_cursor = pagination.page(jobs.select_related("user"), cursor, limit)
+    return {"data": [job_out(request, job) for job in rows], "next_cursor": next_cursor}
+
+
+@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="Get a job")
+def get_job(request, job_id: int):
+    require_scope(request, "read")
+    return job_out(request, _get_job_for_user(request.auth.user, job_id), with_outputs=True)
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    response={200: JobOut, 409: ProblemOut, **ERRORS},
+    summary="Cancel a job (its points are returned)",
+)
+def cancel_job(request, job_id: int):
+    require_scope(request, "create")
+    job = _get_job_for_user(request.auth.user, job_id)
+    if not services.cancel(job):
+        job.refresh_from_db()
+        if job.status != Job.Status.CANCELED:
+            raise Problem(409, "job_not_cancelable", _("This job has already finished."))
+    job.refresh_from_db()
+    return job_out(request, job)
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    response={204: None, 409: ProblemOut, **ERRORS},
+    summary="Delete a finished job and its files",
+)
+def delete_job(request, job_id: int):
+    require_scope(request, "create")
+    job = _get_job_for_user(request.auth.user, job_id)
+    if job.status == Job.Status.REVIEW:
+        detail = _("This job is under review; you can delete it afterwards.")
+        raise Problem(409, "job_under_review", detail)
+    if job.is_active:
+        raise Problem(409, "job_active", _("Cancel the job before deleting it."))
+    services.delete_work(job)
+    return Status(204, None)

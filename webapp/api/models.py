@@ -1,0 +1,79 @@
+"""Personal access tokens for the REST API, and the remembered results of idempotent POSTs.
+
+A token's secret is shown once, when it is made; only its SHA-256 is stored. Its public prefix
+(`lj_pat_` and an id part) is kept in clear so a leaked token is recognisable in logs and in a
+secret scanner, and so its owner can tell their tokens apart.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AccessToken(models.Model):
+    class Scope(models.TextChoices):
+        READ = "read", _("Read jobs, outputs, models and prices")
+        CREATE = "create", _("Create, cancel and delete jobs (spends points)")
+        BILLING_READ = "billing:read", _("Read the points balance and history")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    # "lj_pat_" + 8 characters: the part of the token that may be shown again.
+    prefix = models.CharField(_("prefix"), max_length=20, unique=True, editable=False)
+    hashed = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.name})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and not self.is_expired
+
+
+class IdempotentRequest(models.Model):
+    """The first result of a POST sent with an `Idempotency-Key`, per user and key.
+
+    The row is inserted in the same transaction as the work it guards, so a concurrent duplicate
+    waits on the unique index and then reads the stored result instead of doing the work again.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # SHA-256 of the method, path and body: the same key with another request is refused.
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_user_key")
+        ]
+
+    def __str__(self):
+        return f"{self.key} of user {self.user_id} ({self.status_code})"

@@ -1,0 +1,159 @@
+"""The API's request and response shapes. Points are decimal strings ("10", "0.2"): the ledger
+counts exact tenths, and a string keeps them exact in every client language."""
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import field_validator
+
+from billing.units import format_points
+from generation.engine.specs import CAMERA_MOVEMENTS
+
+Kind = Literal["text_to_video", "image_to_video", "extend", "text_to_picture"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "rejected", "review"]
+Mode = Literal["standard", "professional"]
+AspectRatio = Literal["16:9", "9:16", "1:1"]
+CameraMovement = Literal[tuple(CAMERA_MOVEMENTS)]  # type: ignore[valid-type]
+
+
+def points(tenths: int) -> str:
+    """Tenths of a point as the API writes them: 100 → "10", 2 → "0.2"."""
+    return format_points(tenths).replace(",", "")
+
+
+class JobIn(Schema):
+    """What to make: the fields of the site's create form. Photos travel as multipart files
+    (`image`, and `end_image` for an end frame)."""
+
+    kind: Kind = "text_to_video"
+    prompt: str = Field("", max_length=2500, description="Required except for image_to_video.")
+    negative_prompt: str = Field("", max_length=2500)
+    aspect_ratio: AspectRatio = Field("16:9", description="Image to video keeps the photo's.")
+    duration_s: int = Field(5, description="5 or 10; extensions are always 5 s.")
+    mode: Mode = "standard"
+    creativity: float = Field(0.5, ge=0.0, le=1.0)
+    seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Random when left out.")
+    camera_movement: CameraMovement = "static"
+    source_job: int | None = Field(None, description="For extend: one of your finished videos.")
+    num_images: int = Field(1, ge=1, le=4, description="For text_to_picture.")
+
+    @field_validator("seed", "source_job", mode="before")
+    @classmethod
+    def _empty_means_none(cls, value):
+        """A form field sent empty (`seed=`) is one left out, as on the site."""
+        return None if value == "" else value
+
+    def form_data(self) -> dict:
+        """As the site's form receives it from a browser."""
+        data = self.model_dump()
+        return {k: "" if v is None else str(v) for k, v in data.items()}
+
+
+class OutputOut(Schema):
+    id: int
+    kind: Literal["video", "poster", "preview", "picture"]
+    content_type: str
+    width: int
+    height: int
+    duration_s: float | None
+    size_bytes: int
+    watermarked: bool = Field(description="Whether the download carries the visible mark.")
+    url: str = Field(description="Download address; expires at url_expires_at.")
+    url_expires_at: datetime
+
+
+class ModerationOut(Schema):
+    code: Literal["moderation_refused", "moderation_held"]
+    category: str
+
+
+class JobOut(Schema):
+    id: int
+    kind: Kind
+    status: JobStatus
+    prompt: str
+    negative_prompt: str
+    params: dict
+    source_job: int | None
+    price_points: str = Field(description="Held while the job runs; spent only if it succeeds.")
+    progress: int
+    message: str = Field(description="Why it failed, was refused or is held; empty otherwise.")
+    moderation: ModerationOut | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    outputs: list[OutputOut] | None = Field(
+        None, description="On a succeeded job, from GET /jobs/{id}; null in lists."
+    )
+
+
+class JobPage(Schema):
+    data: list[JobOut]
+    next_cursor: str | None
+
+
+class BalanceOut(Schema):
+    balance_points: str = Field(description="Spendable now.")
+    held_points: str = Field(description="Set aside for jobs that have not finished.")
+
+
+class EntryOut(Schema):
+    id: int
+    kind: Literal["grant", "hold", "capture", "release", "expire", "adjust", "clawback"]
+    amount_points: str
+    balance_after_points: str
+    ref: str
+    reason: str
+    created_at: datetime
+
+
+class EntryPage(Schema):
+    data: list[EntryOut]
+    next_cursor: str | None
+
+
+class QuoteOut(Schema):
+    price_points: str
+    balance_points: str
+    affordable: bool
+    locked: dict[str, str] = Field(description="Options your plan does not allow, and why.")
+
+
+class OptionOut(Schema):
+    value: str
+    label: str
+    allowed: bool
+
+
+class PriceOut(Schema):
+    kind: Kind
+    duration_s: int | None
+    mode: Mode
+    num_images: int
+    price_points: str
+
+
+class PlanOut(Schema):
+    name: str
+    no_watermark: bool
+    professional_mode: bool
+    video_extension: bool
+    camera_movement: bool
+    priority_queue: bool
+    max_concurrent_jobs: int
+    max_resolution: int
+
+
+class ModelOut(Schema):
+    id: str
+    label: str
+    is_demo: bool
+    kinds: list[OptionOut]
+    aspect_ratios: list[OptionOut]
+    durations_s: list[OptionOut]
+    modes: list[OptionOut]
+    camera_movements: list[OptionOut]
+    num_images: list[OptionOut]
+    prices: list[PriceOut]
+    plan: PlanOut
