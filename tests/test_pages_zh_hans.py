@@ -1,0 +1,221 @@
+"""Every page of the site, read in 简体中文 by a visitor, a free user, a member and staff, shows
+no English string of the translation catalogue.
+
+The pages are not listed by hand: every URL pattern of the site is visited with each persona's
+own objects filled in (each of their jobs, checkouts, ...), plus the admin's index, every model's
+list and one object of each. A new page is covered as soon as it has a URL; a URL with an argument
+this test has no value for fails, naming it, until one is added to `values()`."""
+
+import numpy as np
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from PIL import Image
+
+from billing import fulfilment, sandbox
+from billing.checkout import start_checkout
+from billing.models import CheckoutSession, Pack, Payment, Plan
+from generation import services
+from generation.models import Asset, Job
+from generation.moderation import review
+from generation.moderation.models import Flag
+from generation.moderation.verdict import REVIEW, Hit
+from tests.catalogue import english_patterns, read_po, shown_texts, untranslated
+from tests.conftest import make_user, tier
+from tests.gen_helpers import give_points
+from tests.provenance_helpers import finished_job, moving_clip
+from tests.staff_helpers import flagged_output_job, staff_member, submit_job
+
+pytestmark = pytest.mark.django_db
+
+# Not pages: an endpoint for machines, a form target, the admin (visited below, model by model).
+NOT_PAGES = {"health", "billing:stripe_webhook", "set_language"}
+
+
+def _patterns(patterns=None, namespace=""):
+    """(URL name, its arguments) for every named URL of the site outside the admin."""
+    for p in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(p, URLResolver):
+            if p.app_name == "admin":
+                continue
+            inner = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _patterns(p.url_patterns, inner)
+        elif isinstance(p, URLPattern) and p.name:
+            yield namespace + p.name, list(p.pattern.regex.groupindex)
+
+
+def _urls(values: dict) -> list[str]:
+    urls, missing = [], []
+    for name, args in _patterns():
+        if name in NOT_PAGES:
+            continue
+        lacking = [a for a in args if a not in values]
+        if lacking:
+            missing.append(f"{name}: {', '.join(lacking)}")
+            continue
+        combos = [{}]
+        for arg in args:
+            combos = [{**c, arg: v} for c in combos for v in values[arg]]
+        urls += [reverse(name, kwargs=c) for c in combos]
+    assert missing == [], "URL arguments this test has no value for (add them to values())"
+    return urls
+
+
+def _admin_urls() -> list[str]:
+    """Django's own data pages: every registered model's list and its first object."""
+    urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        meta = model._meta
+        urls.append(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist"))
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            urls.append(
+                reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[first.pk])
+            )
+    return urls
+
+
+@pytest.fixture
+def site(settings):
+    """A site in use: a free user with jobs in every state, a member with a membership, a pack,
+    a refund and held outputs, and an admin."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.PAYMENTS_SANDBOX = True
+    for code in ("standard", "pro", "premier"):
+        tier(code)
+
+    free = make_user("free@example.com")
+    give_points(free, 300)
+    video = finished_job(free, watermarked=True, frames=moving_clip(count=8))
+    picture = Image.fromarray(np.full((48, 64, 3), 120, np.uint8))
+    finished_job(free, watermarked=True, images=[picture, picture])
+    services.fail(submit_job(free, 20).pk, "The GPU stopped answering.")
+    services.cancel(submit_job(free, 20))
+    held = submit_job(free, 20, prompt="人体写生课")  # then held for review, as screening does
+    hit = Hit(REVIEW, "semantic", "prompt", "nudity", "figure drawing", 0.61)
+    Job.objects.filter(pk=held.pk).update(
+        status=Job.Status.REVIEW, error_message=hit.user_message()
+    )
+    services.record_flag(held, hit)
+    appealed = submit_job(free, 20, prompt="斩首视频")  # refused
+    review.appeal(appealed, free, "这是一部历史纪录片。")
+    submit_job(free, 20, prompt="斩首视频")  # refused, not appealed
+    running = submit_job(free, 20)
+    services.claim(running.pk, "worker@gpu-1")
+    services.beat(running.pk, progress=40)
+
+    member = make_user("member@example.com")
+    standard = Plan.objects.get(tier__code="standard", period="monthly")
+    sandbox.pay(start_checkout(member, plan=standard))
+    pack = Pack.objects.get(code="points-330")
+    sandbox.pay(start_checkout(member, pack=pack))
+    bought = Payment.objects.get(user=member, kind=Payment.Kind.PACK)
+    fulfilment.record_refund(bought, bought.amount // 2)
+    start_checkout(member, pack=pack)  # left open: its test-payment page
+    finished_job(member, watermarked=False, frames=moving_clip(count=8))
+    flagged_output_job(member)
+
+    staff = staff_member("admin@example.com", "Admins", "Moderators", "Support")
+    staff.is_superuser = True
+    staff.save()
+    assert Flag.objects.filter(status=Flag.Status.PENDING).count() >= 2
+    return {"free": free, "member": member, "staff": staff, "video": video}
+
+
+def values(site, user) -> dict:
+    jobs = list(Job.objects.filter(user=user)) or list(Job.objects.filter(user=site["free"]))
+    checkouts = list(CheckoutSession.objects.filter(user=user or site["member"]))
+    return {
+        "job_id": [job.pk for job in jobs],
+        "asset_id": [Asset.objects.filter(job=site["video"]).first().pk],
+        "which": ["input"],
+        "what": ["output"],
+        "plan_id": [plan.pk for plan in Plan.objects.filter(tier__code="pro")],
+        "pack_id": [Pack.objects.first().pk],
+        "pk": [c.pk for c in checkouts],
+        "session_id": [c.session_id for c in checkouts],
+        "user_id": [site["free"].pk, site["member"].pk],
+        "flag_id": [Flag.objects.first().pk],
+        "key": ["not-a-key"],
+        "uidb36": ["1"],
+        "token": ["not-a-token"],
+        "token_id": [1],
+    }
+
+
+def visit(client, urls) -> dict[str, list[str]]:
+    whole, fragments = english_patterns(read_po())
+    found = {}
+    for url in urls:
+        for query in _variants(url):
+            response = client.get(url + query)
+            assert response.status_code < 500, f"{url}{query}: {response.status_code}"
+            if "text/html" not in response.get("Content-Type", ""):
+                continue
+            left = untranslated(response.content.decode(), whole, fragments)
+            if left:
+                found[url + query] = left
+    return found
+
+
+def _variants(url: str) -> list[str]:
+    """The create page's tabs and refills, the works page's filters: one query string each."""
+    if url == reverse("generation:create"):
+        return ["", *(f"?kind={kind}" for kind in Job.Kind.values)]
+    if url == reverse("generation:works"):
+        return ["", "?status=failed", "?kind=text_to_picture&status=running"]
+    return [""]
+
+
+def reader(user=None) -> Client:
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def test_every_page_in_simplified_chinese_shows_no_english_catalogue_string(site):
+    # One test for the four readers: the site they read is built once (it renders real videos).
+    found = {}
+    for persona in ("anonymous", "free", "member", "staff"):
+        user = site.get(persona)
+        found |= {
+            f"{persona} {url}": left
+            for url, left in visit(reader(user), _urls(values(site, user))).items()
+        }
+    report = "\n".join(f"{url}: {'; '.join(left)}" for url, left in found.items())
+    assert found == {}, f"English left on pages read in 简体中文:\n{report}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Django's admin pages (the review queue included) head their columns and name their "
+    "models by field and class names: most models and fields have no translated verbose_name, "
+    "and giving them one needs a migration in each app",
+)
+def test_the_admin_pages_in_simplified_chinese_show_no_english_catalogue_string(site):
+    found = visit(reader(site["staff"]), _admin_urls())
+    report = "\n".join(f"{url}: {'; '.join(left)}" for url, left in found.items())
+    assert found == {}, f"English left on admin pages read in 简体中文:\n{report}"
+
+
+def test_the_check_finds_an_english_string(site):
+    """The check itself works: a page read in English is full of catalogue strings."""
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(site["free"])
+    found = visit(client, [reverse("generation:create"), reverse("points")])
+    assert len(found) >= 2 and any("Balance" in s for s in sum(found.values(), []))
+
+
+def test_the_job_page_names_mode_and_camera_in_chinese(site):
+    job = site["video"]
+    job.params.update(mode="standard", camera_movement="orbit")
+    Job.objects.filter(pk=job.pk).update(params=job.params)
+    page = reader(site["free"]).get(reverse("generation:job", args=[job.pk])).content.decode()
+    texts = " ".join(shown_texts(page))
+    assert "standard" not in texts.lower() and "orbit" not in texts.lower()
+    assert "标准" in texts and "环绕" in texts
