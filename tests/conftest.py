@@ -182,7 +182,7 @@ def start_worker(tmp_path: Path, queues: str = WORKER_QUEUES, env=None) -> Worke
     )
     worker = WorkerProcess(proc, log_path, hostname)
     # Ends as soon as the worker says it is ready; the bound only matters on a busy CI host,
-    # where importing the project and forking the pool took over a minute.
+    # where importing the project and forking the pool is several times slower.
     deadline = time.monotonic() + 300
     while " ready." not in worker.log():
         if proc.poll() is not None:
