@@ -25,6 +25,8 @@ STAT_TTL = 300  # the database keeps the truth; the cache only spares it the rea
 UNMEASURED_TTL = 60  # "nothing measured yet" is looked up again sooner
 COUNT_TTL = 5  # running jobs and live workers, shared by every poll for this long
 ANY = "*"
+RUNNING_KEY = "eta:running"
+WORKERS_KEY = "eta:workers"
 
 
 def shape_keys(job: Job) -> list[str]:
@@ -68,52 +70,44 @@ def record(job: Job, seconds: float) -> None:
 
 def expected_seconds(job: Job) -> float:
     """What a job of this shape takes here: the most specific key measured so far."""
-    return _first_known(shape_keys(job))
+    return _figures(job)["own"]
 
 
-def any_job_seconds() -> float:
-    """What a job ahead in the queue takes, whatever its shape."""
-    return _first_known([ANY])
+def _figures(job: Job) -> dict:
+    """Everything the estimate needs, in one cache round trip when warm: the job's own expected
+    seconds, any job's, the running jobs and the live workers."""
+    keys = shape_keys(job)
+    names = [_cache_key(k) for k in keys] + [RUNNING_KEY, WORKERS_KEY]
+    got = cache.get_many(names)
+    stats = {k: got[_cache_key(k)] for k in keys if _cache_key(k) in got}
+    if len(stats) < len(keys):  # cold (a restart, an eviction): one read fills every key
+        known = dict(RunTime.objects.filter(key__in=keys).values_list("key", "seconds"))
+        cache.set_many({_cache_key(k): known[k] for k in keys if k in known}, STAT_TTL)
+        # "Nothing measured yet" is remembered too, for less long.
+        cache.set_many({_cache_key(k): None for k in keys if k not in known}, UNMEASURED_TTL)
+        stats = {k: known.get(k) for k in keys}
+    measured = [stats[k] for k in keys if stats[k] is not None]
+    running = got.get(RUNNING_KEY)
+    if running is None:
+        running = Job.objects.filter(status=Job.Status.RUNNING).count()
+        cache.set(RUNNING_KEY, running, COUNT_TTL)
+    workers = got.get(WORKERS_KEY)
+    if workers is None:
+        from webapp.models import WorkerHeartbeat
 
-
-def _first_known(keys: list[str]) -> float:
-    cached = cache.get_many([_cache_key(k) for k in keys])
-    for key in keys:
-        if _cache_key(key) not in cached:
-            break  # not in the cache: ask the database
-        if cached[_cache_key(key)] is not None:  # None: known not to be measured yet
-            return cached[_cache_key(key)]
-    else:
-        return DEFAULT_SECONDS
-    # Cache cold (a restart, an eviction): one read fills every key, "not measured" included.
-    known = dict(RunTime.objects.filter(key__in=keys).values_list("key", "seconds"))
-    cache.set_many({_cache_key(k): known[k] for k in keys if k in known}, STAT_TTL)
-    cache.set_many({_cache_key(k): None for k in keys if k not in known}, UNMEASURED_TTL)
-    return next((known[k] for k in keys if k in known), DEFAULT_SECONDS)
+        recent = timezone.now() - timedelta(seconds=120)
+        workers = WorkerHeartbeat.objects.filter(seen_at__gte=recent).count()
+        cache.set(WORKERS_KEY, workers, COUNT_TTL)
+    return {
+        "own": measured[0] if measured else DEFAULT_SECONDS,
+        "any": stats[ANY] if stats[ANY] is not None else DEFAULT_SECONDS,
+        "running": running,
+        "workers": max(1, workers),  # at least one is assumed
+    }
 
 
 def _cache_key(key: str) -> str:
     return "eta:runtime:" + key.replace(" ", "_")
-
-
-def running_count() -> int:
-    count = cache.get("eta:running")
-    if count is None:
-        count = Job.objects.filter(status=Job.Status.RUNNING).count()
-        cache.set("eta:running", count, COUNT_TTL)
-    return count
-
-
-def live_workers() -> int:
-    """Workers with a heartbeat in the last two minutes (at least one is assumed)."""
-    from webapp.models import WorkerHeartbeat
-
-    count = cache.get("eta:workers")
-    if count is None:
-        recent = timezone.now() - timedelta(seconds=120)
-        count = WorkerHeartbeat.objects.filter(seen_at__gte=recent).count()
-        cache.set("eta:workers", count, COUNT_TTL)
-    return count
 
 
 def queue_position(job: Job) -> int:
@@ -131,17 +125,17 @@ def queue_position(job: Job) -> int:
 
 def eta_seconds(job: Job, position: int | None = None) -> int | None:
     """Seconds until the job is done; None once it has ended. Queued: the jobs ahead and the
-    running ones, shared among the live workers, then its own run."""
-    own = expected_seconds(job)
+    running ones (half done, on average), shared among the live workers, then its own run."""
+    if job.status not in Job.ACTIVE:
+        return None
+    figures = _figures(job)
+    own = figures["own"]
     if job.status == Job.Status.QUEUED:
         if position is None:
             position = queue_position(job)
-        workers = max(1, live_workers())
-        ahead = position * any_job_seconds() + running_count() * any_job_seconds() / 2
-        return int(ahead / workers + own)
-    if job.status == Job.Status.RUNNING:
-        elapsed = (timezone.now() - job.started_at).total_seconds() if job.started_at else 0.0
-        if job.progress >= 10:  # far enough in to trust its own pace
-            return int(max(1.0, elapsed * (100 - job.progress) / job.progress))
-        return int(max(1.0, own - elapsed))
-    return None
+        ahead = (position + figures["running"] / 2) * figures["any"]
+        return int(ahead / figures["workers"] + own)
+    elapsed = (timezone.now() - job.started_at).total_seconds() if job.started_at else 0.0
+    if job.progress >= 10:  # far enough in to trust its own pace
+        return int(max(1.0, elapsed * (100 - job.progress) / job.progress))
+    return int(max(1.0, own - elapsed))
