@@ -8,9 +8,11 @@ a cancellation takes effect when the paid period ends. Monthly points already gr
 the end of their month as always; top-up points are never touched by a plan change.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import stripe
 from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +24,7 @@ from billing.templatetags.points import money
 from billing.units import format_points
 from billing.webhooks import subscription_state
 
+logger = logging.getLogger(__name__)
 QUOTE_MAX_AGE = 15 * 60  # seconds a quoted upgrade price may be confirmed
 _QUOTE_SALT = "billing.plan_change.quote"
 
@@ -31,7 +34,7 @@ class ChangePreview:
     kind: str  # "upgrade", "downgrade", "term", "cancel"
     effective_at: datetime | None
     lines: list[str]  # what happens, in the user's words
-    charge_now: int = 0  # an upgrade's price difference, in the currency's smallest unit
+    charge_now: int | None = 0  # an upgrade's charge in the smallest unit; None: unknown now
     currency: str = "cny"
     quote: str = ""  # signed moment of this preview; confirming an upgrade sends it back
 
@@ -54,6 +57,21 @@ def upgrade_charge(sub: Subscription, plan: Plan, at: datetime) -> int:
         return 0
     left = (end - at) / (end - start)
     return max(0, round((plan.price - sub.plan.price) * left))
+
+
+def quoted_charge(sub: Subscription, plan: Plan, at: datetime) -> int | None:
+    """An upgrade's charge at `at` as the provider will take it: computed here for the sandbox,
+    previewed by Stripe for Stripe (None when Stripe cannot be asked now: nothing is confirmed
+    without an amount)."""
+    if plan.tier.rank <= sub.plan.tier.rank:
+        return 0
+    if sub.provider == Provider.SANDBOX:
+        return upgrade_charge(sub, plan, at)
+    try:
+        return gateway.upgrade_price(sub.subscription_id, plan.stripe_price_id, at)
+    except (*gateway.TRANSIENT_ERRORS, gateway.NotFound, stripe.StripeError):
+        logger.warning("no upgrade price from Stripe for %s", sub.subscription_id, exc_info=True)
+        return None
 
 
 def make_quote(sub: Subscription, plan: Plan, at: datetime) -> str:
@@ -119,7 +137,7 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
         ]
     elif plan.tier.rank > sub.plan.tier.rank:
         kind, effective = "upgrade", now
-        charge = upgrade_charge(sub, plan, now)
+        charge = quoted_charge(sub, plan, now)
         lines = [
             _("%(tier)s starts now, with all its benefits.") % {"tier": plan.tier.display_name},
             _("You get %(points)s %(tier)s points now, and every month after.")
@@ -133,7 +151,9 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
                 "amount": money(charge, plan.currency),
                 "date": date,
                 "price": money(plan.price, plan.currency),
-            },
+            }
+            if charge is not None
+            else _("The price of the change could not be fetched just now. Please try again."),
             kept,
         ]
     elif plan.tier.rank < sub.plan.tier.rank:
@@ -164,7 +184,8 @@ def preview(sub: Subscription, plan: Plan | None, now: datetime | None = None) -
         [line for line in lines if line],
         charge_now=charge,
         currency=(plan or sub.plan).currency,
-        quote=make_quote(sub, plan, now) if plan is not None else "",
+        # No quote, so no confirming, for an upgrade whose amount is unknown.
+        quote=make_quote(sub, plan, now) if plan is not None and charge is not None else "",
     )
 
 

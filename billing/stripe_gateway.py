@@ -74,6 +74,34 @@ def fetch_subscription(subscription_id: str) -> dict:
     return _fetch(client().v1.subscriptions.retrieve, subscription_id)
 
 
+def upgrade_price(subscription_id: str, price_id: str, at: datetime) -> int:
+    """What Stripe will charge at once for moving the subscription to `price_id` prorated from
+    `at`: the proration lines of a preview of that very invoice (the same parameters the change
+    sends), so the page can state it before the user confirms."""
+    current = fetch_subscription(subscription_id)
+    preview = plain(
+        client().v1.invoices.create_preview(
+            {
+                "subscription": subscription_id,
+                "subscription_details": {
+                    "items": [{"id": current["items"]["data"][0]["id"], "price": price_id}],
+                    "proration_behavior": "always_invoice",
+                    "proration_date": int(at.timestamp()),
+                },
+            }
+        )
+    )
+    lines = (preview.get("lines") or {}).get("data") or []
+    prorations = [line["amount"] for line in lines if _is_proration(line)]
+    return max(0, sum(prorations)) if prorations else preview.get("amount_due", 0)
+
+
+def _is_proration(line: dict) -> bool:
+    parent = line.get("parent") or {}
+    details = parent.get("subscription_item_details") or parent.get("invoice_item_details") or {}
+    return bool(details.get("proration") or line.get("proration"))
+
+
 def fetch_invoice(invoice_id: str) -> dict:
     return _fetch(client().v1.invoices.retrieve, invoice_id, {"expand": ["payments"]})
 

@@ -165,6 +165,8 @@ class FakeStripe:
             and segments[3:] == ["expire"]
         ):
             return self._expire_checkout(segments[2])
+        if method == "POST" and segments == ["invoices", "create_preview"]:
+            return self._preview_invoice(params)
         if method == "POST" and segments == ["refunds"]:
             return self._refund_intent(params)
         if method == "DELETE" and segments[0] == "subscriptions" and len(segments) == 2:
@@ -390,13 +392,46 @@ class FakeStripe:
             item["price"] = copy.deepcopy(new)
             if params.get("proration_behavior") == "always_invoice":
                 now = int(params.get("proration_date") or time.time())
-                left = (item["current_period_end"] - now) / (
-                    item["current_period_end"] - item["current_period_start"]
-                )
-                amount = max(0, round((new["unit_amount"] - old["unit_amount"]) * left))
+                amount = sum(self._proration_lines(item, old, new, now))
                 end = item["current_period_end"]
                 self._invoice(sub, new, amount, now, end, "subscription_update")
         return copy.deepcopy(sub)
+
+    def _proration_lines(self, item: dict, old: dict, new: dict, at: int) -> list[int]:
+        """As Stripe prorates a price change at `at`: a credit for the unused time on the old
+        price and a charge for the rest of the period on the new one, each rounded."""
+        left = (item["current_period_end"] - at) / (
+            item["current_period_end"] - item["current_period_start"]
+        )
+        return [-round(old["unit_amount"] * left), round(new["unit_amount"] * left)]
+
+    def _preview_invoice(self, params: dict) -> dict:
+        """POST /v1/invoices/create_preview for a subscription's price change."""
+        sub = self.get(params["subscription"])
+        details = params.get("subscription_details", {})
+        item = sub["items"]["data"][0]
+        new = self.get(details["items"][0]["price"])
+        at = int(details.get("proration_date") or time.time())
+        lines = self._proration_lines(item, item["price"], new, at)
+        return {
+            "object": "invoice",
+            "amount_due": max(0, sum(lines)),
+            "currency": new["currency"],
+            "lines": {
+                "object": "list",
+                "data": [
+                    {
+                        "object": "line_item",
+                        "amount": amount,
+                        "parent": {
+                            "type": "subscription_item_details",
+                            "subscription_item_details": {"proration": True},
+                        },
+                    }
+                    for amount in lines
+                ],
+            },
+        }
 
     def renew(self, sub_id: str, paid: bool = True) -> dict:
         """The period ends: Stripe starts the next one and charges it (or fails to)."""

@@ -153,3 +153,16 @@ def test_the_cancel_date_is_the_site_days_date_not_utcs(client, alice, stripe_si
 
     page = client.get("/billing/cancel/").content.decode()
     assert f"stays active until {local}" in page
+
+
+def test_an_upgrade_whose_price_stripe_cannot_tell_now_cannot_be_confirmed(
+    client, alice, stripe_site
+):
+    sub = member(client, alice, stripe_site, "standard")
+    stripe_site.failures_left = 10  # Stripe answers 500 (its retries included)
+    page = client.get(f"/billing/change/{plan('pro').pk}/").content.decode()
+    stripe_site.failures_left = 0
+    assert "could not be fetched just now" in page
+    assert 'data-testid="confirm-change"' not in page and 'name="quote"' not in page
+    sub.refresh_from_db()
+    assert sub.plan.tier.code == "standard"
