@@ -39,3 +39,19 @@ def job_finished(job: Job) -> None:
     except OSError:
         # A mail server hiccup must not fail a finished job.
         log.exception("could not e-mail job %s's owner", job.pk)
+
+
+def appeal_accepted(job: Job) -> None:
+    """E-mail the owner that their appeal was accepted and the job waits for them to run it."""
+    if not job.user.notify_job_finished:
+        return
+    link = settings.SITE_URL + reverse("generation:job", args=[job.pk])
+    subject = _("Your appeal for job #%(id)s was accepted") % {"id": job.pk}
+    body = _(
+        "Our team accepted your appeal. Nothing has been charged: the job runs when you choose "
+        "to, for the price shown here:\n%(link)s"
+    ) % {"link": link}
+    try:
+        send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
+    except OSError:
+        log.exception("could not e-mail job %s's owner", job.pk)

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from django.core import mail
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
@@ -269,12 +270,15 @@ def test_an_accepted_appeal_charges_nothing_until_the_owner_runs_it_for_the_pric
     job = refused_job(client)
     before = ledger.balance(user)
     appeal = review.appeal(job, user, "a documentary")
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         assert review.approve(appeal, staff)
     job.refresh_from_db()
     assert job.status == Job.Status.REJECTED
     assert not Hold.objects.filter(ref__startswith=f"job:{job.pk}").exists()
-    assert ledger.balance(user) == before and not callbacks
+    assert ledger.balance(user) == before
+    # The owner is told, and told that nothing was charged.
+    assert mail.outbox[-1].subject.endswith(f"Your appeal for job #{job.pk} was accepted")
+    assert "Nothing has been charged" in mail.outbox[-1].body
     page = client.get(reverse("generation:job", args=[job.pk])).content.decode()
     assert 'data-testid="run-price">10<' in page
 

@@ -67,11 +67,16 @@ def approve(flag: Flag, staff, note: str = "") -> bool:
 
 def _accept_appeal(flag: Flag) -> None:
     """The job may run now, but only its owner decides to spend the points on it."""
-    Job.objects.filter(pk=flag.job_id, status=Job.Status.REJECTED).update(
+    accepted = Job.objects.filter(pk=flag.job_id, status=Job.Status.REJECTED, deleted_at=None)
+    if accepted.update(
         error_message=_(
             "Your appeal was accepted: this job may run. Nothing is charged until you run it."
         )
-    )
+    ):
+        job_id = flag.job_id
+        transaction.on_commit(
+            lambda: notify.appeal_accepted(Job.objects.select_related("user").get(pk=job_id))
+        )
 
 
 def appeal_accepted(job: Job) -> bool:
