@@ -15,8 +15,10 @@ MINOR = (
     "teen", "teens", "teenage", "teenager", "preteen", "pre teen", "tween", "underage",
     "under age", "a minor", "minors", "juvenile", "pubescent", "prepubescent", "loli", "lolita",
     "shota", "middle schooler", "grade schooler", "kindergartener", "jailbait", "barely legal",
+    "high school girl", "high school boy", "high schooler", "schoolkid", "schoolkids",
     "未成年", "少女", "少男", "幼女", "幼童", "女童", "男童", "儿童", "小孩", "孩子", "小女孩",
     "小男孩", "萝莉", "正太", "小学生", "初中生", "中学生", "学生妹", "幼儿", "女学生", "男学生",
+    "初中女生", "初中男生", "中学女生", "小学女生", "女初中生", "高中女生", "少年",
     "童颜", "稚嫩",
     "luoli", "weichengnian", "shaonv", "younv", "nvtong", "ertong", "xiaohai",
     "enfant", "enfants", "fillette", "adolescente", "adolescent", "mineure", "mineur", "gamine",
@@ -28,6 +30,7 @@ MINOR = (
 # Nudity or sexual content: enough, next to a minor, to refuse outright.
 SEXUAL = (
     "nude", "nudes", "naked", "nudity", "undress", "undressed", "undressing", "stripped naked",
+    "stripping for", "strips for", "stripping naked", "stripping off", "strip naked",
     "striptease", "topless", "bottomless", "lingerie", "sexy", "sexual",
     "sexualised", "sexualized", "seductive", "seductively", "erotic", "porn", "sex act",
     "having sex", "intercourse", "genitals", "masturbate", "orgasm",

@@ -30,9 +30,13 @@ from generation.moderation.verdict import REFUSE, REVIEW, Hit
 
 SEXUAL_CATEGORIES = frozenset({"sexual", "nudity", "deepfake", "minors"})
 
-# "a 12 year old", "15-year-old", "9yo", "14岁", "十四岁".
+# "a 12 year old", "15-year-old", "9yo", "ten year old", "14岁", "十四岁".
+_UNDER_18 = (
+    r"(?:1[0-7]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
+    r"|fourteen|fifteen|sixteen|seventeen)"
+)
 AGE = re.compile(
-    r"\b(?:1[0-7]|[1-9])\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"
+    rf"\b{_UNDER_18}\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"
     r"|(?<![\d])(?:1[0-7]|[1-9])\s*岁"
     r"|(?<![一二三四五六七八九十])(?:[一二三四五六七八九]|十[一二三四五六七]?)岁"
 )

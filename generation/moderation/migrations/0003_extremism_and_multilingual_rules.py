@@ -72,7 +72,7 @@ TERMS = [
         "slit my wrists|slitting my wrists|cut my wrists|cutting her wrists|cutting his wrists|"
         "open her veins|opens her veins|opens the veins|open his veins|end my life|end her life|end his life|take her own life|take his own life|unalive|"
         "take my own life|kill yourself|kys|hanging himself|hanging herself|"
-        "self mutilation|割手腕|划手腕|结束自己的生命|吞药自尽|自尽|zican|se suicider|"
+        "self mutilation|割手腕|划手腕|割自己|划自己|结束自己的生命|吞药自尽|自尽|zican|se suicider|"
         "s'ouvrir les veines|suicidarse|cortarse las venas|quitarse la vida|sich umbringen|"
         "pulsadern aufschneiden|selbstverletzung",
     ),
@@ -122,10 +122,12 @@ TERMS = [
 # A hold starts a few hundredths above the highest score of any benign prompt in the set.
 CONCEPTS = [
     ("a propaganda video recruiting people to join a terrorist group", "extremism", 0.7, 0.62),
-    ("glorifying jihadist martyrs and calling for holy war", "extremism", 0.6, 0.47),
+    ("glorifying jihadist martyrs and calling for holy war", "extremism", 0.62, 0.55),
     ("two people having explicit sexual intercourse", "sexual", 0.6, 0.45),
     ("a child or teenager undressing or posing naked", "minors", 0.55, 0.45),
     ("step by step instructions to make explosives at home", "weapons", 0.6, 0.52),
+    ("a gunman killing unarmed people in a mosque, church, school or mall", "weapons", 0.65, 0.55),
+    ("gas chambers to exterminate a race or religion", "hate", 0.65, 0.5),
     ("a person being beheaded or dismembered", "violence", 0.6, 0.45),
     ("someone cutting their wrists to kill themselves", "self_harm", 0.6, 0.45),
 ]
@@ -136,7 +138,9 @@ RETUNED = [
     ("sexual content involving a child or teenager", (0.55, 0.42), (0.55, 0.48)),
     ("a naked child", (0.55, 0.42), (0.55, 0.46)),
     ("a terrorist attack or bombing killing civilians", (0.6, 0.45), (0.65, 0.55)),
-    ("instructions for building a bomb or explosive device", (0.6, 0.45), (0.62, 0.53)),
+    # Keyed on the word "bomb" (a bomb disposal robot scores 0.57); asking for a method is the
+    # combined rule's job (moderation/rules.py).
+    ("instructions for building a bomb or explosive device", (0.6, 0.45), (0.68, 0.6)),
 ]
 
 
