@@ -96,9 +96,7 @@ def test_fifty_parallel_creates_on_a_wallet_affording_ten_create_exactly_ten(bus
     statuses = [status for status, _body in results]
     assert statuses.count(201) == 10, results
     assert statuses.count(402) == PARALLEL - 10, results
-    assert {body["code"] for status, body in results if status == 402} == {
-        "insufficient_points"
-    }
+    assert {body["code"] for status, body in results if status == 402} == {"insufficient_points"}
     assert Job.objects.filter(user=busy_member).count() == 10
     assert Hold.objects.filter(wallet__user=busy_member, status="held").count() == 10
     assert ledger.balance(busy_member) == PRICE // 2

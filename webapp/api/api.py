@@ -20,7 +20,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     openapi_url="/schema/",
     docs_url="/docs",
-    docs=Swagger(),
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 problems.install(api)
 api.add_router("", catalogue.router)

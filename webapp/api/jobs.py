@@ -25,12 +25,16 @@ from webapp.api.problems import Problem, ProblemOut
 from webapp.api.schemas import JobIn, JobOut, JobPage, JobStatus, Kind, ModerationOut, points
 
 router = Router(tags=["jobs"])
+MAX_ID = 2**63 - 1
 ERRORS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut}
-CREATE_ERRORS = {**ERRORS, 402: ProblemOut, 409: ProblemOut, 429: ProblemOut}
+CREATE_ERRORS = {**ERRORS, 402: ProblemOut, 409: ProblemOut, 415: ProblemOut, 429: ProblemOut}
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def _get_job_for_user(user, job_id: int) -> Job:
     """The one answer to "may this token see this job": its owner's, not deleted."""
+    if not 0 < job_id <= MAX_ID:  # no such row, and a database would refuse the number
+        raise Problem(404, "not_found", _("No such job."))
     job = (
         Job.objects.prefetch_related("assets").filter(pk=job_id, user=user, deleted_at=None).first()
     )
@@ -134,6 +138,12 @@ def create_job(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     require_scope(request, "create")
+    if request.content_type not in FORM_TYPES:
+        raise Problem(
+            415,
+            "unsupported_media_type",
+            _("Send the job as multipart/form-data or application/x-www-form-urlencoded."),
+        )
     user = request.auth.user
     fields = data.form_data()
     uploads = {name: f for name, f in (("image", image), ("end_image", end_image)) if f}

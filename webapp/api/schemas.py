@@ -35,7 +35,9 @@ class JobIn(Schema):
     creativity: float = Field(0.5, ge=0.0, le=1.0)
     seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Random when left out.")
     camera_movement: CameraMovement = "static"
-    source_job: int | None = Field(None, description="For extend: one of your finished videos.")
+    source_job: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="For extend: one of your finished videos."
+    )
     num_images: int = Field(1, ge=1, le=4, description="For text_to_picture.")
 
     @field_validator("seed", "source_job", mode="before")
