@@ -1,9 +1,10 @@
-"""Screenshots of the main pages at a laptop's 1280 px and a phone's 390 px, for people to look at
-(CI keeps var/screenshots/ as an artifact), and the layout checks a designer would make on them:
-no page scrolls sideways on a phone, and the review queue's Approve and Reject stay on a 1280-px
-screen."""
+"""Screenshots of the main pages at a laptop's 1280 px and a phone's 390 px, in English and in
+Simplified Chinese, for people to look at (CI keeps var/screenshots/ as an artifact), and the
+layout checks a designer would make on them: no page scrolls sideways on a phone, and the review
+queue's Approve and Reject stay on a 1280-px screen."""
 
 import os
+from itertools import product
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "var" / "screenshots"))
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
+LANGUAGES = ("en", "zh-hans")
 
 
 def finished_video(user, prompt: str, watermarked: bool) -> Job:
@@ -173,15 +175,19 @@ def test_screenshots_of_every_main_page_at_1280_and_390_px(browser, live_server,
     ]
     pro = Plan.objects.get(tier__code="pro", period="monthly")
     overflow = {}
-    for device, (width, height) in WIDTHS.items():
+    for (device, (width, height)), language in product(WIDTHS.items(), LANGUAGES):
+        suffix = "" if language == "en" else f"-{language}"
         contexts = {}
         for email, name, url in pages:
             if email not in contexts:
                 context = browser.new_context(
                     base_url=live_server.url,
-                    locale="en-US",
+                    locale="en-US" if language == "en" else "zh-CN",
                     viewport={"width": width, "height": height},
                     device_scale_factor=1,
+                )
+                context.add_cookies(
+                    [{"name": "django_language", "value": language, "url": live_server.url}]
                 )
                 contexts[email] = context.new_page()
                 contexts[email].set_default_timeout(15_000)
@@ -189,15 +195,21 @@ def test_screenshots_of_every_main_page_at_1280_and_390_px(browser, live_server,
             page = contexts[email]
             page.goto(url or f"/billing/change/{pro.pk}/")
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+            if name == "job":  # the first frame, not the player's spinner
+                page.wait_for_function("document.querySelector('#player').readyState >= 2")
+            shot = f"{name}-{width}{suffix}"
+            # A full-page picture has no one window for sticky bars (the top bar, the phone's
+            # Generate row) to stick to: they are drawn where they sit in the page.
+            page.add_style_tag(content=".topbar, .submit-row { position: static !important; }")
+            page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=True)
             if not name.startswith("staff"):
-                overflow[f"{name}-{width}"] = sideways_overflow(page)
+                overflow[shot] = sideways_overflow(page)
             if name == "staff-queue" and device == "desktop":
                 flag = Flag.objects.get(status=Flag.Status.PENDING)
                 for test_id in (f"approve-{flag.pk}", f"reject-{flag.pk}"):
-                    assert on_screen(page.get_by_test_id(test_id)), test_id
+                    assert on_screen(page.get_by_test_id(test_id)), (test_id, language)
         for page in contexts.values():
             page.context.close()
 
     assert {name: px for name, px in overflow.items() if px > 0} == {}
-    assert len(list(SHOTS.glob("*.png"))) >= 2 * len(pages)
+    assert len(list(SHOTS.glob("*.png"))) >= len(WIDTHS) * len(LANGUAGES) * len(pages)
