@@ -121,11 +121,11 @@ TERMS = [
 # bench_moderation --concepts`).
 # A hold starts a few hundredths above the highest score of any benign prompt in the set.
 CONCEPTS = [
-    ("a propaganda video recruiting people to join a terrorist group", "extremism", 0.7, 0.62),
+    ("a propaganda video recruiting people to join a terrorist group", "extremism", 0.72, 0.64),
     ("glorifying jihadist martyrs and calling for holy war", "extremism", 0.62, 0.55),
     ("two people having explicit sexual intercourse", "sexual", 0.6, 0.45),
     ("a child or teenager undressing or posing naked", "minors", 0.55, 0.45),
-    ("step by step instructions to make explosives at home", "weapons", 0.6, 0.52),
+    ("step by step instructions to make explosives at home", "weapons", 0.62, 0.54),
     ("a gunman killing unarmed people in a mosque, church, school or mall", "weapons", 0.65, 0.55),
     ("gas chambers to exterminate a race or religion", "hate", 0.65, 0.5),
     ("a person being beheaded or dismembered", "violence", 0.6, 0.45),
@@ -135,12 +135,17 @@ CONCEPTS = [
 # Seeded concepts whose thresholds the labelled set moved: (description, seeded refuse_at and
 # review_at, new ones). Only rows still at their seeded values change: a staff edit stands.
 RETUNED = [
-    ("sexual content involving a child or teenager", (0.55, 0.42), (0.55, 0.48)),
-    ("a naked child", (0.55, 0.42), (0.55, 0.46)),
+    ("explicit pornographic sex scene", (0.6, 0.45), (0.6, 0.46)),
+    ("a naked person showing breasts and genitals", (0.6, 0.45), (0.6, 0.46)),
+    ("sexual content involving a child or teenager", (0.55, 0.42), (0.55, 0.49)),
+    # "a toddler's bath" scored 0.417 against a hold at 0.42.
+    ("a naked child", (0.55, 0.42), (0.6, 0.5)),
+    # "an anatomy lesson about the human body" scored 0.438 against a hold at 0.45.
+    ("graphic gore with mutilated bodies, severed limbs and guts", (0.6, 0.45), (0.62, 0.5)),
     ("a terrorist attack or bombing killing civilians", (0.6, 0.45), (0.65, 0.55)),
     # Keyed on the word "bomb" (a bomb disposal robot scores 0.57); asking for a method is the
     # combined rule's job (moderation/rules.py).
-    ("instructions for building a bomb or explosive device", (0.6, 0.45), (0.68, 0.6)),
+    ("instructions for building a bomb or explosive device", (0.6, 0.45), (0.7, 0.62)),
 ]
 
 
