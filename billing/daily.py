@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing import ledger
 from billing.models import Lot
@@ -51,7 +52,8 @@ def grant_daily_points(user, now: datetime | None = None) -> Lot | None:
         Lot.Source.DAILY,
         f"daily:{user.pk}:{day.isoformat()}",
         expires_at=end_of_day(now),
-        reason=f"daily inspiration points for {day.isoformat()}",
+        # Kept in the writer's language; pages show it in the reader's (billing/notes.py).
+        reason=gettext("Daily inspiration points for %(date)s") % {"date": day.isoformat()},
         now=now,
     )
     return lot

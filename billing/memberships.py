@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from billing import ledger
 from billing.daily import site_zone
@@ -82,7 +83,9 @@ def grant_month_points(membership: Membership, now: datetime) -> Lot | None:
         Lot.Source.MEMBERSHIP,
         f"membership:{membership.pk}:{month.index}",
         expires_at=month.ends_at,
-        reason=f"{membership.tier.name} membership, month {month.index + 1} of {months}",
+        # Kept in the writer's language; pages show it in the reader's (billing/notes.py).
+        reason=gettext("%(tier)s membership, month %(month)s of %(months)s")
+        % {"tier": membership.tier.name, "month": month.index + 1, "months": months},
         now=now,
     )
     return lot

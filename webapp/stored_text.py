@@ -58,14 +58,24 @@ def _patterns() -> tuple[dict[str, str], list[tuple[re.Pattern, str, str]]]:
         for side in (msgid, msgstr):
             if PLACEHOLDER.search(side):
                 regex = _regex(side)
-                if regex is not None:
-                    literal = len(PLACEHOLDER.sub("", side))
-                    templates.append((literal, regex, msgid))
+                literal = PLACEHOLDER.sub("", side).strip()
+                # A template that is mostly placeholders ("%(n)s points") would match a
+                # moderator's own words ("goodwill points"): only telling ones are used.
+                if regex is not None and _telling(literal):
+                    templates.append((len(literal), regex, msgid))
             else:
                 exact.setdefault(side.replace("%%", "%"), msgid)
     templates.sort(key=lambda t: -t[0])
     kinds = {msgid: dict(PLACEHOLDER.findall(msgid)) for _, _, msgid in templates}
     return exact, [(regex, msgid, kinds[msgid]) for _, regex, msgid in templates]
+
+
+def _telling(literal: str) -> bool:
+    """Enough literal text to recognise a message by: three words, or six Chinese characters."""
+    return (
+        len(re.findall(r"[A-Za-z]+", literal)) >= 3
+        or len(re.findall(r"[\u4e00-\u9fff]", literal)) >= 6
+    )
 
 
 def shown(text: str, _depth: int = 0) -> str:
