@@ -7,11 +7,15 @@ Rule edits are audited by AuditedSettingAdmin.
 """
 
 from django.contrib import admin
-from django.urls import reverse
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from generation.models import Asset
+from generation.moderation import evaluation
 from generation.moderation.models import BannedConcept, BlockedTerm, Flag, PhotoRule
 from webapp.staff.admin_mixins import AuditedSettingAdmin, ReadOnlyAdmin
 from webapp.staff.permissions import can_moderate
@@ -26,9 +30,51 @@ class BlockedTermAdmin(AuditedSettingAdmin, admin.ModelAdmin):
 
 @admin.register(BannedConcept)
 class BannedConceptAdmin(AuditedSettingAdmin, admin.ModelAdmin):
-    list_display = ("description", "category", "refuse_at", "review_at", "active")
+    """Each concept links to its scores on the labelled set: how many benign, borderline and
+    banned prompts reach each threshold, so staff see what moving one would change first."""
+
+    list_display = ("description", "category", "refuse_at", "review_at", "active", "scores_link")
     list_filter = ("category", "active")
     search_fields = ("description",)
+
+    def get_urls(self):
+        scores = path(
+            "<int:pk>/scores/",
+            self.admin_site.admin_view(self.scores_view),
+            name="moderation_bannedconcept_scores",
+        )
+        return [scores, *super().get_urls()]
+
+    @admin.display(description=_("scores on the labelled set"))
+    def scores_link(self, concept):
+        url = reverse("admin:moderation_bannedconcept_scores", args=[concept.pk])
+        return format_html('<a href="{}">{}</a>', url, _("distribution"))
+
+    def scores_view(self, request, pk):
+        concept = get_object_or_404(BannedConcept, pk=pk)
+        if not self.has_view_permission(request, concept):
+            raise PermissionDenied
+        distribution = evaluation.concept_distribution(concept)
+        rows = [
+            {
+                "threshold": threshold,
+                "counts": [distribution[label]["at_or_above"][i] for label in evaluation.LABELS],
+                "is_review": abs(threshold - concept.review_at) < 0.025,
+                "is_refuse": abs(threshold - concept.refuse_at) < 0.025,
+            }
+            for i, threshold in enumerate(evaluation.THRESHOLDS)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Scores of a banned concept on the labelled set"),
+            "concept": concept,
+            "labels": evaluation.LABELS,
+            "distribution": [(label, distribution[label]) for label in evaluation.LABELS],
+            "rows": rows,
+            "top": distribution["top"],
+        }
+        return TemplateResponse(request, "admin/moderation/bannedconcept/scores.html", context)
 
 
 @admin.register(PhotoRule)

@@ -180,8 +180,9 @@ THRESHOLDS = tuple(round(0.30 + 0.05 * i, 2) for i in range(11))
 
 
 @cache
-def _set_vectors() -> tuple[list[dict], object]:
-    """Every undisguised labelled prompt's readings, embedded once per process."""
+def _set_vectors() -> tuple[list[dict], list]:
+    """Every undisguised labelled prompt's readings, embedded once per process (the first
+    concept page takes a while: about 400 prompts through MiniLM)."""
     items = load_labelled(disguised=False)
     vectors = [
         semantic.embed([p for r in semantic.readings(i["prompt"]) for p in semantic.chunks(r)])
@@ -190,24 +191,33 @@ def _set_vectors() -> tuple[list[dict], object]:
     return items, vectors
 
 
-def concept_distribution(concept) -> dict:
-    """How `concept` scores on the labelled set: per label, the scores' quartiles and how many
-    prompts reach each threshold, so staff see what moving a threshold would change."""
+def concept_distribution(concept, top: int = 8) -> dict:
+    """How `concept` scores on the labelled set: per label, the median, 90th percentile and
+    maximum, and how many prompts reach each of THRESHOLDS, so staff see what moving a
+    threshold would change; and under "top", the highest-scoring benign and banned prompts."""
     items, vectors = _set_vectors()
     vector = semantic.concept_vectors([concept])[0]
-    scores = {label: [] for label in LABELS}
-    for item, pieces in zip(items, vectors, strict=True):
-        scores[item["label"]].append(float((pieces @ vector).max()))
+    scored = [
+        (float((pieces @ vector).max()), item) for item, pieces in zip(items, vectors, strict=True)
+    ]
     result = {}
-    for label, values in scores.items():
-        quartiles = np.quantile(values, [0.5, 0.9, 1.0]) if values else [0, 0, 0]
+    for label in LABELS:
+        values = [score for score, item in scored if item["label"] == label]
+        quantiles = np.quantile(values, [0.5, 0.9, 1.0]) if values else [0.0, 0.0, 0.0]
         result[label] = {
             "count": len(values),
-            "median": float(quartiles[0]),
-            "p90": float(quartiles[1]),
-            "max": float(quartiles[2]),
+            "median": float(quantiles[0]),
+            "p90": float(quantiles[1]),
+            "max": float(quantiles[2]),
             "at_or_above": [sum(1 for v in values if v >= t) for t in THRESHOLDS],
         }
+    ranked = sorted(scored, key=lambda pair: -pair[0])
+    result["top"] = {
+        label: [
+            (round(score, 3), item["prompt"]) for score, item in ranked if item["label"] == label
+        ][:top]
+        for label in ("benign", "banned")
+    }
     return result
 
 
