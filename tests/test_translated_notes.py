@@ -68,3 +68,9 @@ def test_camera_presets_are_named_in_the_reader_s_language():
     with translation.override("zh-hans"):
         labels = dict((key, str(label)) for key, label in CAMERA_MOVEMENTS)
     assert labels["static"] == "固定镜头" and labels["orbit"].startswith("大师运镜")
+
+
+def test_a_moderator_s_own_words_are_never_taken_for_a_message():
+    with translation.override("zh-hans"):
+        assert shown("goodwill points") == "goodwill points"
+        assert shown("Daily inspiration points for 2026-12-02") == "2026-12-02 的每日灵感值"
