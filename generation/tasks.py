@@ -5,10 +5,10 @@ import os
 import threading
 
 from celery import shared_task
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 from django.conf import settings
 
-from generation import services
+from generation import services, threads
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,15 @@ def run_job(self, job_id: int) -> str:
 @shared_task
 def sweep_stuck_jobs() -> int:
     return services.sweep_stuck_jobs()
+
+
+@worker_init.connect
+def budget_threads(sender=None, **_):
+    """Before the pool starts, give each pool process its share of the cores (threads.py)."""
+    concurrency = getattr(sender, "concurrency", None) or 1
+    share = threads.budget(os.cpu_count(), concurrency, settings.WORKER_THREADS)
+    threads.limit(share)
+    log.info("thread budget: %d per pool process (%d processes)", share, concurrency)
 
 
 @worker_process_init.connect

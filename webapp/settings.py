@@ -464,6 +464,9 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
             f"CELERY_VISIBILITY_TIMEOUT must exceed the longest job's hard time limit "
             f"({JOB_LONGEST_HARD_LIMIT} s for {GENERATION_MODEL})"
         )
+# Threads each worker pool process may use (torch, OpenMP, BLAS, the video encoder); 0: the
+# host's cores divided by the worker's concurrency (generation/threads.py).
+WORKER_THREADS = env_int("WORKER_THREADS", 0)
 # Load the model when a worker process starts rather than on its first job.
 GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
 

@@ -16,6 +16,8 @@ import av
 import numpy as np
 from PIL import Image, ImageOps
 
+from generation import threads
+
 PREVIEW_WIDTH = 320
 PREVIEW_SECONDS = 3.0
 PREVIEW_FPS = 8
@@ -50,6 +52,8 @@ def encode_mp4(
             stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
             stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
             stream.options = options
+            # The process's thread budget (generation/threads.py), not one thread per core.
+            stream.codec_context.thread_count = threads.current()
             for frame in frames:
                 container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
             container.mux(stream.encode())
