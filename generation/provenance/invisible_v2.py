@@ -44,21 +44,24 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import ecc
+from . import ecc, invisible
 from .invisible import CHECK_BITS, DIRECTIONS, ID_BITS, LAYERS, PAYLOAD_BITS, Detection
 
 VERSION = b"invisible-mark/v2/"
 CODED_BITS = ecc.coded_length(PAYLOAD_BITS)
 TILE = 32  # cells per tile side
-SHORT_SIDE_CELLS = 64  # a cell is this fraction of the frame's short side
+SHORT_SIDE_CELLS = 48  # a cell is this fraction of the frame's short side
 NONCES = 16
 PILOT_SHARE = 4  # one cell in four is a pilot
-AMPLITUDE_FLAT = 0.4  # RMS change per RGB channel where the picture is flat, in levels
-AMPLITUDE_MAX = 1.6  # ... and where it is strongly textured
-TEXTURE_GAIN = 0.15  # levels of mark per level of local texture
+AMPLITUDE_FLAT = 0.8  # RMS change per RGB channel where the picture is flat, in levels
+AMPLITUDE_MAX = 2.5  # ... and where it is strongly textured
+TEXTURE_GAIN = 0.25  # levels of mark per level of local texture above TEXTURE_FLOOR
+TEXTURE_FLOOR = 1.5  # local texture (RMS levels) that still counts as flat: grain, noise
+FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one code value
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 LAYER_WEIGHTS = np.array([1.0, 0.8, 0.8], dtype=np.float32)
 MIN_SIZE = 64
+PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
 
 
 # ---------------------------------------------------------------- keyed payload and carrier
@@ -177,25 +180,40 @@ def content_offsets(frames: np.ndarray) -> np.ndarray:
     """(T, 2) int: where the content has moved since the first frame (dy, dx), in pixels.
 
     Global translation only (pans, scrolls, shake), by phase correlation at a quarter of the
-    size. A step is kept only when shifting the previous frame by it explains the new frame
-    clearly better than not moving (so moving objects on a still background do not drag the
-    mark); otherwise the mark stays where it was.
+    size, on the central part of the frame, against a reference frame, so that slow sub-pixel
+    drifts add up. A displacement is
+    kept only when it explains the new frame clearly better than no motion (moving objects on a
+    still background must not drag the mark); otherwise the mark stays where it was, and the
+    reference restarts from this frame.
     """
     count, height, width, _ = frames.shape
     small = (max(16, width // 4), max(16, height // 4))
-    window = cv2.createHanningWindow(small, cv2.CV_32F)
+    # The central 60 %: logos, captions and other overlays that stay put sit near the edges.
+    centre = np.s_[
+        small[1] // 5 : small[1] - small[1] // 5, small[0] // 5 : small[0] - small[0] // 5
+    ]
+    window = None
     offsets = np.zeros((count, 2), dtype=np.float64)
-    previous = None
+    reference, anchor = None, np.zeros(2)
     for index, frame in enumerate(frames):
         grey = cv2.cvtColor(
             cv2.resize(frame, small, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY
-        ).astype(np.float32)
+        ).astype(np.float32)[centre]
+        if window is None:
+            window = cv2.createHanningWindow(grey.shape[::-1], cv2.CV_32F)
         offsets[index] = offsets[index - 1] if index else 0.0
-        if previous is not None:
-            (dx, dy), _response = cv2.phaseCorrelate(previous, grey, window)
-            if abs(dx) + abs(dy) >= 0.25 and _explains(previous, grey, dx, dy):
-                offsets[index] += (4 * dy, 4 * dx)
-        previous = grey
+        if reference is None:
+            reference = grey
+            continue
+        # Copies: phaseCorrelate multiplies its inputs by the window in place.
+        (dx, dy), _response = cv2.phaseCorrelate(reference.copy(), grey.copy(), window)
+        moved = abs(dx) + abs(dy)
+        if moved >= 0.1 and _explains(reference, grey, dx, dy):
+            offsets[index] = anchor + (4 * dy, 4 * dx)
+            if moved > 0.05 * min(grey.shape):  # keep the overlap with the reference large
+                reference, anchor = grey, offsets[index].copy()
+        elif moved >= 1.0:  # a cut or local motion: the mark stays, measured from here
+            reference, anchor = grey, offsets[index].copy()
     return np.rint(offsets).astype(np.int64)
 
 
@@ -209,15 +227,12 @@ def _explains(previous: np.ndarray, current: np.ndarray, dx: float, dy: float) -
     inner = np.s_[margin : h - margin, margin : w - margin]
     still = float(np.mean(np.abs(current[inner] - previous[inner])))
     shifted = float(np.mean(np.abs(current[inner] - moved[inner])))
-    return shifted < 0.7 * still
+    return shifted < 0.8 * still
 
 
-def amplitude(frame: np.ndarray) -> np.ndarray:
-    """(H, W) float32: how strong the mark may be at each pixel, in levels (RMS per channel).
-
-    Measured at a quarter of the size (the mask is smooth): local texture is the RMS deviation
-    of the luminance from its local mean, over about a cell.
-    """
+def local_texture(frame: np.ndarray) -> np.ndarray:
+    """(H, W) float32: the RMS deviation of the luminance from its local mean over about a
+    cell, measured at a quarter of the size (so film grain and noise average out)."""
     height, width = frame.shape[:2]
     small = (max(8, width // 4), max(8, height // 4))
     luma = cv2.cvtColor(
@@ -226,14 +241,32 @@ def amplitude(frame: np.ndarray) -> np.ndarray:
     cell = cell_size(height, width) / 4
     detail = luma - cv2.GaussianBlur(luma, (0, 0), cell)
     texture = np.sqrt(cv2.GaussianBlur(detail * detail, (0, 0), cell))
-    amp = np.clip(AMPLITUDE_FLAT + TEXTURE_GAIN * texture, AMPLITUDE_FLAT, AMPLITUDE_MAX)
+    return cv2.resize(texture, (width, height), interpolation=cv2.INTER_LINEAR)
+
+
+def is_flat(frame: np.ndarray) -> np.ndarray:
+    """(H, W) bool: where the picture counts as flat (the mark is weakest there)."""
+    return local_texture(frame) <= TEXTURE_FLOOR
+
+
+def amplitude(frame: np.ndarray, strength: float = 1.0) -> np.ndarray:
+    """(H, W) float32: how strong the mark may be at each pixel, in levels (RMS per channel):
+    AMPLITUDE_FLAT where the picture is flat, more with local texture, up to AMPLITUDE_MAX."""
+    texture = local_texture(frame)
+    # Grain and noise below TEXTURE_FLOOR count as flat: a constant amplitude there keeps the
+    # pixels the mark moves by one code value the same from frame to frame (cheap to encode).
+    amp = AMPLITUDE_FLAT + TEXTURE_GAIN * np.maximum(texture - TEXTURE_FLOOR, 0)
+    np.minimum(amp, AMPLITUDE_MAX, out=amp)
+    amp *= strength
     rms = float(np.sqrt(np.mean(amp * amp)))
-    if rms > MAX_RMS:
-        amp *= MAX_RMS / rms
-    return cv2.resize(amp, (width, height), interpolation=cv2.INTER_LINEAR)
+    if rms > MAX_RMS * strength:
+        amp *= MAX_RMS * strength / rms
+    return amp
 
 
-def embed_frames(frames: np.ndarray, job_id: int, key: bytes) -> np.ndarray:
+def embed_frames(
+    frames: np.ndarray, job_id: int, key: bytes, *, strength: float = 1.0
+) -> np.ndarray:
     """A marked copy of `frames` ((T, H, W, 3) uint8 RGB) naming `job_id` under `key`.
 
     The pattern slides with the content's global motion (whole pixels, modulo the tile), so
@@ -241,15 +274,22 @@ def embed_frames(frames: np.ndarray, job_id: int, key: bytes) -> np.ndarray:
     """
     frames = np.ascontiguousarray(frames, dtype=np.uint8)
     _count, height, width, channels = frames.shape
-    if channels != 3 or min(height, width) < MIN_SIZE:
-        raise ValueError(f"expected (T, H, W, 3) frames of at least {MIN_SIZE} px")
+    if channels != 3:
+        raise ValueError("expected (T, H, W, 3) frames")
+    if min(height, width) < MIN_SIZE:  # too small for a tile: the first version's mark
+        return invisible.embed_frames(frames, job_id, key)
     pattern = unit_pattern(height, width, job_id, bytes(key))
     period = tile_period(height, width)
     offsets = -content_offsets(frames) % period
     out = np.empty_like(frames)
     for index, frame in enumerate(frames):
         top, left = offsets[index]
-        delta = pattern[top : top + height, left : left + width] * amplitude(frame)[..., None]
+        amp = amplitude(frame, strength)[..., None]
+        delta = pattern[top : top + height, left : left + width] * amp
+        # Flat areas: never more than one code value, however the pattern peaks.
+        np.clip(
+            delta, -FLAT_LIMIT * amp / AMPLITUDE_FLAT, FLAT_LIMIT * amp / AMPLITUDE_FLAT, out=delta
+        )
         delta += frame
         delta += 0.5
         np.clip(delta, 0, 255, out=delta)

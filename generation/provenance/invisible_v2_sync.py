@@ -32,6 +32,7 @@ from .invisible_v2 import (
     TILE,
     carrier,
     check_value,
+    content_offsets,
     read_payload,
 )
 
@@ -41,8 +42,9 @@ PERIODS = (0.45, 1.3)  # tile periods searched, relative to the nominal one
 ANGLES = np.deg2rad(np.arange(-3.0, 3.01, 0.5))
 SAMPLES = 2 * TILE  # folded tile: two samples per cell
 MAX_FRAMES = 32
-SEARCH_FRAMES = 6  # frames that choose the geometry of a mark that moved
+SEARCH_FRAMES = 6  # frames whose spectra are summed to find the lattice
 MAX_DECODES = 6
+GROUP = 3  # frames per group when groups are aligned by their own pilot
 AC_PEAKS = 3
 REFINED = 2  # geometries refined in scale and angle, per search
 _NORMS = np.linalg.norm(DIRECTIONS, axis=1)
@@ -60,24 +62,69 @@ def detect(frames: np.ndarray, key: bytes) -> Detection | None:
         frames = frames[np.linspace(0, len(frames) - 1, MAX_FRAMES).round().astype(int)]
     key = bytes(key)
     residuals, box = frame_residuals(frames)
-    still = np.sum(residuals, axis=0)
-    shapes = geometries(still, residuals, box)
-    # A mark that stayed put adds up in the sum; one that slid with a pan is found frame by frame.
-    found = pilot_search(still, shapes, key)
-    moving = moving_search(residuals, shapes, key) if len(residuals) > 1 else []
+    still = residuals.sum(axis=0)
+    plain = pilot_search(still, geometries(still, residuals, box), key)
+    # The embedder slid the mark with the content's motion; follow the same motion here (on the
+    # frames read) and the mark adds up again. A mark that stayed put adds up in the plain sum.
+    followed = _follow_content(frames, residuals)
+    moved = []
+    if followed is not None:
+        total = followed.sum(axis=0)
+        moved = pilot_search(total, geometries(total, residuals, box), key)
+        # Where the two motion estimates part (a hesitant start, a step one frame apart),
+        # groups of frames are aligned by their own pilot instead, for the nonces found.
+        nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
+        moved[1:1] = [regroup(followed, moved[0], nonce, key) for nonce in nonces]
     tried = []
-    for candidate in _interleave(found, moving):
+    for candidate in _interleave(plain, moved):
         if len(tried) >= MAX_DECODES:
             break
         if any(_same(candidate, other) for other in tried):
             continue
         tried.append(candidate)
-        if candidate.get("aligned") is False:
-            candidate["folded"] = align_frames(residuals, candidate, key)
         result = decode(candidate, key, len(frames))
         if result is not None:
             return result
     return None
+
+
+def regroup(aligned: np.ndarray, best: dict, nonce: int, key: bytes) -> dict:
+    """`best`'s geometry, with the frames folded in groups of GROUP, each group rolled to its
+    own peak of `nonce`'s pilot, then summed."""
+    p, a, flip = best["period"], best["angle"], best["flip"]
+    total = np.zeros((LAYERS, SAMPLES, SAMPLES), dtype=np.float32)
+    for start in range(0, len(aligned), GROUP):
+        folded = fold(aligned[start : start + GROUP].sum(axis=0), p, a, flip)
+        _z, peaks = pilot_match(folded, key)
+        shift = np.unravel_index(peaks[nonce], folded.shape[1:])
+        total += np.roll(folded, (-int(shift[0]), -int(shift[1])), axis=(1, 2))
+    z, peaks = pilot_match(total, key)
+    return {
+        "z": float(z[nonce]),
+        "flip": flip,
+        "period": p,
+        "angle": a,
+        "nonce": nonce,
+        "shift": np.unravel_index(peaks[nonce], total.shape[1:]),
+        "folded": total,
+        "regrouped": True,
+    }
+
+
+def _follow_content(frames: np.ndarray, residuals: np.ndarray) -> np.ndarray | None:
+    """The residuals, each moved back by the content's motion since the first frame, or None
+    when the content did not move."""
+    offsets = content_offsets(frames)
+    if not offsets.any():
+        return None
+    scale = residuals.shape[2] / frames.shape[1]
+    h, w = residuals.shape[2:]
+    out = np.empty_like(residuals)
+    for index, (dy, dx) in enumerate(offsets * scale):
+        matrix = np.float32([[1, 0, -dx], [0, 1, -dy]])
+        for layer, plane in enumerate(residuals[index]):
+            out[index, layer] = cv2.warpAffine(plane, matrix, (w, h))
+    return out
 
 
 def _interleave(first: list, second: list):
@@ -87,7 +134,7 @@ def _interleave(first: list, second: list):
 
 def _same(a: dict, b: dict) -> bool:
     return (
-        a.get("aligned", True) == b.get("aligned", True)
+        a.get("regrouped", False) == b.get("regrouped", False)
         and a["flip"] == b["flip"]
         and a["nonce"] == b["nonce"]
         and abs(np.log(a["period"] / b["period"])) < 0.02
@@ -327,44 +374,6 @@ def _static_candidate(residual: np.ndarray, setting: tuple, key: bytes) -> dict:
         "shift": np.unravel_index(peaks[nonce], folded.shape[1:]),
         "folded": folded,
     }
-
-
-def moving_search(residuals: np.ndarray, shapes: list, key: bytes) -> list[dict]:
-    """Candidates for a mark that slid with the content: each of SEARCH_FRAMES frames is folded
-    and matched on its own; a geometry and nonce score the sum of their frames' z."""
-    picked = _spread(residuals, SEARCH_FRAMES)
-
-    def candidate(setting):
-        flip, period, angle = setting
-        total = sum(pilot_match(fold(r, period, angle, flip), key)[0] for r in picked)
-        nonce = int(np.argmax(total))
-        z = float(total[nonce] / np.sqrt(len(picked)))
-        return {"z": z, "flip": flip, "period": period, "angle": angle, "nonce": nonce}
-
-    coarse = sorted((candidate(s) for s in _coarse(shapes)), key=lambda c: -c["z"])
-    fine = [
-        candidate(setting)
-        for best in coarse[:REFINED]
-        for setting in _refinements(best["period"], best["angle"], best["flip"])
-    ]
-    results = sorted(coarse + fine, key=lambda c: -c["z"])
-    for result in results:
-        result["aligned"] = False
-    return results
-
-
-def align_frames(residuals: np.ndarray, candidate: dict, key: bytes) -> np.ndarray:
-    """The frames folded with `candidate`'s geometry, each rolled to its own pilot's best shift
-    and summed; the candidate's shift becomes 0."""
-    p, a, flip, nonce = (candidate[k] for k in ("period", "angle", "flip", "nonce"))
-    total = np.zeros((LAYERS, SAMPLES, SAMPLES), dtype=np.float32)
-    for residual in residuals:
-        folded = fold(residual, p, a, flip)
-        _z, peaks = pilot_match(folded, key)
-        shift = np.unravel_index(peaks[nonce], folded.shape[1:])
-        total += np.roll(folded, (-int(shift[0]), -int(shift[1])), axis=(1, 2))
-    candidate["shift"] = (0, 0)
-    return total
 
 
 # ------------------------------------------------------------------------------ decode

@@ -1,0 +1,172 @@
+"""Version 2 of the invisible mark names the job after the edits people make when they re-post a
+clip (mirror, crop, borders, a slight turn, re-encoding), stays invisible on flat skies, is drawn
+differently for each output, and lives next to version 1."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from generation.engine import media
+from generation.provenance import invisible, invisible_v2, mark_corpus
+from generation.provenance.check import read_mark
+
+KEY = b"test-provenance-key-0123456789abcdef"
+OTHER_KEY = b"someone-elses-key-0123456789abcdef"
+FPS = 8
+JOB = 2_718_281_828
+
+
+def h264(frames: np.ndarray, crf: int = 23) -> np.ndarray:
+    return media.decode_video(media.encode_mp4(frames, FPS, crf=crf))[0]
+
+
+def jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, format="JPEG", quality=quality)
+    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float(10 * np.log10(255.0**2 / mse))
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return mark_corpus.make_clip("pan", seed=3, frames=12, width=640, height=360)
+
+
+@pytest.fixture(scope="module")
+def delivered(clip):
+    """Marked and delivered as the product delivers it (H.264 crf 23)."""
+    return h264(invisible_v2.embed_frames(clip, JOB, KEY))
+
+
+def names_job(frames: np.ndarray) -> bool:
+    found = invisible_v2.detect_frames(frames, KEY)
+    return found is not None and found.job_id == JOB and found.version == 2
+
+
+def test_a_re_encoded_clip_names_its_job(delivered):
+    assert names_job(h264(delivered, crf=35))
+
+
+def test_a_mirrored_clip_names_its_job(delivered):
+    assert names_job(h264(np.ascontiguousarray(delivered[:, :, ::-1])))
+
+
+@pytest.mark.parametrize("rescale", [False, True])
+def test_a_clip_cropped_by_10_percent_names_its_job(delivered, rescale):
+    height, width = delivered.shape[1:3]
+    cropped = delivered[:, 18 : height - 18, 32 : width - 32]
+    if rescale:
+        cropped = np.stack([cv2.resize(f, (width, height)) for f in cropped])
+    assert names_job(h264(cropped))
+
+
+def test_a_clip_letterboxed_to_a_square_names_its_job(delivered):
+    square = np.zeros((len(delivered), 640, 640, 3), np.uint8)
+    square[:, 140:500] = delivered
+    assert names_job(h264(square))
+
+
+def test_a_clip_turned_by_2_degrees_names_its_job(delivered):
+    matrix = cv2.getRotationMatrix2D((320, 180), 2.0, 1.0)
+    assert names_job(h264(np.stack([cv2.warpAffine(f, matrix, (640, 360)) for f in delivered])))
+
+
+def test_one_frame_saved_as_jpeg_q70_names_its_job(delivered):
+    assert names_job(jpeg(delivered[5], 70)[None])
+
+
+def test_a_picture_is_marked_and_read():
+    picture = Image.fromarray(mark_corpus.make_clip("portrait", 4, 1, 512, 512)[0])
+    marked = invisible_v2.embed_image(picture, 77, KEY)
+    assert marked.size == picture.size and marked.mode == "RGB"
+    found = invisible_v2.detect_image(Image.fromarray(jpeg(np.asarray(marked), 85)), KEY)
+    assert found is not None and found.job_id == 77
+
+
+@pytest.mark.parametrize("kind", mark_corpus.KINDS)
+def test_unmarked_content_gives_no_match(kind):
+    frames = mark_corpus.make_clip(kind, seed=11, frames=4, width=480, height=270)
+    assert read_mark(h264(frames), KEY) is None
+    assert read_mark(jpeg(frames[0], 85)[None], KEY) is None
+
+
+def test_a_mark_made_under_another_key_is_not_read(clip, delivered):
+    assert invisible_v2.detect_frames(delivered, OTHER_KEY) is None
+    theirs = invisible_v2.embed_frames(clip[:4], JOB, OTHER_KEY)
+    assert invisible_v2.detect_frames(theirs, KEY) is None
+
+
+def test_outputs_made_with_version_1_are_still_identified(clip):
+    old = h264(invisible.embed_frames(clip, JOB, KEY))
+    found = read_mark(old, KEY)
+    assert found is not None and found.job_id == JOB and found.version == 1
+
+
+def test_a_flat_sky_changes_by_at_most_one_code_value():
+    sky = mark_corpus.make_clip("sky", seed=2, frames=2, width=640, height=360)
+    marked = invisible_v2.embed_frames(sky, JOB, KEY)
+    flat = invisible_v2.is_flat(sky[0])
+    assert flat.mean() > 0.5  # the test is about something: most of a sky is flat
+    change = np.abs(marked[0].astype(np.int16) - sky[0].astype(np.int16))[flat]
+    assert change.max() <= 1
+    assert np.sqrt(np.mean(change.astype(float) ** 2)) < 0.9
+
+
+def test_texture_gets_a_stronger_mark_than_flat_sky():
+    landscape = mark_corpus.make_clip("pan", seed=1, frames=1, width=640, height=360)[0]
+    ground = invisible_v2.amplitude(landscape)[240:]  # below the horizon: textured hills
+    sky = invisible_v2.amplitude(mark_corpus.make_clip("sky", 1, 1, 640, 360)[0])
+    assert np.median(ground) > 2 * np.median(sky)
+
+
+def test_marked_frames_stay_above_42_db(clip):
+    marked = invisible_v2.embed_frames(clip, JOB, KEY)
+    assert marked.shape == clip.shape and marked.dtype == np.uint8
+    assert psnr(clip, marked) >= 42.0
+
+
+def test_embedding_leaves_the_input_untouched(clip):
+    before = clip.copy()
+    invisible_v2.embed_frames(clip, 5, KEY)
+    assert np.array_equal(clip, before)
+
+
+def test_each_output_gets_its_own_pattern():
+    assert {invisible_v2.nonce_for(job, KEY) for job in range(200)} == set(range(16))
+    first = invisible_v2.nonce_for(0, KEY)
+    other = next(job for job in range(1, 100) if invisible_v2.nonce_for(job, KEY) != first)
+    # Another nonce: other chips, pilot and order of cells, so the two patterns are unrelated.
+    mine, theirs = invisible_v2.tile_cells(0, KEY), invisible_v2.tile_cells(other, KEY)
+    assert abs(float(np.mean(mine * theirs))) < 0.1
+
+
+def test_the_mark_slides_with_a_pan():
+    frames = mark_corpus.make_clip("pan", seed=5, frames=6, width=640, height=360)
+    offsets = invisible_v2.content_offsets(frames)
+    assert offsets[0].tolist() == [0, 0]
+    assert abs(offsets[-1][1]) >= 2  # the camera moved sideways
+    still = np.repeat(frames[:1], 6, axis=0)
+    assert invisible_v2.content_offsets(still).tolist() == [[0, 0]] * 6
+
+
+def test_small_frames_get_the_first_version():
+    frames = mark_corpus.make_clip("portrait", seed=1, frames=1, width=48, height=48)
+    found = invisible.detect_frames(invisible_v2.embed_frames(frames, 9, KEY), KEY)
+    assert found is not None and found.job_id == 9
+
+
+def test_check_value_depends_on_the_key_the_nonce_and_the_job():
+    assert invisible_v2.check_value(42, 1, KEY) != invisible_v2.check_value(42, 1, OTHER_KEY)
+    assert invisible_v2.check_value(42, 1, KEY) != invisible_v2.check_value(42, 2, KEY)
+    assert invisible_v2.check_value(42, 1, KEY) != invisible_v2.check_value(43, 1, KEY)
+    with pytest.raises(ValueError):
+        invisible_v2.payload_bits(2**32, 0, KEY)
