@@ -202,13 +202,17 @@ def words_of(text: str) -> list[str]:
 def normalise(text: str) -> Normalised:
     words = words_of(text)
     plain = Squeezed.of(words)
+    # Stems and slips are read from whole words: "m.a.k.i.n.g" is stemmed as "making".
+    letters = _letters(text)
+    whole = SPELLED_OUT_PUNCTUATED.sub(lambda m: re.sub(r"[.\-_*·]", "", m.group()), letters)
+    whole_words = words if whole == letters else words_of(whole)
     return Normalised(
         plain.squeezed,
         plain.starts,
         plain.ends,
-        Squeezed.of([stem(w) for w in words]),
+        Squeezed.of([stem(w) for w in whole_words]),
         tuple(words),
-        _near(words),
+        _near(whole_words),
     )
 
 

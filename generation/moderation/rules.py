@@ -52,7 +52,7 @@ _HARMLESS = re.compile(
 _ART = "|".join(re.escape(a) for a in lexicon.ART_OBJECT)
 _ART_NUDE = re.compile(
     rf"\b(?:nude|naked|nudes|nudity)\s+(?:[a-z]+\s+){{0,2}}?(?:{_ART})s?\b"
-    rf"|\b(?:{_ART})s?\s+of\s+(?:a\s+|an\s+|the\s+)?(?:nude|naked)\b"
+    rf"|\b(?:{_ART})s?\s+of\s+(?:a\s+|an\s+|the\s+)?(?:nudes?|naked)\b"
     rf"|裸体?.{{0,2}}?(?:{'|'.join(lexicon.ART_OBJECT_ZH)})",
     re.IGNORECASE,
 )
