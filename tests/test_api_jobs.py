@@ -161,7 +161,7 @@ def test_list_pages_with_a_cursor_and_filters(api, alice):
     failed = api.get("/api/v1/jobs?status=failed").json()["data"]
     assert [j["id"] for j in failed] == [jobs[0].pk]
     assert api.get("/api/v1/jobs?kind=text_to_video").json()["data"] == []
-    assert api.get("/api/v1/jobs?cursor=!!").json()["code"] == "invalid_cursor"
+    assert api.get("/api/v1/jobs?cursor=!!").json()["code"] == "invalid_request"
     assert api.get("/api/v1/jobs?limit=1000").status_code == 422
 
 
@@ -251,3 +251,19 @@ def test_points_balance_and_ledger_pages(api, alice):
 def test_an_expired_token_made_just_now_counts_from_its_expiry(alice):
     raw = token_for(alice, expires_at=timezone.now() + timedelta(hours=1))
     assert api_client(raw).get("/api/v1/jobs").status_code == 200
+
+
+def test_a_broken_or_oversized_body_is_a_problem_not_a_crash(api, settings):
+    broken = api.post(
+        "/api/v1/jobs", b"--x\r\nbroken", content_type="multipart/form-data; boundary="
+    )
+    assert broken.status_code == 400 and broken.json()["code"] == "malformed_body"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    big = api.post(
+        "/api/v1/jobs",
+        "prompt=" + "a" * 2000,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert big.status_code == 413 and big.json()["code"] == "request_too_large"
+    as_json = api.post("/api/v1/jobs", {"prompt": "a boat"}, content_type="application/json")
+    assert as_json.status_code == 415

@@ -2,7 +2,7 @@
 allowed or not by the caller's plan, the price table, and the quote for one request."""
 
 from django.conf import settings
-from ninja import Router
+from ninja import Query, Router
 
 from billing import ledger
 from billing.entitlements import entitlements
@@ -12,7 +12,16 @@ from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES
 from generation.models import Job
 from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, ProblemOut
-from webapp.api.schemas import AspectRatio, Kind, Mode, ModelOut, QuoteOut, points
+from webapp.api.schemas import (
+    AspectRatio,
+    CameraMovement,
+    Duration,
+    Kind,
+    Mode,
+    ModelOut,
+    QuoteOut,
+    points,
+)
 
 router = Router(tags=["models and prices"])
 ERRORS = {401: ProblemOut, 403: ProblemOut, 422: ProblemOut}
@@ -85,10 +94,10 @@ def model(request):
 def quote(
     request,
     kind: Kind = "text_to_video",
-    duration_s: int = 5,
+    duration_s: Duration = Duration.FIVE,
     mode: Mode = "standard",
-    num_images: int = 1,
-    camera_movement: str = "static",
+    num_images: int = Query(1, ge=1, le=MAX_IMAGES),
+    camera_movement: CameraMovement = "static",
     aspect_ratio: AspectRatio = "16:9",
 ):
     """What a job with these options would cost, whether the balance covers it, and which
@@ -103,7 +112,7 @@ def quote(
         "aspect_ratio": aspect_ratio,
     }
     if kind not in (Job.Kind.EXTEND, Job.Kind.TEXT_TO_PICTURE):
-        params["duration_s"] = duration_s
+        params["duration_s"] = int(duration_s)
     try:
         price = services.price_for(kind, params)
     except PriceError as exc:

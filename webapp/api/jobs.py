@@ -22,12 +22,24 @@ from generation.moderation.models import Flag
 from webapp.api import downloads, idempotency, pagination
 from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, ProblemOut
-from webapp.api.schemas import JobIn, JobOut, JobPage, JobStatus, Kind, ModerationOut, points
+from webapp.api.schemas import (
+    CURSOR_PATTERN,
+    JobIn,
+    JobOut,
+    JobPage,
+    JobStatus,
+    Kind,
+    ModerationOut,
+    points,
+)
 
 router = Router(tags=["jobs"])
 MAX_ID = 2**63 - 1
 ERRORS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut}
-CREATE_ERRORS = {**ERRORS, 402: ProblemOut, 409: ProblemOut, 415: ProblemOut, 429: ProblemOut}
+CREATE_ERRORS = {
+    **ERRORS,
+    **dict.fromkeys((400, 402, 409, 413, 415, 429), ProblemOut),
+}
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -186,7 +198,7 @@ def list_jobs(
     request,
     kind: Kind | None = None,
     status: JobStatus | None = None,
-    cursor: str | None = None,
+    cursor: str | None = Query(None, pattern=CURSOR_PATTERN),
     limit: int = Query(20, ge=1, le=pagination.MAX_LIMIT),
 ):
     require_scope(request, "read")

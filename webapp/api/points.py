@@ -6,7 +6,7 @@ from billing import ledger
 from webapp.api import pagination
 from webapp.api.auth import require_scope
 from webapp.api.problems import ProblemOut
-from webapp.api.schemas import BalanceOut, EntryPage, points
+from webapp.api.schemas import CURSOR_PATTERN, BalanceOut, EntryPage, points
 
 router = Router(tags=["points"])
 ERRORS = {401: ProblemOut, 403: ProblemOut, 422: ProblemOut}
@@ -25,7 +25,7 @@ def balance(request):
 @router.get("/points/ledger", response={200: EntryPage, **ERRORS}, summary="Your points history")
 def history(
     request,
-    cursor: str | None = None,
+    cursor: str | None = Query(None, pattern=CURSOR_PATTERN),
     limit: int = Query(50, ge=1, le=pagination.MAX_LIMIT),
 ):
     """Every movement of your points, newest first: grants, holds, spends, returns, expiries."""

@@ -4,7 +4,9 @@ machine-readable `code` a client can branch on. The codes are listed in docs/API
 import json
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -110,6 +112,18 @@ def install(api) -> None:
     def on_http_error(request, exc: HttpError):
         code = {405: "method_not_allowed", 429: "rate_limited"}.get(exc.status_code, "error")
         return Problem(exc.status_code, code, str(exc.message)).response()
+
+    @api.exception_handler(MultiPartParserError)
+    def on_broken_body(request, exc):
+        return Problem(400, "malformed_body", _("The request body cannot be read.")).response()
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request, exc):
+        return Problem(413, "request_too_large", _("The request body is too large.")).response()
+
+    @api.exception_handler(SuspiciousOperation)
+    def on_suspicious(request, exc):  # too many fields or files, a malformed header...
+        return Problem(400, "malformed_body", _("The request cannot be read.")).response()
 
     @api.exception_handler(Exception)
     def on_crash(request, exc):

@@ -2,6 +2,7 @@
 counts exact tenths, and a string keeps them exact in every client language."""
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Literal
 
 from ninja import Field, Schema
@@ -15,6 +16,13 @@ JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "rej
 Mode = Literal["standard", "professional"]
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 CameraMovement = Literal[tuple(CAMERA_MOVEMENTS)]  # type: ignore[valid-type]
+# A cursor is the last id of the page before: pass `next_cursor` back as it came.
+CURSOR_PATTERN = r"^[0-9]{1,18}$"
+
+
+class Duration(IntEnum):
+    FIVE = 5
+    TEN = 10
 
 
 def points(tenths: int) -> str:
@@ -27,10 +35,15 @@ class JobIn(Schema):
     (`image`, and `end_image` for an end frame)."""
 
     kind: Kind = "text_to_video"
-    prompt: str = Field("", max_length=2500, description="Required except for image_to_video.")
+    prompt: str = Field(
+        "",
+        max_length=2500,
+        description="Required except for image_to_video.",
+        examples=["a paper boat on a rainy street"],
+    )
     negative_prompt: str = Field("", max_length=2500)
     aspect_ratio: AspectRatio = Field("16:9", description="Image to video keeps the photo's.")
-    duration_s: int = Field(5, description="5 or 10; extensions are always 5 s.")
+    duration_s: Duration = Field(Duration.FIVE, description="Extensions are always 5 s.")
     mode: Mode = "standard"
     creativity: float = Field(0.5, ge=0.0, le=1.0)
     seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Random when left out.")
@@ -48,7 +61,7 @@ class JobIn(Schema):
 
     def form_data(self) -> dict:
         """As the site's form receives it from a browser."""
-        data = self.model_dump()
+        data = self.model_dump(mode="json")
         return {k: "" if v is None else str(v) for k, v in data.items()}
 
 
