@@ -22,7 +22,7 @@ from django.conf import settings
 from PIL import Image
 
 from generation.engine import media
-from generation.provenance import credentials, invisible, visible
+from generation.provenance import credentials, invisible_v2, visible
 
 
 @dataclass(frozen=True)
@@ -82,10 +82,18 @@ def render_video(
     timer = timer or Timer()
     _count, height, width, _ = frames.shape
     with timer.stage("invisible mark"):
-        frames = invisible.embed_frames(frames, stamp.job_id, provenance_key())
+        frames = invisible_v2.embed_frames(frames, stamp.job_id, provenance_key())
     clean = _encode(stamp, frames, fps, hardware, timer, marked=False)
     with timer.stage("preview"):
         small, duration_ms = media.preview_frames(frames, fps)
+        # Marked again at its own size, stronger: downscaling and WebP erase most of the mark.
+        small = invisible_v2.embed_frames(
+            small,
+            stamp.job_id,
+            provenance_key(),
+            strength=invisible_v2.PREVIEW_STRENGTH,
+            small_side=invisible_v2.MIN_SIZE,
+        )
         clean["preview"] = media.encode_webp(small, duration_ms)
     marked = None
     if stamp.watermarked:
@@ -153,7 +161,7 @@ def render_pictures(
     for index, image in enumerate(images):
         name = f"picture-{index + 1}.png"
         with timer.stage("invisible mark"):
-            image = invisible.embed_image(image, stamp.job_id, provenance_key())
+            image = invisible_v2.embed_image(image, stamp.job_id, provenance_key())
         with timer.stage("encode"):
             data = media.image_to_png(image)
         with timer.stage("C2PA sign"):

@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from PIL import Image
 
 from generation.engine.media import decode_video, encode_mp4
+from generation.provenance import mark_corpus
 from tests.provenance_helpers import finished_job, moving_clip
 
 pytestmark = pytest.mark.django_db
@@ -56,15 +57,16 @@ def made_here_line(job) -> str:
 
 @pytest.fixture
 def shared_clip(alice):
-    """A free user's watermarked video, as they would download and post it."""
-    job = finished_job(alice, watermarked=True, frames=moving_clip(count=24, width=640, height=360))
+    """A free user's watermarked video (a 480p camera pan), as they would download and post it."""
+    frames = mark_corpus.make_clip("pan", seed=1, frames=24, width=854, height=480)
+    job = finished_job(alice, watermarked=True, frames=frames)
     return job, stored(job.assets.get(kind="video").marked_file)
 
 
 def test_a_re_encoded_clip_is_identified_by_its_invisible_mark(client, shared_clip):
     job, data = shared_clip
-    copy = reencode(data, width=480, height=270)
-    assert decode_video(copy)[0].shape[1:3] == (270, 480)
+    copy = reencode(data, width=640, height=360)
+    assert decode_video(copy)[0].shape[1:3] == (360, 640)
     response = check(client, copy)  # no login needed
     html = text(response)
     assert response.status_code == 200
@@ -153,7 +155,7 @@ def test_a_webm_copy_is_checked_too(client, shared_clip):
     out = io.BytesIO()
     with av.open(out, "w", format="webm") as target:
         stream = target.add_stream("libvpx-vp9", rate=Fraction(8))
-        stream.width, stream.height, stream.pix_fmt = 640, 360, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = frames.shape[2], frames.shape[1], "yuv420p"
         stream.options = {"crf": "32", "b": "0"}
         for frame in frames:
             target.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
@@ -161,3 +163,36 @@ def test_a_webm_copy_is_checked_too(client, shared_clip):
     html = text(check(client, out.getvalue(), "clip.webm", "video/webm"))
     assert made_here_line(job) in html
     assert "Content credentials (C2PA): none in this file." in html
+
+
+def test_a_mark_whose_job_row_is_gone_names_the_job_without_a_date(client, alice):
+    frame = mark_corpus.make_clip("portrait", seed=2, frames=1, width=640, height=640)[0]
+    job = finished_job(alice, watermarked=False, images=[Image.fromarray(frame)])
+    picture = Image.open(io.BytesIO(stored(job.assets.get(kind="picture").file)))
+    buffer = io.BytesIO()
+    picture.convert("RGB").save(buffer, format="JPEG", quality=90)  # no manifest left
+    job_id = job.pk
+    job.delete()
+    html = text(check(client, buffer.getvalue(), "copy.jpg", "image/jpeg"))
+    assert f"Made here: job {job_id}, AI-generated." in html
+    assert "its date is unknown" in html
+    assert " on , " not in html
+
+
+def test_the_animated_preview_of_a_textured_clip_is_identified(client, shared_clip):
+    job, _data = shared_clip
+    preview = stored(job.assets.get(kind="preview").file)
+    html = text(check(client, preview, "preview.webp", "image/webp"))
+    assert made_here_line(job) in html
+
+
+def test_a_preview_sized_file_without_a_mark_says_what_the_check_cannot_tell(client):
+    buffer = io.BytesIO()
+    Image.fromarray(moving_clip(count=1, width=320, height=180)[0]).save(buffer, format="PNG")
+    html = text(check(client, buffer.getvalue(), "thumb.png", "image/png"))
+    assert "No mark found." in html
+    assert "Previews, thumbnails and other small copies often lose the invisible mark" in html
+    big = io.BytesIO()
+    Image.fromarray(moving_clip(count=1, width=640, height=360)[0]).save(big, format="PNG")
+    html = text(check(client, big.getvalue(), "still.png", "image/png"))
+    assert "No mark found." in html and "small copies" not in html

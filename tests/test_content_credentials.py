@@ -19,8 +19,9 @@ from PIL import Image
 
 from generation.engine.media import decode_video
 from generation.postprocess import provenance_key
-from generation.provenance import credentials, invisible
+from generation.provenance import credentials
 from generation.provenance.certificates import make_test_chain, signing_material
+from generation.provenance.check import read_mark
 from tests.conftest import ROOT
 from tests.provenance_helpers import finished_job, moving_clip
 
@@ -111,7 +112,7 @@ def test_stripping_the_manifest_does_not_strip_the_invisible_mark(alice):
         stripped = remux(data)
         assert credentials.read(io.BytesIO(stripped), "video/mp4") is None
         frames, _fps = decode_video(stripped)
-        found = invisible.detect_frames(frames, provenance_key())
+        found = read_mark(frames, provenance_key())
         assert found is not None and found.job_id == job.pk
 
 

@@ -61,6 +61,7 @@ FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one cod
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 LAYER_WEIGHTS = np.array([1.0, 0.8, 0.8], dtype=np.float32)
 MIN_SIZE = 64
+SMALL_SIDE = 256  # outputs smaller than this get version 1 (see embed_frames)
 PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
 
 
@@ -265,18 +266,25 @@ def amplitude(frame: np.ndarray, strength: float = 1.0) -> np.ndarray:
 
 
 def embed_frames(
-    frames: np.ndarray, job_id: int, key: bytes, *, strength: float = 1.0
+    frames: np.ndarray,
+    job_id: int,
+    key: bytes,
+    *,
+    strength: float = 1.0,
+    small_side: int = SMALL_SIDE,
 ) -> np.ndarray:
     """A marked copy of `frames` ((T, H, W, 3) uint8 RGB) naming `job_id` under `key`.
 
     The pattern slides with the content's global motion (whole pixels, modulo the tile), so
     the encoder predicts it along with the picture instead of paying for it in every frame.
+    Frames whose short side is under `small_side` get the first version's mark instead, which
+    reads better where a tile barely fits (the tiny demo models' outputs).
     """
     frames = np.ascontiguousarray(frames, dtype=np.uint8)
     _count, height, width, channels = frames.shape
     if channels != 3:
         raise ValueError("expected (T, H, W, 3) frames")
-    if min(height, width) < MIN_SIZE:  # too small for a tile: the first version's mark
+    if min(height, width) < max(small_side, MIN_SIZE):
         return invisible.embed_frames(frames, job_id, key)
     pattern = unit_pattern(height, width, job_id, bytes(key))
     period = tile_period(height, width)
