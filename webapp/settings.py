@@ -532,6 +532,10 @@ CELERY_BEAT_SCHEDULE["renew-sandbox-subscriptions"] = {
     "task": "billing.tasks.renew_sandbox_subscriptions",
     "schedule": 300.0,
 }
+# API webhooks (webapp/api/webhooks.py): events found and due deliveries sent every 15 s.
+CELERY_BEAT_SCHEDULE["send-webhooks"] = {"task": "webapp.api.tasks.send_webhooks", "schedule": 15.0}
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 
 # --- provenance: visible mark, invisible mark, content credentials, the public check ---------
 

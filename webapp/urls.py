@@ -17,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
     path("accounts/", include("webapp.accounts.urls")),
     path("accounts/tokens/", include("webapp.api.urls")),
+    path("accounts/webhooks/", include("webapp.api.webhook_urls")),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

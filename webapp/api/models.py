@@ -77,3 +77,82 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return f"{self.key} of user {self.user_id} ({self.status_code})"
+
+
+class WebhookEndpoint(models.Model):
+    """A URL of the user's that receives signed events (webapp/api/webhooks.py)."""
+
+    class Event(models.TextChoices):
+        JOB_SUCCEEDED = "job.succeeded", _("A job succeeded")
+        JOB_FAILED = "job.failed", _("A job failed (its points were returned)")
+        JOB_REFUSED = "job.refused", _("Moderation refused a job")
+        POINTS_LOW = "points.low", _("Your balance fell below the price of a video")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    # Space-separated event types ("job.succeeded points.low"): a plain text match finds the
+    # endpoints of a type on every database.
+    events = models.CharField(_("events"), max_length=200)
+    # Signs every delivery (HMAC-SHA256); shown to its owner, who needs it to verify.
+    secret = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.url
+
+    @property
+    def event_list(self) -> list[str]:
+        return self.events.split()
+
+
+class WebhookEvent(models.Model):
+    """Something that happened, once: `key` keeps a sweep that runs twice from making two."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=30)
+    key = models.CharField(max_length=100, unique=True)
+    job = models.ForeignKey(
+        "generation.Job", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.type} ({self.key})"
+
+
+class WebhookDelivery(models.Model):
+    """One event to one endpoint: attempts, with exponential backoff, for up to a day."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SUCCEEDED = "succeeded", _("Delivered")
+        FAILED = "failed", _("Gave up")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event"], name="api_delivery_once")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.event} to {self.endpoint} ({self.status})"
