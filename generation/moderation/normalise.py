@@ -92,6 +92,7 @@ def _fold(text: str) -> str:
 
 
 LEET_IN_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[01345@$7])[\w@$]+\b")
+LONE_A = re.compile(r"\b4(?= [^\W\d_])")
 READABLE_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
 
 
@@ -103,7 +104,9 @@ def readable(text: str) -> str:
     for spelled in (SPELLED_OUT_PUNCTUATED, SPELLED_OUT_SPACED):
         text = spelled.sub(lambda m: re.sub(r"[\s.\-_*·]", "", m.group()), text)
     text = SYMBOL_IN_WORD.sub(lambda m: LEET_SYMBOLS[m.group()], text)
-    return LEET_IN_WORD.sub(lambda m: m.group().translate(READABLE_LEET), text)
+    unleet = LEET_IN_WORD.sub(lambda m: m.group().translate(READABLE_LEET), text)
+    # In a prompt written in leetspeak, a lone "4" before a word is the article ("4 m4n").
+    return LONE_A.sub("a", unleet) if unleet != text else unleet
 
 
 @cache

@@ -71,7 +71,8 @@ TERMS = [
         R,
         "slit my wrists|slitting my wrists|cut my wrists|cutting her wrists|cutting his wrists|"
         "open her veins|opens her veins|opens the veins|open his veins|end my life|end her life|end his life|take her own life|take his own life|unalive|"
-        "take my own life|kill yourself|kys|hanging himself|hanging herself|"
+        "take my own life|shoot himself|shoot herself|shoot myself|shot himself|shot herself|"
+        "kill yourself|kys|hanging himself|hanging herself|"
         "self mutilation|割手腕|划手腕|割自己|划自己|结束自己的生命|吞药自尽|自尽|zican|se suicider|"
         "s'ouvrir les veines|suicidarse|cortarse las venas|quitarse la vida|sich umbringen|"
         "pulsadern aufschneiden|selbstverletzung",
