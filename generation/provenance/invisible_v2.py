@@ -169,7 +169,10 @@ def unit_pattern(height: int, width: int, job_id: int, key: bytes) -> np.ndarray
     weighted = planes * LAYER_WEIGHTS[:, None, None]
     pattern = np.tensordot(weighted, DIRECTIONS, axes=(0, 0)).astype(np.float32)
     pattern /= max(float(np.sqrt(np.mean(pattern**2))), 1e-6)
-    return pattern
+    # Where the picture is flat (amplitude AMPLITUDE_FLAT) no pixel may move by more than
+    # FLAT_LIMIT: the same as clipping the unit pattern once, here.
+    limit = FLAT_LIMIT / AMPLITUDE_FLAT
+    return np.clip(pattern, -limit, limit, out=pattern)
 
 
 def tile_period(height: int, width: int) -> int:
@@ -290,18 +293,12 @@ def embed_frames(
     period = tile_period(height, width)
     offsets = -content_offsets(frames) % period
     out = np.empty_like(frames)
+    delta = np.empty((height, width, 3), dtype=np.float32)
     for index, frame in enumerate(frames):
         top, left = offsets[index]
-        amp = amplitude(frame, strength)[..., None]
-        delta = pattern[top : top + height, left : left + width] * amp
-        # Flat areas: never more than one code value, however the pattern peaks.
-        np.clip(
-            delta, -FLAT_LIMIT * amp / AMPLITUDE_FLAT, FLAT_LIMIT * amp / AMPLITUDE_FLAT, out=delta
-        )
-        delta += frame
-        delta += 0.5
-        np.clip(delta, 0, 255, out=delta)
-        out[index] = delta
+        window = pattern[top : top + height, left : left + width]
+        np.multiply(window, amplitude(frame, strength)[..., None], out=delta)
+        cv2.add(frame, delta, dst=out[index], dtype=cv2.CV_8U)  # rounds and saturates
     return out
 
 
