@@ -267,3 +267,14 @@ def test_a_broken_or_oversized_body_is_a_problem_not_a_crash(api, settings):
     assert big.status_code == 413 and big.json()["code"] == "request_too_large"
     as_json = api.post("/api/v1/jobs", {"prompt": "a boat"}, content_type="application/json")
     assert as_json.status_code == 415
+
+
+def test_an_idempotency_key_is_free_again_after_a_day(api, alice):
+    from webapp.api.models import IdempotentRequest
+
+    first = api.post("/api/v1/jobs", t2v_data(), HTTP_IDEMPOTENCY_KEY="daily")
+    api.post(f"/api/v1/jobs/{first.json()['id']}/cancel")
+    IdempotentRequest.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = api.post("/api/v1/jobs", t2v_data(), HTTP_IDEMPOTENCY_KEY="daily")
+    assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
+    assert IdempotentRequest.objects.count() == 1

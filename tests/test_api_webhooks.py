@@ -212,3 +212,17 @@ def test_a_real_worker_delivers_job_succeeded_signed_and_again_after_a_failure(
     assert receiver.received[0][1] == receiver.received[1][1]  # the same event, sent again
     delivery = WebhookDelivery.objects.get(endpoint=endpoint)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("succeeded", 2, 204)
+
+
+@pytest.mark.django_db
+def test_a_suspended_or_deleted_user_hears_nothing(alice, bob, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    for user in (alice, bob):
+        webhooks.create_endpoint(user, "http://127.0.0.1:9/hook", ALL_EVENTS)
+        Job.objects.filter(pk=finished_job(user).pk).update(finished_at=timezone.now())
+    alice.is_active = False
+    alice.save(update_fields=["is_active"])
+    bob.deleted_at = timezone.now()
+    bob.save(update_fields=["deleted_at"])
+    assert webhooks.emit_events() == 0
+    assert not WebhookEvent.objects.exists()

@@ -10,14 +10,18 @@ again, as Stripe's API does for requests that never started.
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from webapp.api.models import IdempotentRequest
 from webapp.api.problems import Problem
 
 MAX_KEY_LENGTH = 255
+# As Stripe's: a key names one request for a day, then may be used again.
+KEY_LIFETIME = timedelta(hours=24)
 
 
 def fingerprint(method: str, path: str, data: dict, files: dict) -> str:
@@ -43,6 +47,10 @@ def run_once(user, key: str | None, print_: str, work) -> tuple[int, dict, bool]
     if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
         raise Problem(422, "invalid_idempotency_key", _("Idempotency-Key: 1 to 255 characters."))
     stored = IdempotentRequest.objects.filter(user=user, key=key).first()
+    if stored is not None and stored.created_at < timezone.now() - KEY_LIFETIME:
+        # An expired key is free again; only this row is removed, and only once.
+        IdempotentRequest.objects.filter(pk=stored.pk, created_at=stored.created_at).delete()
+        stored = None
     if stored is None:
         try:
             with transaction.atomic():

@@ -56,6 +56,11 @@ class UnsafeURL(ValueError):
     """An endpoint this site will not call (its message says why, for its owner)."""
 
 
+def _live_endpoints():
+    """Endpoints of users who may still hear from us: not suspended, not deleted."""
+    return WebhookEndpoint.objects.filter(user__is_active=True, user__deleted_at=None)
+
+
 def check_url(url: str) -> None:
     """Raise UnsafeURL unless `url` is http(s) to a host whose every address is public."""
     parts = urlsplit(url)
@@ -143,7 +148,7 @@ def emit_events(now=None) -> int:
     now = now or timezone.now()
     count = 0
     for type_, status in JOB_EVENTS.items():
-        listening = WebhookEndpoint.objects.filter(
+        listening = _live_endpoints().filter(
             user=OuterRef("user"), events__contains=type_, created_at__lte=OuterRef("finished_at")
         )
         known = WebhookEvent.objects.filter(job=OuterRef("pk"), type=type_)
@@ -160,7 +165,7 @@ def _emit_points_low(now) -> int:
     """points.low: the balance is below the price of a 5-second standard video; once a day."""
     threshold = services.price_for(Job.Kind.TEXT_TO_VIDEO, {})
     count = 0
-    endpoints = WebhookEndpoint.objects.filter(events__contains=Event.POINTS_LOW)
+    endpoints = _live_endpoints().filter(events__contains=Event.POINTS_LOW)
     for user_id in set(endpoints.values_list("user_id", flat=True)):
         endpoint = endpoints.filter(user_id=user_id).select_related("user").first()
         have = ledger.balance(endpoint.user)
