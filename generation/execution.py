@@ -67,7 +67,7 @@ def execute(job_id: int, worker: str) -> str:
     close_old_connections()
     outcome = _execute(job_id, worker)
     if outcome in ("succeeded", "failed"):
-        notify.job_finished(Job.objects.select_related("user").get(pk=job_id))
+        notify.later(job_id)
     return outcome
 
 

@@ -1,4 +1,9 @@
-"""Telling people their job has ended, since generations take minutes."""
+"""Telling people their job has ended, since generations take minutes.
+
+The e-mails go out from a task on the default queue (`later`), never from the GPU worker or the
+web request that ended the job: a slow or unreachable mail server (EMAIL_TIMEOUT) must not hold
+either. The task retries with a growing delay when the server fails.
+"""
 
 import logging
 
@@ -10,6 +15,25 @@ from django.utils.translation import gettext as _
 from generation.models import Job
 
 log = logging.getLogger(__name__)
+
+
+def later(job_id: int, what: str = "finished") -> None:
+    """Queue the e-mail `what` ("finished" or "appeal_accepted") about the job. With the broker
+    unreachable it is sent here and now instead, and a failure is only logged."""
+    from kombu.exceptions import OperationalError
+
+    from generation.tasks import send_job_email
+
+    try:
+        send_job_email.delay(job_id, what)
+    except OperationalError:
+        try:
+            send_job_email(job_id, what)
+        except OSError:
+            log.exception("could not e-mail the owner of job %s", job_id)
+
+
+EMAILS = {}  # what → the function that writes and sends it (filled below)
 
 
 def job_finished(job: Job) -> None:
@@ -34,11 +58,7 @@ def job_finished(job: Job) -> None:
         "You get this e-mail because you asked to hear when a job ends. "
         "Stop these e-mails: %(link)s"
     ) % {"link": settings.SITE_URL + reverse("generation:notifications")}
-    try:
-        send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
-    except OSError:
-        # A mail server hiccup must not fail a finished job.
-        log.exception("could not e-mail job %s's owner", job.pk)
+    send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
 
 
 def appeal_accepted(job: Job) -> None:
@@ -51,7 +71,7 @@ def appeal_accepted(job: Job) -> None:
         "Our team accepted your appeal. Nothing has been charged: the job runs when you choose "
         "to, for the price shown here:\n%(link)s"
     ) % {"link": link}
-    try:
-        send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
-    except OSError:
-        log.exception("could not e-mail job %s's owner", job.pk)
+    send_mail(f"[{settings.SITE_NAME}] {subject}", body, None, [job.user.email])
+
+
+EMAILS.update(finished=job_finished, appeal_accepted=appeal_accepted)

@@ -33,6 +33,20 @@ def run_job(self, job_id: int) -> str:
     return outcome
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=30, retry_backoff_max=3600, max_retries=8)
+def send_job_email(job_id: int, what: str = "finished") -> bool:
+    """One job e-mail (generation/notify.py), on the default queue; retried for about four
+    hours while the mail server fails."""
+    from generation import notify
+    from generation.models import Job
+
+    job = Job.objects.select_related("user").filter(pk=job_id).first()
+    if job is None:  # deleted meanwhile (the account was closed)
+        return False
+    notify.EMAILS[what](job)
+    return True
+
+
 @shared_task
 def sweep_stuck_jobs() -> int:
     return services.sweep_stuck_jobs()

@@ -78,8 +78,19 @@ def test_approving_a_held_prompt_queues_the_job_with_its_points_still_held(
     )
 
 
+@pytest.fixture
+def emails_sent_at_once():
+    """Run the e-mail task in this process (a worker would take it from the default queue)."""
+    from webapp.celery import app
+
+    before = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = before
+
+
 def test_rejecting_a_held_prompt_releases_the_points_and_says_why(
-    client, user, staff, django_capture_on_commit_callbacks, mailoutbox
+    client, user, staff, django_capture_on_commit_callbacks, mailoutbox, emails_sent_at_once
 ):
     before_submit = ledger.balance(user)
     job, flag = held_job(client, django_capture_on_commit_callbacks)
@@ -265,7 +276,7 @@ def run_it(client, job):
 
 
 def test_an_accepted_appeal_charges_nothing_until_the_owner_runs_it_for_the_price_shown(
-    client, user, staff, django_capture_on_commit_callbacks
+    client, user, staff, django_capture_on_commit_callbacks, emails_sent_at_once
 ):
     job = refused_job(client)
     before = ledger.balance(user)

@@ -43,9 +43,7 @@ def _decide(flag: Flag, status: str, staff, note: str) -> bool:
 
 
 def _notify_on_commit(job_id: int) -> None:
-    transaction.on_commit(
-        lambda: notify.job_finished(Job.objects.select_related("user").get(pk=job_id))
-    )
+    transaction.on_commit(lambda: notify.later(job_id))
 
 
 def approve(flag: Flag, staff, note: str = "") -> bool:
@@ -74,9 +72,7 @@ def _accept_appeal(flag: Flag) -> None:
         )
     ):
         job_id = flag.job_id
-        transaction.on_commit(
-            lambda: notify.appeal_accepted(Job.objects.select_related("user").get(pk=job_id))
-        )
+        transaction.on_commit(lambda: notify.later(job_id, "appeal_accepted"))
 
 
 def appeal_accepted(job: Job) -> bool:
