@@ -196,3 +196,15 @@ def test_a_preview_sized_file_without_a_mark_says_what_the_check_cannot_tell(cli
     Image.fromarray(moving_clip(count=1, width=640, height=360)[0]).save(big, format="PNG")
     html = text(check(client, big.getvalue(), "still.png", "image/png"))
     assert "No mark found." in html and "small copies" not in html
+
+
+def test_a_camera_jpeg_with_a_second_view_of_another_size_is_checked(client):
+    buffer = io.BytesIO()
+    views = [
+        Image.fromarray(moving_clip(count=1, width=w, height=h)[0])
+        for w, h in ((640, 360), (160, 90))
+    ]
+    views[0].save(buffer, format="MPO", save_all=True, append_images=views[1:])
+    response = check(client, buffer.getvalue(), "camera.jpg", "image/jpeg")
+    assert response.status_code == 200
+    assert "No mark found." in text(response)

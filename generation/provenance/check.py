@@ -168,7 +168,9 @@ def picture_pixels(stream, count: int | None = None) -> np.ndarray:
             frames = []
             for index in np.linspace(0, total - 1, min(total, count)).round().astype(int):
                 image.seek(int(index))
-                frames.append(np.asarray(image.convert("RGB")))
+                frame = np.asarray(image.convert("RGB"))
+                if not frames or frame.shape == frames[0].shape:  # an MPO's extra views differ
+                    frames.append(frame)
             return np.stack(frames)
     except (OSError, EOFError, ValueError, Image.DecompressionBombError):
         raise Unreadable(_("That picture could not be decoded.")) from None
