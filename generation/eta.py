@@ -139,3 +139,12 @@ def eta_seconds(job: Job, position: int | None = None) -> int | None:
     if job.progress >= 10:  # far enough in to trust its own pace
         return int(max(1.0, elapsed * (100 - job.progress) / job.progress))
     return int(max(1.0, own - elapsed))
+
+
+def poll_seconds(seconds_left: int | None) -> int:
+    """How soon the page asks again: about twenty times over what is left, between 1 and 10 s,
+    so a long queue costs the server a tenth of the polls and a job about to end still shows
+    at once."""
+    if not seconds_left:
+        return 1
+    return max(1, min(10, seconds_left // 20))

@@ -225,6 +225,7 @@ def _status_context(job: Job) -> dict:
     return {
         "position": position,
         "eta": seconds,
+        "poll_seconds": eta.poll_seconds(seconds),
         # Past a minute and a half, minutes read better than seconds.
         "eta_minutes": -(-seconds // 60) if seconds and seconds >= 90 else None,
         "is_demo": bool((spec := MODEL_SPECS.get(job.model_spec)) and spec.is_demo),

@@ -110,3 +110,17 @@ def test_a_status_poll_costs_the_same_few_queries_whatever_the_history(client, a
         counts.append(len(queries))
     tables = [q["sql"].split(" FROM ")[1].split()[0] for q in queries.captured_queries]
     assert counts[0] == counts[1] <= 3, tables
+
+
+def test_the_page_asks_less_often_the_longer_the_wait():
+    assert [eta.poll_seconds(s) for s in (None, 5, 40, 100, 200, 3600)] == [1, 1, 2, 5, 10, 10]
+
+
+def test_without_javascript_the_job_page_refreshes_itself_while_the_job_is_active(client, alice):
+    mine = job(alice)
+    client.force_login(alice)
+    html = client.get(reverse("generation:job", args=[mine.pk])).content.decode()
+    assert '<noscript><meta http-equiv="refresh"' in html
+    Job.objects.filter(pk=mine.pk).update(status="succeeded")
+    html = client.get(reverse("generation:job", args=[mine.pk])).content.decode()
+    assert "http-equiv" not in html
