@@ -158,6 +158,14 @@ def test_the_mark_slides_with_a_pan():
     assert invisible_v2.content_offsets(still).tolist() == [[0, 0]] * 6
 
 
+def test_a_panning_clip_costs_far_fewer_bits_than_with_version_1():
+    pan = mark_corpus.make_clip("pan", seed=7, frames=24, width=854, height=480)
+    clean = len(media.encode_mp4(pan, 24, crf=23))
+    first = len(media.encode_mp4(invisible.embed_frames(pan, JOB, KEY), 24, crf=23))
+    second = len(media.encode_mp4(invisible_v2.embed_frames(pan, JOB, KEY), 24, crf=23))
+    assert second - clean < 0.5 * (first - clean)
+
+
 def test_small_frames_get_the_first_version():
     frames = mark_corpus.make_clip("portrait", seed=1, frames=1, width=48, height=48)
     found = invisible.detect_frames(invisible_v2.embed_frames(frames, 9, KEY), KEY)
