@@ -163,6 +163,8 @@ def test_screenshots_of_every_main_page_at_1280_and_390_px(browser, live_server,
     SHOTS.mkdir(parents=True, exist_ok=True)
     job = studio["job"]
     pages = [
+        ("", "home", "/"),
+        ("", "sign-up", "/accounts/signup/"),
         ("fay@example.com", "create", "/create/"),
         ("fay@example.com", "job", f"/jobs/{job.pk}/"),
         ("fay@example.com", "works", "/works/"),
@@ -191,7 +193,8 @@ def test_screenshots_of_every_main_page_at_1280_and_390_px(browser, live_server,
                 )
                 contexts[email] = context.new_page()
                 contexts[email].set_default_timeout(15_000)
-                log_in_as(contexts[email], email)
+                if email:
+                    log_in_as(contexts[email], email)
             page = contexts[email]
             page.goto(url or f"/billing/change/{pro.pk}/")
             page.wait_for_load_state("networkidle")
