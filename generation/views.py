@@ -16,7 +16,7 @@ from billing.pricing import PriceError
 from billing.units import format_points
 from generation import eta, services
 from generation.engine.specs import MODEL_SPECS
-from generation.forms import OLD_PHOTO_PROMPT, AppealForm, JobForm
+from generation.forms import MAX_CHAIN_SECONDS, OLD_PHOTO_PROMPT, AppealForm, JobForm
 from generation.models import Asset, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
@@ -149,6 +149,8 @@ def job_detail(request, job_id):
         "job": job,
         "watermarked": watermarked,
         "allowed": allowed,
+        # A clip at the length limit cannot grow: no button that can only fail.
+        "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS),
         "extend_locked": services.locked_message("video_extension"),
         **_status_context(job),
     }

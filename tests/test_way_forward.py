@@ -3,12 +3,15 @@ account, an empty filter, job e-mails and their opt-out, error pages, the sign-u
 the staff panel's name, ledger rows that lead to their job, and image to video keeping the
 photo's shape."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from billing import ledger
+from billing.models import Membership, Tier
 from generation import notify
 from generation.forms import aspect_ratio_of
 from generation.models import Job
@@ -184,3 +187,60 @@ def test_another_user_gets_404_for_a_jobs_photo(client, alice, bob):
     )
     client.force_login(bob)
     assert client.get(reverse("generation:input_photo", args=[job.pk, "start"])).status_code == 404
+
+
+def test_a_standard_member_is_told_camera_movement_comes_with_pro(client, alice):
+    Membership.objects.create(
+        user=alice,
+        tier=Tier.objects.get(code="standard"),
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=29),
+    )
+    client.force_login(alice)
+    page = client.get(CREATE).content.decode()
+    assert "Camera movement comes with Pro and higher plans." in page
+    assert "Professional mode comes with" not in page  # Standard has it
+    assert 'data-testid="extend-see-plans"' not in page
+
+
+def test_extend_is_offered_only_to_plans_with_it_and_clips_under_the_limit(client, alice):
+    from django.core.files.base import ContentFile
+
+    from generation.models import Asset
+
+    def video(seconds):
+        job = Job.objects.create(
+            user=alice,
+            kind="text_to_video",
+            status="succeeded",
+            params={},
+            model_spec="tiny",
+            points_held=0,
+        )
+        asset = Asset(
+            job=job,
+            kind="video",
+            content_type="video/mp4",
+            width=2,
+            height=2,
+            size_bytes=1,
+            frames=seconds * 8,
+            fps=8,
+        )
+        asset.file.save("v.mp4", ContentFile(b"x"), save=True)
+        return job
+
+    short, full = video(10), video(180)
+    client.force_login(alice)
+    page = client.get(reverse("generation:job", args=[short.pk])).content.decode()
+    assert 'data-testid="extend-locked"' in page and 'data-testid="extend"' not in page
+    Membership.objects.create(
+        user=alice,
+        tier=Tier.objects.get(code="standard"),
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=29),
+    )
+    page = client.get(reverse("generation:job", args=[short.pk])).content.decode()
+    assert f'href="/create/?extend={short.pk}"' in page
+    page = client.get(reverse("generation:job", args=[full.pk])).content.decode()
+    assert "?extend=" not in page and 'data-testid="extend-locked"' not in page
