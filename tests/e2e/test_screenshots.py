@@ -199,7 +199,9 @@ def test_screenshots_of_every_main_page_at_1280_and_390_px(browser, live_server,
             page.goto(url or f"/billing/change/{pro.pk}/")
             page.wait_for_load_state("networkidle")
             if name == "job":  # the first frame, not the player's spinner
-                page.wait_for_function("document.querySelector('#player').readyState >= 2")
+                page.wait_for_function(
+                    "document.querySelector('#player').readyState >= 2", timeout=60_000
+                )
             shot = f"{name}-{width}{suffix}"
             # A full-page picture has no one window for sticky bars (the top bar, the phone's
             # Generate row) to stick to: they are drawn where they sit in the page.
