@@ -106,10 +106,21 @@ def _execute(job_id: int, worker: str) -> str:
         services.fail(job.pk, _("Generation failed on our servers. Your points were refunded."))
         return "failed"
 
-    def store(j):
-        store_outputs(j, outputs)
-
-    if not services.succeed(job.pk, store, review=held, attempt=job.attempts):
+    # Files go to storage (S3: seconds for a large clip) before the job row is locked; inside
+    # the transaction only their rows are written.
+    assets = upload_outputs(job, outputs)
+    try:
+        finished = services.succeed(
+            job.pk,
+            lambda _job: Asset.objects.bulk_create(assets),
+            review=held,
+            attempt=job.attempts,
+        )
+    except BaseException:
+        _delete_uploads(assets)
+        raise
+    if not finished:  # canceled, or a later attempt owns the job: nobody will show these
+        _delete_uploads(assets)
         return "canceled"
     if held is not None:
         log.info("job %s outputs held for review: %s", job.pk, held.rule)
@@ -186,25 +197,42 @@ def render_outputs(job: Job, result) -> list:
     return outputs
 
 
-def store_outputs(job: Job, outputs: list) -> None:
-    for out in outputs:
-        asset = Asset(
-            job=job,
-            kind=out.kind,
-            content_type=out.content_type,
-            width=out.width,
-            height=out.height,
-            frames=out.frames,
-            fps=out.fps,
-            index=out.index,
-            size_bytes=len(out.data),
-        )
-        asset.file.save(f"job-{job.pk}-{out.name}", ContentFile(out.data), save=False)
-        if out.marked_data is not None:
-            stem, dot, extension = out.name.rpartition(".")
-            asset.marked_file.save(
-                f"job-{job.pk}-{stem}-marked{dot}{extension}",
-                ContentFile(out.marked_data),
-                save=False,
+def upload_outputs(job: Job, outputs: list) -> list[Asset]:
+    """Write the files to storage; returns their Asset rows, not yet saved."""
+    assets = []
+    try:
+        for out in outputs:
+            asset = Asset(
+                job=job,
+                kind=out.kind,
+                content_type=out.content_type,
+                width=out.width,
+                height=out.height,
+                frames=out.frames,
+                fps=out.fps,
+                index=out.index,
+                size_bytes=len(out.data),
             )
-        asset.save()
+            assets.append(asset)
+            asset.file.save(f"job-{job.pk}-{out.name}", ContentFile(out.data), save=False)
+            if out.marked_data is not None:
+                stem, dot, extension = out.name.rpartition(".")
+                asset.marked_file.save(
+                    f"job-{job.pk}-{stem}-marked{dot}{extension}",
+                    ContentFile(out.marked_data),
+                    save=False,
+                )
+    except BaseException:
+        _delete_uploads(assets)
+        raise
+    return assets
+
+
+def _delete_uploads(assets: list[Asset]) -> None:
+    for asset in assets:
+        for stored in (asset.file, asset.marked_file):
+            if stored:
+                try:
+                    stored.storage.delete(stored.name)
+                except OSError:
+                    log.exception("could not delete %s", stored.name)

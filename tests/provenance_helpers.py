@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from generation import execution
 from generation.engine.types import GenerationResult
-from generation.models import Job
+from generation.models import Asset, Job
 from generation.provenance import visible
 
 
@@ -23,7 +23,7 @@ def moving_clip(count=24, width=320, height=192, seed=0) -> np.ndarray:
 
 
 def finished_job(user, *, watermarked: bool, frames=None, images=None, fps=8) -> Job:
-    """A succeeded job whose files went through execution.render_outputs/store_outputs."""
+    """A succeeded job whose files went through execution.render_outputs/upload_outputs."""
     job = Job.objects.create(
         user=user,
         kind="text_to_picture" if images else "text_to_video",
@@ -40,7 +40,9 @@ def finished_job(user, *, watermarked: bool, frames=None, images=None, fps=8) ->
         fps=fps,
         images=list(images or []),
     )
-    execution.store_outputs(job, execution.render_outputs(job, result))
+    Asset.objects.bulk_create(
+        execution.upload_outputs(job, execution.render_outputs(job, result))
+    )
     return job
 
 
