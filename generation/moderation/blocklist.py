@@ -29,22 +29,14 @@ def hits(text: str, field: str, terms=None, categories=None) -> list[Hit]:
     for term, rule in terms if terms is not None else active_terms():
         if categories is not None and rule.category not in categories:
             continue
-        where = ""
         if contains(forwards, term):
-            where = ""
+            how = ""
         elif not term.cjk and contains(backwards, term):
-            where = " (reversed)"
+            how = " (reversed)"
         else:
             continue
-        found.append(
-            Hit(
-                rule.action,
-                "blocklist",
-                field,
-                rule.category,
-                f"term #{rule.pk}: {rule.term}{where}",
-            )
-        )
+        rule_text = f"term #{rule.pk}: {rule.term}{how}"
+        found.append(Hit(rule.action, "blocklist", field, rule.category, rule_text))
     return found
 
 
