@@ -469,6 +469,10 @@ if not CELERY_BROKER_URL.startswith("filesystem://"):
 # Threads each worker pool process may use (torch, OpenMP, BLAS, the video encoder); 0: the
 # host's cores divided by the worker's concurrency (generation/threads.py).
 WORKER_THREADS = env_int("WORKER_THREADS", 0)
+# Prometheus metrics at /metrics (webapp/metrics.py): scraped with this Bearer token, or, with
+# none, from loopback and private addresses only. Cached this many seconds between scrapes.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+METRICS_CACHE_SECONDS = env_int("METRICS_CACHE_SECONDS", 15)
 # Load the model when a worker process starts rather than on its first job.
 GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
 

@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from webapp import views
+from webapp import metrics, views
 from webapp.api.api import api
 
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("billing/", include("billing.payment_urls")),
     path("health/", views.health, name="health"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     # Browsers, feed readers and bookmarks ask for /favicon.ico whatever the page's <link> says.
     path("favicon.ico", RedirectView.as_view(url=static("img/favicon.ico"), permanent=True)),
     path("accounts/", include("webapp.accounts.urls")),
