@@ -13,16 +13,20 @@ the sense that the detector finds it by trying all NONCES pilots.
 Carrier: a tile of TILE x TILE cells in each of three colour layers (luminance, red-green,
 yellow-blue, as in version 1). A quarter of each layer's cells hold a known pilot (+-1 chips);
 the rest are dealt among the coded bits, each with a +-1 chip. The tile repeats over the frame;
-a cell is 1/64 of the frame's short side (17 px at 1080p), drawn smooth (bilinear, then blurred),
-so the pattern holds only low spatial frequencies.
+a cell is 1/48 of the frame's short side (22.5 px at 1080p), drawn smooth (bilinear, then
+blurred), so the pattern holds only low spatial frequencies.
 
 Masking: the pattern is scaled per pixel by the local texture of the frame's luminance (the
-deviation from its local mean, a cell wide): AMPLITUDE_FLAT levels where the picture is flat, so
-a sky changes by at most one code value, up to AMPLITUDE_MAX in texture, where the eye and the
-encoder both see it least. Each frame is masked by its own content.
+deviation from its local mean, a cell wide): AMPLITUDE_FLAT levels where the picture is flat,
+clipped so that no pixel there moves by more than one code value, up to AMPLITUDE_MAX in
+texture, where the eye sees it least. Each frame is masked by its own content.
+
+Motion: the pattern slides with the content's global motion (`content_offsets`), so the encoder
+predicts it with the picture from frame to frame instead of coding it again.
 
 Detection (`invisible_v2_sync.py`): the residual of each frame (picture minus its local mean,
-divided by its local energy) is summed over frames; its autocorrelation has peaks on the tile's
+divided by its local energy) is summed over frames, as it is and moved back by the content's
+motion as the detector measures it; the sum's autocorrelation has peaks on the tile's
 lattice, which give the tile's period and angle whatever the scale, crop or rotation; black
 borders are found and give the content's own size; the residual is resampled onto the tile's
 grid for each candidate geometry (mirrored too), folded onto one tile, and correlated with every

@@ -4,7 +4,10 @@ decode. See `invisible_v2.py` for the mark itself.
 1. Residual. Each frame is brought to a working size (WORK_SHORT px on its short side), split
    into the three colour layers, and reduced to its detail at the mark's scale (a band-pass),
    divided by the detail's local energy, so textured and flat regions weigh alike. The residuals
-   of all frames are summed: moving content averages out, the mark (fixed in the frame) adds up.
+   of all frames are summed three ways: as they are (a mark that stayed put), each moved back by
+   the content's motion measured on these frames (the embedder slid the mark with it), and the
+   latter in groups of GROUP frames, each group rolled to its own pilot peak (where the two
+   motion estimates part). Moving content averages out, the mark adds up.
 2. Geometry candidates. The tile repeats, so the residual's autocorrelation has peaks on the
    tile's lattice; the period and angle that put the most autocorrelation on the lattice are the
    candidates, with the period the frame's own size implies and, when black borders are found,
