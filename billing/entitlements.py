@@ -95,8 +95,9 @@ COMPARED = [
     ("camera_movement", _("Camera movement")),
     ("priority_queue", _("Priority queue")),
     ("max_concurrent_jobs", _("Jobs at a time")),
-    ("max_resolution", _("Max resolution")),
 ]
+# (The video size each plan gets is not a tier setting: it depends on the model the workers run,
+# so the pricing view adds that row from the model's spec.)
 
 
 def comparison(tiers) -> list[tuple[str, list]]:

@@ -140,3 +140,26 @@ def test_the_pricing_page_tells_a_member_their_plan(client, alice):
     response = client.get("/pricing/")
 
     assert "Your plan: Pro" in response.content.decode()
+
+
+@pytest.mark.parametrize("model", ["tiny", "wan2.1"])
+def test_the_pricing_page_states_the_video_size_each_plan_really_gets(client, db, settings, model):
+    """Not a tier's nominal "max resolution": the size the site's model makes in the modes the
+    plan has (tiers sold 1080 while no model made more than 720)."""
+    import re
+
+    from generation.engine.specs import get_spec
+
+    settings.GENERATION_MODEL = model
+    spec = get_spec(model)
+    standard = "{}×{}".format(*spec.size_for("16:9", "standard"))
+    professional = "{}×{}".format(*spec.size_for("16:9", "professional"))
+    text = client.get("/pricing/").content.decode()
+    row = re.search(r"Video size \(16:9\)</td>(.*?)</tr>", text, re.S).group(1)
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    from billing.models import Tier
+
+    tiers = [t.professional_mode for t in Tier.objects.all()]
+    assert cells == [standard] + [professional if pro else standard for pro in tiers]
+    assert professional in cells and standard in cells  # free is standard only
+    assert "1080p" not in text
