@@ -3,6 +3,7 @@ private addresses, and delivered by a real worker to a local receiver."""
 
 import json
 import re
+import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -226,3 +227,32 @@ def test_a_suspended_or_deleted_user_hears_nothing(alice, bob, settings):
     bob.save(update_fields=["deleted_at"])
     assert webhooks.emit_events() == 0
     assert not WebhookEvent.objects.exists()
+
+
+def test_the_call_goes_to_the_address_that_was_checked(monkeypatch, settings, receiver):
+    """A name that resolves to a public address first and a private one after (rebinding) is
+    called at the first: the name is resolved once. (The receiver's loopback address stands in
+    for a public one here.)"""
+    from webapp.api import outbound
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = False
+    real = outbound.socket.getaddrinfo
+    port = receiver.server.server_address[1]
+    lookups = []
+
+    def rebinding_dns(host, *args, **kwargs):
+        if host != "hooks.example.com":
+            return real(host, *args, **kwargs)
+        lookups.append(host)
+        address = "127.0.0.1" if len(lookups) == 1 else "10.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", rebinding_dns)
+    monkeypatch.setattr(outbound, "is_public", lambda address: str(address) == "127.0.0.1")
+    response = outbound.post(f"http://hooks.example.com:{port}/hook", b"{}", {}, timeout=10)
+    assert response.status_code == 500  # the receiver's first answer: it was reached
+    assert lookups == ["hooks.example.com"]
+    headers, _body = receiver.received[0]
+    assert headers["Host"] == f"hooks.example.com:{port}"
+    with pytest.raises(outbound.UnsafeURL):  # the second answer is private: refused
+        outbound.post(f"http://hooks.example.com:{port}/hook", b"{}", {}, timeout=10)

@@ -9,33 +9,30 @@
   like Stripe's (`Lingjing-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`), and
   on anything but a 2xx tries again after WEBHOOK_RETRY_SECONDS x 2^(attempt - 1), capped at
   6 hours, until a day after the event; then it gives up.
-- Endpoints are checked against SSRF when saved and at every attempt: each address the host
-  resolves to must be public (no private, loopback, link-local, multicast or reserved address),
-  unless WEBHOOKS_ALLOW_PRIVATE_ADDRESSES is set for a self-hosted install.
+- Endpoints are checked against SSRF when saved and at every attempt (webapp/api/outbound.py):
+  each address the host resolves to must be public, and the call goes to the checked address.
 """
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 import time
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from billing import ledger
 from generation import services
 from generation.models import Job
+from webapp.api import outbound
 from webapp.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from webapp.api.outbound import UnsafeURL
 from webapp.api.schemas import points
 
 log = logging.getLogger(__name__)
@@ -52,10 +49,6 @@ JOB_EVENTS = {
 }
 
 
-class UnsafeURL(ValueError):
-    """An endpoint this site will not call (its message says why, for its owner)."""
-
-
 def _live_endpoints():
     """Endpoints of users who may still hear from us: not suspended, not deleted."""
     return WebhookEndpoint.objects.filter(user__is_active=True, user__deleted_at=None)
@@ -63,20 +56,7 @@ def _live_endpoints():
 
 def check_url(url: str) -> None:
     """Raise UnsafeURL unless `url` is http(s) to a host whose every address is public."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeURL(_("Use an http:// or https:// address."))
-    if settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES:
-        return
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
-    except (OSError, ValueError):
-        raise UnsafeURL(_("This host name does not resolve.")) from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise UnsafeURL(_("This address is not on the public internet."))
+    outbound.public_address(url)
 
 
 def create_endpoint(user, url: str, events) -> WebhookEndpoint:
@@ -198,17 +178,15 @@ def attempt(delivery_id: int, now=None) -> WebhookDelivery | None:
     body = json.dumps(delivery.event.payload, separators=(",", ":")).encode()
     code, error = None, ""
     try:
-        check_url(delivery.endpoint.url)
-        response = requests.post(
+        response = outbound.post(
             delivery.endpoint.url,
-            data=body,
-            headers={
+            body,
+            {
                 "Content-Type": "application/json",
                 "User-Agent": "Lingjing-Studio-Webhooks/1",
                 "Lingjing-Signature": sign(delivery.endpoint.secret, body, int(time.time())),
             },
             timeout=TIMEOUT_SECONDS,
-            allow_redirects=False,  # a redirect could lead anywhere, past the address check
         )
         code = response.status_code
     except (UnsafeURL, requests.RequestException) as exc:
