@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
+from billing.periods import Period
 
 
 class Wallet(models.Model):
@@ -233,11 +234,7 @@ class Tier(models.Model):
 class Membership(models.Model):
     """A user's plan for a period. Monthly points are granted at the start of each month of it."""
 
-    class Period(models.TextChoices):
-        MONTHLY = "monthly", _("Monthly")
-        QUARTERLY = "quarterly", _("Quarterly")
-        HALF_YEAR = "half_year", _("Half-year")
-        ANNUAL = "annual", _("Annual")
+    Period = Period  # billing/periods.py, shared with the plans
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")

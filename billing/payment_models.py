@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
-from billing.models import Lot, Membership, Tier
+from billing.periods import Period
 
 
 class Provider(models.TextChoices):
@@ -22,8 +22,9 @@ class Provider(models.TextChoices):
 class Plan(models.Model):
     """A membership for sale: one tier for one billing term, at a price."""
 
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="plans")
-    period = models.CharField(max_length=10, choices=Membership.Period.choices)
+    # Models of billing/models.py by name: that module re-exports this one (no import circle).
+    tier = models.ForeignKey("billing.Tier", on_delete=models.PROTECT, related_name="plans")
+    period = models.CharField(max_length=10, choices=Period.choices)
     price = models.PositiveIntegerField(
         help_text=_("Per term, in the currency's smallest unit (fen, cents).")
     )
@@ -183,7 +184,7 @@ class Subscription(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     # The membership its paid periods currently extend (a new one per tier change).
     membership = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "billing.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     payment_failed_at = models.DateTimeField(null=True, blank=True)
     # Set when this one was paid while `duplicate_of` was already live: ended and refunded.
@@ -230,7 +231,9 @@ class Payment(models.Model):
     paid_at = models.DateTimeField()
     receipt_url = models.URLField(max_length=1000, blank=True)
     # The points it paid for: clawed back from here if the payment is refunded.
-    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    lot = models.ForeignKey(
+        "billing.Lot", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     amount_refunded = models.PositiveIntegerField(default=0)
 
     class Meta:
