@@ -142,6 +142,7 @@ def values(site, user) -> dict:
         "uidb36": ["1"],
         "token": ["not-a-token"],
         "token_id": [1],
+        "endpoint_id": [1],
     }
 
 
