@@ -278,3 +278,17 @@ def test_an_idempotency_key_is_free_again_after_a_day(api, alice):
     again = api.post("/api/v1/jobs", t2v_data(), HTTP_IDEMPOTENCY_KEY="daily")
     assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
     assert IdempotentRequest.objects.count() == 1
+
+
+def test_keys_past_their_day_are_purged(api):
+    from webapp.api.models import IdempotentRequest
+    from webapp.api.tasks import purge_idempotency_keys
+
+    first = api.post("/api/v1/jobs", t2v_data(), HTTP_IDEMPOTENCY_KEY="old")
+    api.post(f"/api/v1/jobs/{first.json()['id']}/cancel")  # the free plan runs one at a time
+    api.post("/api/v1/jobs", t2v_data(prompt="a cat"), HTTP_IDEMPOTENCY_KEY="new")
+    IdempotentRequest.objects.filter(key="old").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert purge_idempotency_keys() == 1
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["new"]

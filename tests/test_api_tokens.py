@@ -134,3 +134,18 @@ def test_staff_revoke_any_token_in_the_admin_and_it_is_audited(client, alice):
     assert entry.staff == admin and entry.subject_user == alice
     assert entry.details["prefix"] == token.prefix
     assert api_client(raw).get("/api/v1/jobs").status_code == 401
+
+
+def test_support_staff_see_and_revoke_tokens_in_the_admin(client, alice):
+    from django.contrib.auth.models import Group
+
+    support = make_user("support@example.com", is_staff=True)
+    support.groups.add(Group.objects.get(name="Support"))
+    token, _raw = tokens.create_token(alice, "script", ["read"])
+    client.login(email=support.email, password=PASSWORD)
+    assert token.prefix.encode() in client.get("/admin/api/accesstoken/").content
+    client.post(
+        "/admin/api/accesstoken/", {"action": "revoke_tokens", "_selected_action": [token.pk]}
+    )
+    token.refresh_from_db()
+    assert token.revoked_by == support

@@ -540,6 +540,10 @@ CELERY_BEAT_SCHEDULE["renew-sandbox-subscriptions"] = {
 }
 # API webhooks (webapp/api/webhooks.py): events found and due deliveries sent every 15 s.
 CELERY_BEAT_SCHEDULE["send-webhooks"] = {"task": "webapp.api.tasks.send_webhooks", "schedule": 15.0}
+CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
+    "task": "webapp.api.tasks.purge_idempotency_keys",
+    "schedule": 3600.0,
+}
 WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 

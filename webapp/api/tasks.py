@@ -23,3 +23,15 @@ def send_webhooks() -> int:
     for delivery_id in webhooks.due_deliveries():
         deliver_webhook.delay(delivery_id)
     return count
+
+
+@shared_task
+def purge_idempotency_keys() -> int:
+    """Beat, hourly: forget keys past their day (a key is also freed when it is used again)."""
+    from django.utils import timezone
+
+    from webapp.api.idempotency import KEY_LIFETIME
+    from webapp.api.models import IdempotentRequest
+
+    old = IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEY_LIFETIME)
+    return old.delete()[0]
