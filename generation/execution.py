@@ -143,8 +143,8 @@ def load_options():
 
 
 def build_request(job: Job):
-    from generation.engine.media import decode_video
     from generation.engine.types import GenerationRequest
+    from generation.media import decode_video
 
     p = job.params
     source_frames = source_fps = None

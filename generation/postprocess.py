@@ -21,7 +21,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from generation.engine import media
+from generation import media
 from generation.provenance import credentials, invisible_v2, visible
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from PIL import Image
 
-from generation.engine.media import decode_video, encode_mp4
+from generation.media import decode_video, encode_mp4
 from generation.provenance import mark_corpus
 from tests.provenance_helpers import finished_job, moving_clip
 

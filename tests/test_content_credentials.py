@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.management import call_command
 from PIL import Image
 
-from generation.engine.media import decode_video
+from generation.media import decode_video
 from generation.postprocess import provenance_key
 from generation.provenance import credentials
 from generation.provenance.certificates import make_test_chain, signing_material

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.engine import media, runner
+from generation import media
+from generation.engine import runner
 from generation.engine.types import Canceled, GenerationRequest
 
 STEPS = 2

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_importing_the_engine_registry_does_not_import_torch():
     code = (
         "import sys; import generation.engine, generation.engine.specs, generation.engine.types,"
-        " generation.engine.media, generation.engine.runner, generation.engine.loader,"
+        " generation.media, generation.engine.runner, generation.engine.loader,"
         " generation.engine.architectures;"
         " heavy = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules];"
         " print(','.join(heavy) or 'none')"

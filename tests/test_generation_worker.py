@@ -15,8 +15,8 @@ from PIL import Image
 
 from billing import ledger
 from billing.models import Hold, Membership
-from generation.engine.media import decode_video
 from generation.engine.specs import get_spec
+from generation.media import decode_video
 from generation.models import Asset, Job
 from tests.conftest import start_worker, stop_worker, tier, wait_for
 from tests.gen_helpers import give_points, t2v_data

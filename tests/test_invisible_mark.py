@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.engine import media
+from generation import media
 from generation.provenance import ecc, invisible
 from generation.provenance.invisible_samples import KINDS, make_clip
 

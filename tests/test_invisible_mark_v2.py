@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.engine import media
+from generation import media
 from generation.provenance import invisible, invisible_v2, mark_corpus
 from generation.provenance.check import read_mark
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation.engine import media
+from generation import media
 
 
 def clip(count=24, width=160, height=96):

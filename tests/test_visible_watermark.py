@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from billing.models import Membership
-from generation.engine.media import decode_video
+from generation.media import decode_video
 from generation.models import Asset, Job
 from tests.conftest import start_worker, stop_worker, tier, wait_for
 from tests.gen_helpers import give_points, t2v_data

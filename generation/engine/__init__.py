@@ -1,6 +1,6 @@
 """The generation engine: the only part of the project that imports torch, diffusers, transformers.
 
-Importing this package (or `specs`, `types`, `media`, `runner`, `loader`) does not import torch;
+Importing this package (or `specs`, `types`, `runner`, `loader`) does not import torch;
 the web tier reads the registry from here to know what each model can do. Workers call
 `generation.engine.runner.run`, which loads the pipeline lazily and keeps it warm per process.
 """

@@ -18,7 +18,9 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from . import loader, media
+from generation import media
+
+from . import loader
 from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,

@@ -16,7 +16,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from generation.engine.media import add_logo
+from generation.media import add_logo
 
 ARTWORK = Path(settings.BASE_DIR) / "static" / "img" / "watermark.png"
 HEIGHT_SHARE = 0.08  # of the short side

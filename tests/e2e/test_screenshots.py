@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from billing import checkout as checkouts
 from billing import sandbox
 from billing.models import Plan
-from generation.engine import media
+from generation import media
 from generation.models import Asset, Job
 from generation.moderation.models import Flag
 from generation.provenance import visible

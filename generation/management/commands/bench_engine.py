@@ -30,7 +30,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
-from generation.engine import media
+from generation import media
 from generation.engine.matrix import cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.types import (

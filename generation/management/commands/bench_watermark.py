@@ -27,7 +27,7 @@ import numpy as np
 from django.core.management.base import BaseCommand
 from PIL import Image
 
-from generation.engine import media
+from generation import media
 from generation.provenance import check, invisible, invisible_v2, mark_corpus
 
 FPS = 24

@@ -248,7 +248,7 @@ class Command(BaseCommand):
     def header(self) -> str:
         import torch
 
-        from generation.engine import media
+        from generation import media
 
         what = f"{self.steps} steps per job, {self.duration:g}-s clips, random weights"
         if not self.tiny:
