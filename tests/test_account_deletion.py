@@ -109,7 +109,15 @@ def test_deleting_an_account_removes_works_uploads_and_personal_data(
 
 
 def test_nothing_personal_is_left_anywhere_in_the_database(client, alice, bob):
+    from webapp.api.models import AccessToken, WebhookEndpoint
+
     finished_job(alice, prompt="alice's private prompt about her dog")
+    AccessToken.objects.create(
+        user=alice, name="alice's laptop", prefix="lj_pat_abcdefgh", hashed="0" * 64
+    )
+    WebhookEndpoint.objects.create(
+        user=alice, url="https://hooks.alice-shop.example/x", events="job.succeeded", secret="s"
+    )
     finished_job(bob, prompt="bob keeps his")
     client.force_login(alice)
     confirm(client)
@@ -119,6 +127,7 @@ def test_nothing_personal_is_left_anywhere_in_the_database(client, alice, bob):
     text = dump.getvalue()
     assert "alice@example.com" not in text
     assert "alice's private prompt" not in text
+    assert "alice-shop.example" not in text and "alice's laptop" not in text
     assert "bob@example.com" in text and "bob keeps his" in text
 
 

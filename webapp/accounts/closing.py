@@ -1,7 +1,8 @@
 """Deleting an account: by its owner (who confirms with their password) or by staff (audited).
 
 What goes: every job with its prompts, uploaded photos, outputs and moderation flags; data
-exports; e-mail addresses; the name; the password. What stays, because accounting law keeps it:
+exports; API tokens, webhook endpoints and their events; e-mail addresses; the name; the
+password. What stays, because accounting law keeps it:
 the ledger, payments, subscriptions and the staff audit log. They keep pointing at the user row,
 which stays as a pseudonym (`deleted-<id>@deleted.invalid`, no name, no usable password, never
 active again), so the records are tied to no e-mail and the address can sign up afresh.
@@ -85,6 +86,7 @@ def delete_account(user, *, staff=None, reason: str = "") -> dict:
         forfeited = billing_closing.forfeit_points(user)
         exports = export.remove_exports(user)
         EmailAddress.objects.filter(user=user).delete()
+        api_removed = _remove_api_data(user)
         _scrub(user)
         user_type = ContentType.objects.get_for_model(User)
         AuditEntry.objects.filter(target_type=user_type, target_id=str(user.pk)).pseudonymise(
@@ -95,11 +97,24 @@ def delete_account(user, *, staff=None, reason: str = "") -> dict:
             "jobs_ended": ended,
             "points_forfeited": forfeited,
             "exports": exports,
+            **api_removed,
         }
         if staff is not None:
             audit.record(staff, audit.Action.DELETE_ACCOUNT, user, reason, **removed)
     log.info("account %s deleted by %s", user.pk, f"staff {staff.pk}" if staff else "its owner")
     return removed
+
+
+def _remove_api_data(user) -> dict:
+    """Access tokens, webhook endpoints (their URLs and secrets), the events made for them (with
+    job details) and stored API answers."""
+    from webapp.api.models import AccessToken, IdempotentRequest, WebhookEndpoint, WebhookEvent
+
+    tokens, _ = AccessToken.objects.filter(user=user).delete()
+    endpoints, _ = WebhookEndpoint.objects.filter(user=user).delete()
+    WebhookEvent.objects.filter(user=user).delete()
+    IdempotentRequest.objects.filter(user=user).delete()
+    return {"api_rows": tokens + endpoints}
 
 
 def _scrub(user) -> None:

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 EXPORT_VALID_DAYS = 7
 README = """Your data from {site}, exported {when} (UTC).
 
-profile.json        your account, memberships and subscriptions
+profile.json        your account, memberships, subscriptions, API tokens and webhooks
 jobs.json           every job you submitted: kind, status, prompt, options, price, times
 ledger.csv          every movement of your points
 payments.csv        every payment and refund
@@ -144,6 +144,17 @@ def _write_archive(archive: zipfile.ZipFile, user) -> None:
             )
         ),
     }
+    from webapp.api.models import AccessToken, WebhookEndpoint
+
+    # Tokens by name and prefix only: the secrets are not kept (and must never leave).
+    profile["api_tokens"] = list(
+        AccessToken.objects.filter(user=user).values(
+            "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at", "revoked_at"
+        )
+    )
+    profile["webhook_endpoints"] = list(
+        WebhookEndpoint.objects.filter(user=user).values("url", "events", "created_at")
+    )
     archive.writestr("profile.json", _json(profile))
     jobs = []
     for job in Job.objects.filter(user=user).prefetch_related("assets").order_by("pk"):
