@@ -24,15 +24,31 @@ def migrate_billing_back():
     return executor.loader.project_state(targets).apps
 
 
-def test_the_constraint_migration_ends_an_existing_duplicate_instead_of_failing(capsys):
-    apps = migrate_billing_back()
+@pytest.fixture
+def billing_migrated_back():
+    """Billing before 0006; every app at its latest again afterwards, whatever happened."""
+    yield migrate_billing_back()
+    call_command("migrate", verbosity=0)
+
+
+def test_the_constraint_migration_ends_an_existing_duplicate_instead_of_failing(
+    capsys, billing_migrated_back
+):
+    apps = billing_migrated_back
     User = apps.get_model("accounts", "User")
     Plan = apps.get_model("billing", "Plan")
     Subscription = apps.get_model("billing", "Subscription")
     Membership = apps.get_model("billing", "Membership")
     Payment = apps.get_model("billing", "Payment")
     user = User.objects.create(email="twice@example.com")
-    plan = Plan.objects.select_related("tier").get(tier__code="standard", period="monthly")
+    Tier = apps.get_model("billing", "Tier")
+    # Seeded by migrations, unless an earlier transactional test flushed the database.
+    tier, _ = Tier.objects.get_or_create(
+        code="standard", defaults={"name": "Standard", "rank": 1, "monthly_points": 6600}
+    )
+    plan, _ = Plan.objects.get_or_create(
+        tier=tier, period="monthly", defaults={"price": 6600, "currency": "cny"}
+    )
     now = timezone.now()
     subs = []
     for n in range(2):

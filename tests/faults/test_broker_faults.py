@@ -6,6 +6,7 @@ it once, a real worker runs it, and the points are captured once. The broker her
 `redis-server` this test starts and stops, so the shared one keeps serving everything else.
 """
 
+import os
 import shutil
 import socket
 import subprocess
@@ -84,12 +85,20 @@ def web_side_broker(url: str):
         app._pool = None
         app.__dict__.get("amqp") and setattr(app.amqp, "_producer_pool", None)
 
-    old = app.conf.broker_url
+    # Celery prefers the CELERY_BROKER_URL environment variable (set in CI) to its own setting.
+    old, old_env = app.conf.broker_url, os.environ.get("CELERY_BROKER_URL")
+    os.environ["CELERY_BROKER_URL"] = url
     app.conf.broker_url = url
     reset()
     try:
+        host = url.split("//", 1)[1].rsplit("/", 1)[0]  # 127.0.0.1:<port>
+        assert host in app.connection_for_write().as_uri()
         yield app
     finally:
+        if old_env is None:
+            os.environ.pop("CELERY_BROKER_URL", None)
+        else:
+            os.environ["CELERY_BROKER_URL"] = old_env
         app.conf.broker_url = old
         reset()
 
