@@ -114,7 +114,7 @@ def submit(user, form) -> Job:
         raise ValidationError(errors)
     allowed = entitlements(user)
     spec = get_spec(settings.GENERATION_MODEL)
-    if kind not in spec.capabilities:
+    if kind not in spec.kinds:
         raise ValidationError({"kind": _("This site's model cannot do that.")})
     price = price_for(kind, params)
     hit = screening.screen_submission(

@@ -8,7 +8,7 @@ from generation.engine.specs import get_spec
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
 
-def test_a_pipeline_is_loaded_once_per_process_and_shared_by_its_capabilities():
+def test_a_pipeline_is_loaded_once_per_process_and_shared_by_its_kinds():
     text = loader.get_pipeline("tiny", "text_to_video", "cpu")
     assert loader.get_pipeline("tiny", "text_to_video", "cpu") is text
     assert loader.get_pipeline("tiny", "image_to_video", "cpu") is text

@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from generation import postprocess
-from generation.engine import loader, media, runner
+from generation import media, postprocess
+from generation.engine import loader, runner
 from generation.engine.architectures import ARCHITECTURES, reduce
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec

@@ -1,4 +1,4 @@
-"""The model registry: sizes, lengths and capabilities the web tier relies on, without torch."""
+"""The model registry: sizes, lengths and kinds the web tier relies on, without torch."""
 
 import subprocess
 import sys
@@ -32,11 +32,11 @@ def test_importing_the_engine_registry_does_not_import_torch():
     assert out.stdout.strip() == "none"
 
 
-def test_the_default_spec_is_the_tiny_demo_with_every_capability():
+def test_the_default_spec_is_the_tiny_demo_with_every_kind():
     spec = get_spec()
     assert spec.id == "tiny"
     assert spec.is_demo
-    assert spec.capabilities == frozenset(KINDS)
+    assert spec.kinds == frozenset(KINDS)
 
 
 def test_tiny_sizes_and_lengths_are_app_sized():
@@ -94,7 +94,7 @@ def test_wan_picks_the_checkpoint_trained_at_each_qualitys_resolution():
     end = spec.pipeline_for("image_to_video", "professional", end_frame=True)
     assert end.class_name == "WanImageToVideoPipeline" and "FLF2V-14B-720P" in end.checkpoint
     assert spec.frames_for(5) == (81, 16)
-    assert FIRST_LAST_FRAME not in spec.capabilities
+    assert FIRST_LAST_FRAME not in spec.kinds
 
 
 def test_wan_shift_follows_the_resolution_and_its_vae_and_image_encoder_stay_float32():
@@ -167,7 +167,7 @@ def test_time_limits_follow_the_cost_model():
     )
     for spec in MODEL_SPECS.values():
         assert spec.longest_time_limit() >= max(
-            spec.time_limit(kind, mode, 10) for kind in spec.capabilities for mode in MODES
+            spec.time_limit(kind, mode, 10) for kind in spec.kinds for mode in MODES
         )
 
 

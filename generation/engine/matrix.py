@@ -45,7 +45,7 @@ def cells(spec: ModelSpec, modes=MODES, kinds=KINDS) -> list[Cell]:
     found = []
     for mode in modes:
         for kind in kinds:
-            if kind not in spec.capabilities:
+            if kind not in spec.kinds:
                 continue
             found.append(Cell(kind, mode))
             if kind == IMAGE_TO_VIDEO and spec.supports_end_frame:

@@ -180,7 +180,7 @@ class _StepWatcher:
 
 
 def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
-    if request.kind not in spec.capabilities:
+    if request.kind not in spec.kinds:
         raise ValueError(f"model {spec.id!r} cannot do {request.kind!r}")
     if request.aspect_ratio not in ASPECT_RATIOS:
         raise ValueError(f"unknown aspect ratio {request.aspect_ratio!r}")

@@ -201,7 +201,8 @@ class ModelSpec:
             raise ValueError(f"{self.id}: professional pipelines for unknown kinds {unknown}")
 
     @property
-    def capabilities(self) -> frozenset[str]:
+    def kinds(self) -> frozenset[str]:
+        """The kinds of job this model can make (one pipeline each)."""
         return frozenset(kind for kind in KINDS if kind in self.pipelines)
 
     @property
@@ -325,7 +326,7 @@ class ModelSpec:
         kind): what the broker's visibility timeout must exceed."""
         return max(
             self.time_limit(kind, mode, duration, end_frame=end_frame)
-            for kind in self.capabilities
+            for kind in self.kinds
             for mode in MODES
             for duration in (5, 10)
             for end_frame in (False, True)

@@ -46,10 +46,10 @@ def model(request):
     plan = entitlements(user)
 
     def kind_allowed(kind):
-        return kind in spec.capabilities and not services.locked_option_errors(user, kind, {})
+        return kind in spec.kinds and not services.locked_option_errors(user, kind, {})
 
     prices = []
-    for kind in spec.capabilities:
+    for kind in spec.kinds:
         picture = kind == Job.Kind.TEXT_TO_PICTURE
         for mode in ["standard"] if picture else ["standard", "professional"]:
             lengths = [None] if picture else [5] if kind == Job.Kind.EXTEND else [5, 10]

@@ -148,7 +148,7 @@ class Command(BaseCommand):
         self.line(self.describe(spec, device))
         self.header()
         source = None
-        for kind in [k for k in KINDS if k in kinds and k in spec.capabilities]:
+        for kind in [k for k in KINDS if k in kinds and k in spec.kinds]:
             request = self.request(spec, kind, source)
             started = time.perf_counter()
             cold = runner.run(request, spec=spec, device=device, **load_options)
