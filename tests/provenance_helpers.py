@@ -40,9 +40,7 @@ def finished_job(user, *, watermarked: bool, frames=None, images=None, fps=8) ->
         fps=fps,
         images=list(images or []),
     )
-    Asset.objects.bulk_create(
-        execution.upload_outputs(job, execution.render_outputs(job, result))
-    )
+    Asset.objects.bulk_create(execution.upload_outputs(job, execution.render_outputs(job, result)))
     return job
 
 
