@@ -89,14 +89,14 @@ def start_checkout(user, *, plan: Plan | None = None, pack: Pack | None = None) 
         checkout.url = reverse("billing:sandbox_checkout", args=[checkout.session_id])
     else:
         for other in older:
-            _expire_at_stripe(other)
+            expire_at_stripe(other)
         session = _create_stripe_session(checkout, item, discount)
         checkout.session_id, checkout.url = session["id"], session["url"]
     checkout.save(update_fields=["session_id", "url"])
     return checkout
 
 
-def _expire_at_stripe(checkout: CheckoutSession) -> None:
+def expire_at_stripe(checkout: CheckoutSession) -> None:
     """Close an older plan checkout at Stripe so it can no longer be paid; one Stripe will not
     close (it was just paid) stays open here, and its completion arrives as usual."""
     if not checkout.session_id:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from billing import fulfilment, ledger
 from billing import stripe_gateway as gateway
-from billing.checkout import _expire_at_stripe, live_subscription
+from billing.checkout import expire_at_stripe, live_subscription
 from billing.fulfilment import SubscriptionState
 from billing.models import CheckoutSession, Provider, Subscription
 from billing.webhooks import subscription_state
@@ -33,7 +33,7 @@ def stop_payments(user) -> None:
     beyond the checkouts already closed, which is harmless."""
     for checkout in CheckoutSession.objects.filter(user=user, status=CheckoutSession.Status.OPEN):
         if checkout.provider == Provider.STRIPE:
-            _expire_at_stripe(checkout)
+            expire_at_stripe(checkout)
         else:
             fulfilment.expire_checkout(checkout)
     sub = live_subscription(user)

@@ -23,10 +23,7 @@ CLOSED_MESSAGE = "The account was deleted."
 
 def end_open_jobs(user) -> list[int]:
     """Cancel or end every job of the user that still holds points; returns their ids."""
-    ended = []
-    for job in Job.objects.filter(user=user).exclude(status__in=Job.FINISHED).order_by("pk"):
-        if services.cancel(job) or services.reject_after_review(job.pk, CLOSED_MESSAGE):
-            ended.append(job.pk)
+    ended = services.cancel_all(user, reject_held_outputs=CLOSED_MESSAGE)
     # Any hold left open (a job whose status moved on without settling) is returned too.
     for held in ledger.open_holds(user):
         ledger.release(held.ref)

@@ -148,7 +148,8 @@ def submit(user, form) -> Job:
         if active >= allowed.max_concurrent_jobs:
             raise ValidationError(
                 _("You already have %(n)d job(s) in progress; your plan allows %(max)d at a time.")
-                % {"n": active, "max": allowed.max_concurrent_jobs}
+                % {"n": active, "max": allowed.max_concurrent_jobs},
+                code="concurrent_jobs",
             )
         job = _create(
             form,
@@ -466,6 +467,21 @@ def reject(job_id: int, message: str) -> bool:
 
 # The decision note of a flag whose job its owner canceled while it waited for review.
 CANCELED_BY_OWNER = "Canceled by its owner before review."
+
+
+def cancel_all(user, *, reject_held_outputs: str = "") -> list[int]:
+    """Cancel every queued, running or held-before-run job of the user, each refunded as by
+    `cancel`; returns their ids. With `reject_held_outputs` (a message), jobs whose outputs wait
+    for review are rejected too, so nothing of the user's stays open (account deletion);
+    without it those stay for staff to decide (suspension)."""
+    reject = reject_held_outputs
+    ended = []
+    jobs = Job.objects.filter(user=user).exclude(status__in=Job.FINISHED).order_by("pk")
+    for job in jobs:
+        # Cancel first: a job held before it ran is canceled (refunded), not rejected.
+        if cancel(job) or (reject and reject_after_review(job.pk, reject)):
+            ended.append(job.pk)
+    return ended
 
 
 def cancel(job: Job) -> bool:

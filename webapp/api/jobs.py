@@ -125,8 +125,9 @@ def _refusal(user, form: JobForm, exc: ValidationError) -> Problem:
         if "kind" in errors:
             return Problem(422, "unsupported_kind", errors["kind"][0], errors=errors)
         return Problem(422, "invalid_request", _("The request was refused."), errors=errors)
-    # The one refusal left without a code: as many jobs in progress as the plan allows.
-    return Problem(409, "concurrent_job_limit", exc.messages[0])
+    if getattr(exc, "code", None) == "concurrent_jobs":
+        return Problem(409, "concurrent_job_limit", exc.messages[0])
+    return Problem(422, "invalid_request", " ".join(exc.messages))
 
 
 @router.post(

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 
 from billing import ledger
 from generation import services as generation
-from generation.models import Job
 from webapp.staff import audit
 
 
@@ -40,13 +39,7 @@ def suspend_user(user, staff, reason: str) -> list[int]:
         if not changed:
             return []
         user.is_active = False
-        canceled = [
-            job.pk
-            for job in Job.objects.filter(
-                generation.ACTIVE | generation.HELD_BEFORE_RUN, user=user
-            ).order_by("pk")
-            if generation.cancel(job)
-        ]
+        canceled = generation.cancel_all(user)
         audit.record(staff, audit.Action.SUSPEND, user, reason, canceled_jobs=canceled)
     return canceled
 
