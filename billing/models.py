@@ -18,12 +18,17 @@ class Wallet(models.Model):
     wallet's entries and of its lots' remainders. Its row is what every ledger call locks."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wallet"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="wallet",
+        verbose_name=_("user"),
     )
     balance = PointsField(_("balance"), default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("wallet")
+        verbose_name_plural = _("wallets")
         constraints = [
             models.CheckConstraint(condition=Q(balance__gte=0), name="billing_wallet_balance_gte_0")
         ]
@@ -43,18 +48,22 @@ class Lot(models.Model):
         REFUND = "refund", _("Refund")
         STAFF = "staff", _("Staff grant")
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="lots")
-    source = models.CharField(max_length=20, choices=Source.choices)
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.CASCADE, related_name="lots", verbose_name=_("wallet")
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     # What this grant is, made unique: daily:<user>:<date>, membership:<id>:<month>, a payment id.
-    source_ref = models.CharField(max_length=160)
+    source_ref = models.CharField(_("source reference"), max_length=160)
     amount = PointsField(_("amount"))
     remaining = PointsField(_("remaining"))
-    granted_at = models.DateTimeField()
+    granted_at = models.DateTimeField(_("granted"))
     # Null: never expires. Live while now < expires_at.
-    expires_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("points lot")
+        verbose_name_plural = _("points lots")
         constraints = [
             models.UniqueConstraint(fields=["source", "source_ref"], name="billing_lot_once"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_lot_amount_gt_0"),
@@ -104,16 +113,23 @@ class Entry(models.Model):
         ADJUST = "adjust", _("Adjusted by staff")
         CLAWBACK = "clawback", _("Taken back after a refund")
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="entries")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.CASCADE, related_name="entries", verbose_name=_("wallet")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     amount = PointsField(_("amount"))
     balance_after = PointsField(_("balance after"))
     lot = models.ForeignKey(
-        Lot, on_delete=models.RESTRICT, null=True, blank=True, related_name="entries"
+        Lot,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("lot"),
     )
     # The job hold ("job:123"), payment or grant this movement belongs to.
-    ref = models.CharField(max_length=160, blank=True, db_index=True)
-    reason = models.CharField(max_length=200, blank=True)
+    ref = models.CharField(_("reference"), max_length=160, blank=True, db_index=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -121,13 +137,15 @@ class Entry(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Who made a manual adjustment."),
+        verbose_name=_("staff member"),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(_("created"))
 
     objects = EntryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "entries"
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -164,15 +182,21 @@ class Hold(models.Model):
         CAPTURED = "captured", _("settled")
         RELEASED = "released", _("refunded")
 
-    wallet = models.ForeignKey(Wallet, on_delete=models.CASCADE, related_name="holds")
-    ref = models.CharField(max_length=160, unique=True)
+    wallet = models.ForeignKey(
+        Wallet, on_delete=models.CASCADE, related_name="holds", verbose_name=_("wallet")
+    )
+    ref = models.CharField(_("reference"), max_length=160, unique=True)
     amount = PointsField(_("amount"))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField()
-    settled_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.HELD
+    )
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_hold_amount_gt_0")
         ]
@@ -184,11 +208,17 @@ class Hold(models.Model):
 class HoldDraw(models.Model):
     """How much of a hold came from which lot, so a release puts it back exactly there."""
 
-    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="draws")
-    lot = models.ForeignKey(Lot, on_delete=models.RESTRICT, related_name="draws")
+    hold = models.ForeignKey(
+        Hold, on_delete=models.CASCADE, related_name="draws", verbose_name=_("hold")
+    )
+    lot = models.ForeignKey(
+        Lot, on_delete=models.RESTRICT, related_name="draws", verbose_name=_("lot")
+    )
     amount = PointsField(_("amount"))
 
     class Meta:
+        verbose_name = _("hold draw")
+        verbose_name_plural = _("hold draws")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="billing_draw_amount_gt_0"),
             models.UniqueConstraint(fields=["hold", "lot"], name="billing_draw_once_per_lot"),
@@ -201,23 +231,27 @@ class HoldDraw(models.Model):
 class Tier(models.Model):
     """A membership plan and what it entitles to. Seeded: Standard, Pro, Premier."""
 
-    code = models.SlugField(unique=True)
-    name = models.CharField(max_length=60)
+    code = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=60)
     rank = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Higher ranks win when a user holds several memberships.")
+        _("rank"), default=0, help_text=_("Higher ranks win when a user holds several memberships.")
     )
     monthly_points = PointsField(_("monthly points"))
-    no_watermark = models.BooleanField(default=False)
-    professional_mode = models.BooleanField(default=False)
-    video_extension = models.BooleanField(default=False)
-    camera_movement = models.BooleanField(default=False)
-    priority_queue = models.BooleanField(default=False)
-    max_concurrent_jobs = models.PositiveSmallIntegerField(default=1)
+    no_watermark = models.BooleanField(_("no watermark"), default=False)
+    professional_mode = models.BooleanField(_("professional mode"), default=False)
+    video_extension = models.BooleanField(_("video extension"), default=False)
+    camera_movement = models.BooleanField(_("camera movement"), default=False)
+    priority_queue = models.BooleanField(_("priority queue"), default=False)
+    max_concurrent_jobs = models.PositiveSmallIntegerField(_("jobs at once"), default=1)
     max_resolution = models.PositiveSmallIntegerField(
-        default=720, help_text=_("Short side of the output, in pixels (720, 1080).")
+        _("maximum resolution"),
+        default=720,
+        help_text=_("Short side of the output, in pixels (720, 1080)."),
     )
 
     class Meta:
+        verbose_name = _("membership tier")
+        verbose_name_plural = _("membership tiers")
         ordering = ["rank"]
 
     def __str__(self):
@@ -241,25 +275,39 @@ class Membership(models.Model):
         CANCELED = "canceled", _("Canceled")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="memberships")
-    period = models.CharField(max_length=10, choices=Period.choices, default=Period.MONTHLY)
-    starts_at = models.DateTimeField()
+    tier = models.ForeignKey(
+        Tier, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("tier")
+    )
+    period = models.CharField(
+        _("period"), max_length=10, choices=Period.choices, default=Period.MONTHLY
+    )
+    starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(
-        blank=True, help_text=_("Left empty, it is computed from the start and the period.")
+        _("ends"),
+        blank=True,
+        help_text=_("Left empty, it is computed from the start and the period."),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("assigned by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")),

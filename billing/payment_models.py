@@ -23,20 +23,28 @@ class Plan(models.Model):
     """A membership for sale: one tier for one billing term, at a price."""
 
     # Models of billing/models.py by name: that module re-exports this one (no import circle).
-    tier = models.ForeignKey("billing.Tier", on_delete=models.PROTECT, related_name="plans")
-    period = models.CharField(max_length=10, choices=Period.choices)
+    tier = models.ForeignKey(
+        "billing.Tier", on_delete=models.PROTECT, related_name="plans", verbose_name=_("tier")
+    )
+    period = models.CharField(_("period"), max_length=10, choices=Period.choices)
     price = models.PositiveIntegerField(
-        help_text=_("Per term, in the currency's smallest unit (fen, cents).")
+        _("price"), help_text=_("Per term, in the currency's smallest unit (fen, cents).")
     )
-    currency = models.CharField(max_length=3, default="cny")
-    stripe_price_id = models.CharField(max_length=100, blank=True, db_index=True)
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
+    stripe_price_id = models.CharField(
+        _("Stripe price ID"), max_length=100, blank=True, db_index=True
+    )
     first_period_percent_off = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Discount on a customer's first term (a Stripe coupon, once).")
+        _("first-term discount (%)"),
+        default=0,
+        help_text=_("Discount on a customer's first term (a Stripe coupon, once)."),
     )
-    stripe_coupon_id = models.CharField(max_length=100, blank=True)
-    active = models.BooleanField(default=True)
+    stripe_coupon_id = models.CharField(_("Stripe coupon ID"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
         ordering = ["tier__rank", "period"]
         constraints = [
             models.UniqueConstraint(fields=["tier", "period"], name="billing_plan_once"),
@@ -73,15 +81,17 @@ class Plan(models.Model):
 class Pack(models.Model):
     """Top-up points for sale; they last two years."""
 
-    code = models.SlugField(unique=True)
+    code = models.SlugField(_("code"), unique=True)
     points = PointsField(_("points"))
     bonus_points = PointsField(_("bonus points"), default=0)
-    price = models.PositiveIntegerField(help_text=_("In the currency's smallest unit."))
-    currency = models.CharField(max_length=3, default="cny")
-    stripe_price_id = models.CharField(max_length=100, blank=True)
-    active = models.BooleanField(default=True)
+    price = models.PositiveIntegerField(_("price"), help_text=_("In the currency's smallest unit."))
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
+    stripe_price_id = models.CharField(_("Stripe price ID"), max_length=100, blank=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("points pack")
+        verbose_name_plural = _("points packs")
         ordering = ["price"]
         constraints = [
             models.CheckConstraint(condition=Q(points__gt=0), name="billing_pack_points_gt_0")
@@ -99,10 +109,17 @@ class Customer(models.Model):
     """The one Stripe Customer of a user."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="stripe_customer",
+        verbose_name=_("user"),
     )
-    stripe_id = models.CharField(max_length=100, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    stripe_id = models.CharField(_("Stripe customer ID"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Stripe customer")
+        verbose_name_plural = _("Stripe customers")
 
     def __str__(self):
         return self.stripe_id
@@ -117,26 +134,39 @@ class CheckoutSession(models.Model):
         EXPIRED = "expired", _("Abandoned")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkouts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="checkouts",
+        verbose_name=_("user"),
     )
-    provider = models.CharField(max_length=10, choices=Provider.choices)
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
     # Filled from the provider's answer; empty only between recording and the API call.
-    session_id = models.CharField(max_length=200, unique=True, null=True, blank=True)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True)
-    pack = models.ForeignKey(Pack, on_delete=models.PROTECT, null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    amount = models.PositiveIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="cny")
-    url = models.URLField(max_length=1000, blank=True)
-    subscription_id = models.CharField(max_length=200, blank=True)
-    payment_intent_id = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    completed_at = models.DateTimeField(null=True, blank=True)
+    session_id = models.CharField(
+        _("session ID"), max_length=200, unique=True, null=True, blank=True
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, unique=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("plan")
+    )
+    pack = models.ForeignKey(
+        Pack, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("pack")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    amount = models.PositiveIntegerField(_("amount"), default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="cny")
+    url = models.URLField(_("payment page"), max_length=1000, blank=True)
+    subscription_id = models.CharField(_("subscription ID"), max_length=200, blank=True)
+    payment_intent_id = models.CharField(_("payment intent ID"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     # Set in the transaction that granted the points or the membership.
-    fulfilled_at = models.DateTimeField(null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("checkout")
+        verbose_name_plural = _("checkouts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(plan__isnull=True) ^ Q(pack__isnull=True),
@@ -168,33 +198,55 @@ class Subscription(models.Model):
         CANCELED = "canceled", _("Ended")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="subscriptions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="subscriptions",
+        verbose_name=_("user"),
     )
-    provider = models.CharField(max_length=10, choices=Provider.choices)
-    subscription_id = models.CharField(max_length=200, unique=True)
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="subscriptions")
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    subscription_id = models.CharField(_("subscription ID"), max_length=200, unique=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, related_name="subscriptions", verbose_name=_("plan")
+    )
     # A downgrade waiting for the end of the paid period.
     next_plan = models.ForeignKey(
-        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("next plan"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices)
-    current_period_start = models.DateTimeField(null=True, blank=True)
-    current_period_end = models.DateTimeField(null=True, blank=True)
-    cancel_at_period_end = models.BooleanField(default=False)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    current_period_start = models.DateTimeField(_("current term starts"), null=True, blank=True)
+    current_period_end = models.DateTimeField(_("current term ends"), null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(_("cancels at term end"), default=False)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     # The membership its paid periods currently extend (a new one per tier change).
     membership = models.ForeignKey(
-        "billing.Membership", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "billing.Membership",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("membership"),
     )
-    payment_failed_at = models.DateTimeField(null=True, blank=True)
+    payment_failed_at = models.DateTimeField(_("payment failed"), null=True, blank=True)
     # Set when this one was paid while `duplicate_of` was already live: ended and refunded.
     duplicate_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("duplicate of"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         constraints = [
             models.UniqueConstraint(
                 fields=["user"],
@@ -215,28 +267,45 @@ class Payment(models.Model):
         INVOICE = "invoice", _("Membership")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("user"),
     )
-    provider = models.CharField(max_length=10, choices=Provider.choices)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    provider = models.CharField(_("provider"), max_length=10, choices=Provider.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # The checkout session id (pack) or invoice id (membership): one payment per each.
-    ref = models.CharField(max_length=200, unique=True)
-    payment_intent_id = models.CharField(max_length=200, blank=True, db_index=True)
-    subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    ref = models.CharField(_("reference"), max_length=200, unique=True)
+    payment_intent_id = models.CharField(
+        _("payment intent ID"), max_length=200, blank=True, db_index=True
     )
-    description = models.CharField(max_length=200)
-    amount = models.PositiveIntegerField()
-    currency = models.CharField(max_length=3)
-    paid_at = models.DateTimeField()
-    receipt_url = models.URLField(max_length=1000, blank=True)
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("subscription"),
+    )
+    description = models.CharField(_("description"), max_length=200)
+    amount = models.PositiveIntegerField(_("amount"))
+    currency = models.CharField(_("currency"), max_length=3)
+    paid_at = models.DateTimeField(_("paid"))
+    receipt_url = models.URLField(_("receipt"), max_length=1000, blank=True)
     # The points it paid for: clawed back from here if the payment is refunded.
     lot = models.ForeignKey(
-        "billing.Lot", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "billing.Lot",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("points lot"),
     )
-    amount_refunded = models.PositiveIntegerField(default=0)
+    amount_refunded = models.PositiveIntegerField(_("amount refunded"), default=0)
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-paid_at"]
 
     def __str__(self):
@@ -260,19 +329,23 @@ class WebhookEvent(models.Model):
         IGNORED = "ignored", _("Ignored")
         PENDING = "pending", _("Waiting for its payment")
 
-    event_id = models.CharField(max_length=200, unique=True)
-    type = models.CharField(max_length=100)
-    object_id = models.CharField(max_length=200, blank=True)
-    livemode = models.BooleanField(default=False)
-    api_version = models.CharField(max_length=40, blank=True)
-    created = models.DateTimeField(help_text=_("When Stripe created the event."))
-    received_at = models.DateTimeField(auto_now_add=True)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    note = models.CharField(max_length=300, blank=True)
+    event_id = models.CharField(_("event ID"), max_length=200, unique=True)
+    type = models.CharField(_("event type"), max_length=100)
+    object_id = models.CharField(_("object ID"), max_length=200, blank=True)
+    livemode = models.BooleanField(_("live mode"), default=False)
+    api_version = models.CharField(_("API version"), max_length=40, blank=True)
+    created = models.DateTimeField(
+        _("created at Stripe"), help_text=_("When Stripe created the event.")
+    )
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
     # A pending event: the payment intent whose recording applies it.
-    waits_for = models.CharField(max_length=200, blank=True, db_index=True)
+    waits_for = models.CharField(_("waits for"), max_length=200, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = _("Stripe event")
+        verbose_name_plural = _("Stripe events")
         ordering = ["-received_at"]
 
     def __str__(self):

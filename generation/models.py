@@ -27,45 +27,64 @@ class Job(models.Model):
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELED, Status.REJECTED)
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="jobs",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    prompt = models.TextField(blank=True)
-    negative_prompt = models.TextField(blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    prompt = models.TextField(_("prompt"), blank=True)
+    negative_prompt = models.TextField(_("negative prompt"), blank=True)
     # Options as submitted: aspect_ratio, duration_s, mode, guidance_scale, seed, camera_movement,
     # num_images. Kept together so "generate again" can refill the form exactly.
-    params = models.JSONField(default=dict)
-    input_image = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
-    end_image = models.FileField(upload_to="inputs/%Y/%m/", blank=True)
+    params = models.JSONField(_("options"), default=dict)
+    input_image = models.FileField(_("input photo"), upload_to="inputs/%Y/%m/", blank=True)
+    end_image = models.FileField(_("end photo"), upload_to="inputs/%Y/%m/", blank=True)
     source_job = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="extensions"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="extensions",
+        verbose_name=_("extended job"),
     )
-    model_spec = models.CharField(max_length=50)
-    priority = models.BooleanField(default=False, help_text=_("Members' jobs go first."))
+    model_spec = models.CharField(_("model"), max_length=50)
+    priority = models.BooleanField(
+        _("priority"), default=False, help_text=_("Members' jobs go first.")
+    )
     watermarked = models.BooleanField(
+        _("watermarked"),
         default=True,
         help_text=_(
             'Submitted by a user whose plan had no "no watermark": the worker also makes '
             "visibly marked files."
         ),
     )
-    points_held = models.PositiveIntegerField(help_text=_("In tenths of a point."))
+    points_held = models.PositiveIntegerField(
+        _("points held"), help_text=_("In tenths of a point.")
+    )
     # Bumped when an accepted appeal holds points again: each round is its own ledger hold.
-    hold_round = models.PositiveSmallIntegerField(default=0)
-    progress = models.PositiveSmallIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error_message = models.TextField(blank=True, help_text=_("Shown to the user."))
-    worker = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    hold_round = models.PositiveSmallIntegerField(_("hold round"), default=0)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error_message = models.TextField(
+        _("error message"), blank=True, help_text=_("Shown to the user.")
+    )
+    worker = models.CharField(_("worker"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # When its message last reached the broker; a queued job without it is sent by the sweep.
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(_("sent to the queue"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("job")
+        verbose_name_plural = _("jobs")
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "priority", "created_at"]),
@@ -137,20 +156,24 @@ class Asset(models.Model):
         PREVIEW = "preview", _("Animated preview")
         PICTURE = "picture", _("Picture")
 
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="assets")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    file = models.FileField(upload_to="outputs/%Y/%m/")
-    marked_file = models.FileField(upload_to="outputs/%Y/%m/", blank=True)
-    content_type = models.CharField(max_length=50)
-    width = models.PositiveIntegerField()
-    height = models.PositiveIntegerField()
-    frames = models.PositiveIntegerField(null=True, blank=True)
-    fps = models.PositiveSmallIntegerField(null=True, blank=True)
-    size_bytes = models.PositiveBigIntegerField()
-    index = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="assets", verbose_name=_("job")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="outputs/%Y/%m/")
+    marked_file = models.FileField(_("watermarked file"), upload_to="outputs/%Y/%m/", blank=True)
+    content_type = models.CharField(_("content type"), max_length=50)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    frames = models.PositiveIntegerField(_("frames"), null=True, blank=True)
+    fps = models.PositiveSmallIntegerField(_("frames per second"), null=True, blank=True)
+    size_bytes = models.PositiveBigIntegerField(_("size in bytes"))
+    index = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("output file")
+        verbose_name_plural = _("output files")
         ordering = ["job", "kind", "index"]
 
     def __str__(self):
@@ -178,10 +201,14 @@ class RunTime(models.Model):
 
     # "<spec>|<kind>|<mode>|<aspect>|<seconds or pictures>", or "<spec>|<kind>" for the kind
     # as a whole, or "*" for every job (what a job ahead in the queue takes, whatever it is).
-    key = models.CharField(max_length=160, unique=True)
-    seconds = models.FloatField()
-    samples = models.PositiveIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    key = models.CharField(_("job shape"), max_length=160, unique=True)
+    seconds = models.FloatField(_("seconds"))
+    samples = models.PositiveIntegerField(_("samples"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("learned run time")
+        verbose_name_plural = _("learned run times")
 
     def __str__(self):
         return f"{self.key}: {self.seconds:.1f} s over {self.samples}"

@@ -1,13 +1,18 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class WorkerHeartbeat(models.Model):
     """Last sign of life from each Celery worker, written by the worker itself every
     WORKER_HEARTBEAT_SECONDS (webapp/worker_heartbeat.py)."""
 
-    hostname = models.CharField(max_length=255, unique=True)
-    pid = models.IntegerField()
-    seen_at = models.DateTimeField()
+    hostname = models.CharField(_("worker"), max_length=255, unique=True)
+    pid = models.IntegerField(_("process ID"))
+    seen_at = models.DateTimeField(_("last seen"))
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self):
         return f"{self.hostname} (pid {self.pid}) at {self.seen_at:%Y-%m-%d %H:%M:%S}"

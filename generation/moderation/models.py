@@ -56,13 +56,17 @@ class BlockedTerm(models.Model):
     (case, full-width letters, spacing and punctuation between letters, simple leetspeak).
     Chinese terms match as substrings; Latin terms match whole words of the normalised text."""
 
-    term = models.CharField(max_length=100)
-    category = models.CharField(max_length=20, choices=Category.choices)
-    action = models.CharField(max_length=10, choices=Action.choices, default=Action.REFUSE)
-    active = models.BooleanField(default=True)
-    note = models.CharField(max_length=255, blank=True, help_text=_("For staff only."))
+    term = models.CharField(_("term"), max_length=100)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    action = models.CharField(
+        _("action"), max_length=10, choices=Action.choices, default=Action.REFUSE
+    )
+    active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=255, blank=True, help_text=_("For staff only."))
 
     class Meta:
+        verbose_name = _("blocked term")
+        verbose_name_plural = _("blocked terms")
         ordering = ["category", "term"]
         constraints = [models.UniqueConstraint(fields=["term"], name="unique_blocked_term")]
 
@@ -74,13 +78,19 @@ class BannedConcept(models.Model):
     """A description of something the site does not make, compared with each prompt by meaning
     (cosine similarity of MiniLM sentence embeddings)."""
 
-    description = models.CharField(max_length=300)
-    category = models.CharField(max_length=20, choices=Category.choices)
-    refuse_at = models.FloatField(default=0.7, help_text=_("Similarity at or above: refuse."))
-    review_at = models.FloatField(default=0.55, help_text=_("Similarity at or above: review."))
-    active = models.BooleanField(default=True)
+    description = models.CharField(_("description"), max_length=300)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    refuse_at = models.FloatField(
+        _("refuse at"), default=0.7, help_text=_("Similarity at or above: refuse.")
+    )
+    review_at = models.FloatField(
+        _("review at"), default=0.55, help_text=_("Similarity at or above: review.")
+    )
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("banned concept")
+        verbose_name_plural = _("banned concepts")
         ordering = ["category", "description"]
 
     def __str__(self):
@@ -91,15 +101,20 @@ class PhotoRule(models.Model):
     """A NudeNet class and the detector scores at which a photo is refused or held."""
 
     detector_class = models.CharField(
-        max_length=40, choices=[(c, c) for c in NUDENET_CLASSES], unique=True
+        _("detector class"), max_length=40, choices=[(c, c) for c in NUDENET_CLASSES], unique=True
     )
-    refuse_at = models.FloatField(help_text=_("Score at or above: refuse."))
+    refuse_at = models.FloatField(_("refuse at"), help_text=_("Score at or above: refuse."))
     review_at = models.FloatField(
-        null=True, blank=True, help_text=_("Score at or above: hold for review (optional).")
+        _("review at"),
+        null=True,
+        blank=True,
+        help_text=_("Score at or above: hold for review (optional)."),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        verbose_name = _("photo rule")
+        verbose_name_plural = _("photo rules")
         ordering = ["detector_class"]
 
     def __str__(self):
@@ -120,32 +135,42 @@ class Flag(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    job = models.ForeignKey("generation.Job", on_delete=models.CASCADE, related_name="flags")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="moderation_flags"
+    job = models.ForeignKey(
+        "generation.Job", on_delete=models.CASCADE, related_name="flags", verbose_name=_("job")
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="moderation_flags",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     # prompt, negative_prompt, input_image, end_image, output
-    field = models.CharField(max_length=20)
+    field = models.CharField(_("field"), max_length=20)
     # blocklist, semantic, photo, output
-    layer = models.CharField(max_length=10)
-    category = models.CharField(max_length=20, choices=Category.choices)
-    rule = models.CharField(max_length=300, blank=True, help_text=_("For staff only."))
-    score = models.FloatField(null=True, blank=True)
-    message = models.TextField(blank=True, help_text=_("The user's appeal."))
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    layer = models.CharField(_("layer"), max_length=10)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    rule = models.CharField(_("rule"), max_length=300, blank=True, help_text=_("For staff only."))
+    score = models.FloatField(_("score"), null=True, blank=True)
+    message = models.TextField(_("appeal"), blank=True, help_text=_("The user's appeal."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="moderation_decisions",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("flag")
+        verbose_name_plural = _("flags")
         ordering = ["created_at"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [

@@ -56,7 +56,9 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField(_("e-mail address"), unique=True)
     # The mailbox the address reaches (webapp/accounts/emails.py): one account per mailbox.
-    email_canonical = models.CharField(max_length=254, unique=True, null=True, editable=False)
+    email_canonical = models.CharField(
+        _("mailbox"), max_length=254, unique=True, null=True, editable=False
+    )
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     notify_job_finished = models.BooleanField(_("e-mail me when a job finishes"), default=True)
     # Set when the account is deleted (webapp/accounts/closing.py). The row stays, stripped of
@@ -70,6 +72,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -123,16 +127,22 @@ class DataExport(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
-    token = models.CharField(max_length=64, unique=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    file = models.FileField(upload_to=export_path, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="data_exports", verbose_name=_("user")
+    )
+    token = models.CharField(_("download token"), max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.FileField(_("file"), upload_to=export_path, blank=True)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("data export")
+        verbose_name_plural = _("data exports")
         ordering = ["-created_at"]
 
     def __str__(self):

@@ -18,12 +18,15 @@ class AccessToken(models.Model):
         BILLING_READ = "billing:read", _("Read the points balance and history")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        verbose_name=_("owner"),
     )
     name = models.CharField(_("name"), max_length=80)
     # "lj_pat_" + 8 characters: the part of the token that may be shown again.
     prefix = models.CharField(_("prefix"), max_length=20, unique=True, editable=False)
-    hashed = models.CharField(max_length=64, unique=True, editable=False)
+    hashed = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     scopes = models.JSONField(_("scopes"), default=list)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
@@ -62,15 +65,19 @@ class IdempotentRequest(models.Model):
     waits on the unique index and then reads the stored result instead of doing the work again.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("idempotency key"), max_length=255)
     # SHA-256 of the method, path and body: the same key with another request is refused.
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField()
-    body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    body = models.JSONField(_("response body"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("stored API answer")
+        verbose_name_plural = _("stored API answers")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_user_key")
         ]
@@ -89,17 +96,22 @@ class WebhookEndpoint(models.Model):
         POINTS_LOW = "points.low", _("Your balance fell below the price of a video")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        verbose_name=_("owner"),
     )
     url = models.URLField(_("URL"), max_length=500)
     # Space-separated event types ("job.succeeded points.low"): a plain text match finds the
     # endpoints of a type on every database.
     events = models.CharField(_("events"), max_length=200)
     # Signs every delivery (HMAC-SHA256); shown to its owner, who needs it to verify.
-    secret = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    secret = models.CharField(_("signing secret"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
@@ -113,14 +125,25 @@ class WebhookEndpoint(models.Model):
 class WebhookEvent(models.Model):
     """Something that happened, once: `key` keeps a sweep that runs twice from making two."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    type = models.CharField(max_length=30)
-    key = models.CharField(max_length=100, unique=True)
-    job = models.ForeignKey(
-        "generation.Job", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
     )
-    payload = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    type = models.CharField(_("event type"), max_length=30)
+    key = models.CharField(_("event key"), max_length=100, unique=True)
+    job = models.ForeignKey(
+        "generation.Job",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("job"),
+    )
+    payload = models.JSONField(_("payload"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
 
     def __str__(self):
         return f"{self.type} ({self.key})"
@@ -136,18 +159,29 @@ class WebhookDelivery(models.Model):
         FAILED = "failed", _("Gave up")
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("endpoint"),
     )
-    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    event = models.ForeignKey(
+        WebhookEvent, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last status code"), null=True, blank=True
+    )
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event"], name="api_delivery_once")

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class StaffConfig(AppConfig):
     name = "webapp.staff"
     label = "staff"
-    verbose_name = "Staff"
+    verbose_name = _("Staff")
 
     def ready(self):
         from webapp.staff.groups import ensure_staff_groups

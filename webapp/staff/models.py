@@ -50,9 +50,14 @@ class AuditEntry(models.Model):
     )
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     target_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("target type"),
     )
-    target_id = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(_("target ID"), max_length=64, blank=True)
     # What the target was called at the time, so the row still reads well if it is deleted.
     target_repr = models.CharField(_("target"), max_length=200)
     # The user the action concerns (the flagged job's owner, the suspended user...), for the
