@@ -188,6 +188,7 @@ INSTALLED_APPS = [
     "generation.moderation",
     "ninja",  # its templates and static files: the API reference page is served locally
     "webapp.api",
+    "webapp.sharing",
     "webapp.staff",
 ]
 
@@ -482,6 +483,8 @@ GENERATION_WARMUP = env_bool("GENERATION_WARMUP", False)
 JOB_SUBMIT_RATE = env_str("JOB_SUBMIT_RATE", "10/m")
 # The meaning-based prompt layer (MiniLM in numpy, loaded on first use per process).
 MODERATION_SEMANTIC = env_bool("MODERATION_SEMANTIC", True)
+# Reports of one shared work that hide it until staff decide (webapp/sharing/services.py).
+SHARE_REPORT_THRESHOLD = env_int("SHARE_REPORT_THRESHOLD", 3)
 
 # --- logging ---------------------------------------------------------------------------------
 

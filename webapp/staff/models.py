@@ -41,6 +41,10 @@ class AuditEntry(models.Model):
         SETTING_CHANGE = "setting_change", _("Changed a setting")
         DELETE_ACCOUNT = "delete_account", _("Deleted an account")
         REVOKE_TOKEN = "revoke_token", _("Revoked an API token")
+        RESTORE_WORK = "restore_work", _("Restored a reported work")
+        UNPUBLISH_WORK = "unpublish_work", _("Unpublished a shared work")
+        FEATURE_WORK = "feature_work", _("Made a work a staff pick")
+        UNFEATURE_WORK = "unfeature_work", _("Removed a staff pick")
 
     staff = models.ForeignKey(
         settings.AUTH_USER_MODEL,
