@@ -190,3 +190,30 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event} to {self.endpoint} ({self.status})"
+
+
+class PhotoUpload(models.Model):
+    """A photo sent to POST /api/v1/uploads, checked and re-encoded as the create form does, for
+    the owner's jobs to name by id (webapp/api/photo_uploads.py). A job keeps its own copy, so
+    an upload is deleted when it expires whether or not a job used it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="photo_uploads",
+        verbose_name=_("owner"),
+    )
+    image = models.FileField(_("photo"), upload_to="api-uploads/%Y/%m/")
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    size_bytes = models.PositiveIntegerField(_("size in bytes"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("API photo upload")
+        verbose_name_plural = _("API photo uploads")
+
+    def __str__(self):
+        return f"upload {self.pk} of user {self.user_id}"
