@@ -51,6 +51,26 @@ class Action(models.TextChoices):
     REVIEW = "review", _("Hold for review")
 
 
+class Subject(models.TextChoices):
+    """What a rule screened: a field of the create form, or the job's result."""
+
+    PROMPT = "prompt", _("prompt")
+    NEGATIVE_PROMPT = "negative_prompt", _("negative prompt")
+    INPUT_IMAGE = "input_image", _("photo")
+    END_IMAGE = "end_image", _("end frame")
+    OUTPUT = "output", _("result")
+
+
+class Layer(models.TextChoices):
+    """Which screen found it."""
+
+    BLOCKLIST = "blocklist", _("blocked terms")
+    SEMANTIC = "semantic", _("meaning")
+    RULES = "rules", _("combined cues")
+    PHOTO = "photo", _("photo detector")
+    OUTPUT = "output", _("result check")
+
+
 class BlockedTerm(models.Model):
     """A word or phrase refused (or held) wherever it appears in a prompt, after normalisation
     (case, full-width letters, spacing and punctuation between letters, simple leetspeak).
@@ -145,10 +165,8 @@ class Flag(models.Model):
         verbose_name=_("user"),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    # prompt, negative_prompt, input_image, end_image, output
-    field = models.CharField(_("field"), max_length=20)
-    # blocklist, semantic, photo, output
-    layer = models.CharField(_("layer"), max_length=10)
+    field = models.CharField(_("field"), max_length=20, choices=Subject.choices)
+    layer = models.CharField(_("layer"), max_length=10, choices=Layer.choices)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     rule = models.CharField(_("rule"), max_length=300, blank=True, help_text=_("For staff only."))
     score = models.FloatField(_("score"), null=True, blank=True)

@@ -3,21 +3,14 @@
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from generation.moderation.models import Action, Category
+from generation.moderation.models import Action, Category, Subject
 
 ALLOW = "allow"
 REFUSE = Action.REFUSE.value
 REVIEW = Action.REVIEW.value
 
-FIELD_LABELS = {
-    "prompt": gettext_lazy("prompt"),
-    "negative_prompt": gettext_lazy("negative prompt"),
-    "input_image": gettext_lazy("photo"),
-    "end_image": gettext_lazy("end frame"),
-    "output": gettext_lazy("result"),
-}
+FIELD_LABELS = dict(Subject.choices)
 
 
 @dataclass(frozen=True)
