@@ -20,6 +20,7 @@ from generation.forms import MAX_CHAIN_SECONDS, OLD_PHOTO_PROMPT, AppealForm, Jo
 from generation.models import Asset, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
+from webapp.sharing import services as sharing
 
 
 def _get_job_for_user(request, job_id, jobs=None) -> Job:
@@ -50,6 +51,9 @@ def _initial_from(request) -> dict:
             "negative_prompt": job.negative_prompt,
             **{k: v for k, v in job.params.items() if v is not None and k != "seed"},
         }
+    if token := request.GET.get("remix"):
+        # "Use this prompt" on a shared work: its prompt and options, never its photos.
+        initial = sharing.remix_initial(token, with_seed=request.GET.get("seed") == "1")
     if request.GET.get("extend"):
         initial.update(kind=Job.Kind.EXTEND, source_job=request.GET["extend"])
     if request.GET.get("kind") in Job.Kind.values:
@@ -67,6 +71,7 @@ def create(request):
             except ValidationError as exc:
                 _attach_errors(form, exc)
             else:
+                sharing.record_remix(job, request.POST.get("remix_of", ""))
                 if job.status == Job.Status.QUEUED and job.enqueued_at is None:
                     # Not sent to the workers yet (the queue was unreachable): the sweep sends it.
                     messages.info(
@@ -81,6 +86,7 @@ def create(request):
         "generation/create.html",
         {
             "form": form,
+            "remix_of": request.POST.get("remix_of") or form.initial.get("remix_of", ""),
             "allowed": entitlements(request.user),
             "videos": _extendable_videos(request.user),
             "old_photo_prompt": OLD_PHOTO_PROMPT,

@@ -9,6 +9,7 @@ from webapp.api.api import api
 urlpatterns = [
     path("", views.home, name="home"),
     path("", include("generation.urls")),
+    path("", include("webapp.sharing.urls")),
     path("pricing/", views.pricing, name="pricing"),
     path("", include("billing.urls")),
     path("billing/", include("billing.payment_urls")),

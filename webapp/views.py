@@ -9,10 +9,13 @@ from billing.entitlements import FREE, comparison, entitlements, of_tier
 from billing.models import Tier
 from billing.payment_views import offers_context
 from billing.pricing import price_rows
+from webapp.sharing import feed
 
 
 def home(request):
-    return render(request, "pages/home.html")
+    # The showcase: what is trending among public works (logged-out visitors see it too).
+    shares, _next = feed.page("trending", size=8)
+    return render(request, "pages/home.html", {"showcase": shares})
 
 
 def pricing(request):
