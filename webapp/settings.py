@@ -547,6 +547,10 @@ CELERY_BEAT_SCHEDULE["purge-idempotency-keys"] = {
     "task": "webapp.api.tasks.purge_idempotency_keys",
     "schedule": 3600.0,
 }
+CELERY_BEAT_SCHEDULE["purge-expired-uploads"] = {
+    "task": "webapp.api.tasks.purge_expired_uploads",
+    "schedule": 3600.0,
+}
 WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 30)
 WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 
