@@ -15,15 +15,17 @@ from billing.fields import PointsFormField
 from billing.memberships import grant_membership_points, membership_end
 from billing.middleware import forget_points_check
 from billing.models import Entry, Lot, Membership, Tier, Wallet
+from billing.notes import entry_note
 from billing.units import format_points, format_signed_points
 from webapp.staff import audit, services
 from webapp.staff.admin_mixins import AuditedSettingAdmin, ReadOnlyAdmin
+from webapp.stored_text import shown
 
 
 @admin.register(Tier)
 class TierAdmin(AuditedSettingAdmin, admin.ModelAdmin):
     list_display = (
-        "name",
+        "shown_name",
         "code",
         "points_per_month",
         "no_watermark",
@@ -35,6 +37,10 @@ class TierAdmin(AuditedSettingAdmin, admin.ModelAdmin):
         "max_resolution",
     )
     ordering = ("rank",)
+
+    @admin.display(description=_("name"), ordering="rank")
+    def shown_name(self, tier):
+        return tier.display_name
 
     @admin.display(description=_("monthly points"))
     def points_per_month(self, tier):
@@ -104,9 +110,13 @@ class LotAdmin(ReadOnlyAdmin):
         "left",
         "granted_at",
         "expires_at",
-        "reason",
+        "note",
     )
     readonly_fields = fields
+
+    @admin.display(description=_("reason"))
+    def note(self, lot):
+        return shown(lot.reason)
 
     @admin.display(description=_("amount"))
     def points(self, lot):
@@ -119,12 +129,16 @@ class LotAdmin(ReadOnlyAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "wallet", "kind", "points", "after", "ref", "reason", "staff")
+    list_display = ("created_at", "wallet", "kind", "points", "after", "ref", "note", "staff")
     list_filter = ("kind",)
-    list_select_related = ("wallet__user", "staff")
+    list_select_related = ("wallet__user", "staff", "lot")
     search_fields = ("wallet__user__email", "ref")
-    fields = ("created_at", "wallet", "kind", "points", "after", "lot", "ref", "reason", "staff")
+    fields = ("created_at", "wallet", "kind", "points", "after", "lot", "ref", "note", "staff")
     readonly_fields = fields
+
+    @admin.display(description=_("reason"))
+    def note(self, entry):
+        return entry_note(entry)  # what the points page says, in the reader's language
 
     @admin.display(description=_("amount"))
     def points(self, entry):

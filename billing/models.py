@@ -7,6 +7,7 @@ live in billing/ledger.py; nothing here changes a balance by itself.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
@@ -255,7 +256,7 @@ class Tier(models.Model):
         ordering = ["rank"]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
     @property
     def display_name(self) -> str:
@@ -317,7 +318,11 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["status", "ends_at"], name="billing_membership_live")]
 
     def __str__(self):
-        return f"{self.tier} for {self.user} ({self.get_period_display()})"
+        return gettext("%(tier)s for %(user)s (%(period)s)") % {
+            "tier": self.tier,
+            "user": self.user,
+            "period": self.get_period_display(),
+        }
 
 
 # The catalogue and payment records live in their own module; importing them here registers them.

@@ -102,10 +102,14 @@ class SubscriptionAdmin(ReadOnlyAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ("paid_at", "user", "kind", "description", "shown_amount", "refunded", "ref")
+    list_display = ("paid_at", "user", "kind", "title", "shown_amount", "refunded", "ref")
     list_filter = ("provider", "kind")
-    list_select_related = ("user",)
+    list_select_related = ("user", "lot", "subscription")
     search_fields = ("user__email", "ref", "payment_intent_id")
+
+    @admin.display(description=_("description"))
+    def title(self, payment):
+        return payment.title  # the receipt's name, in the reader's language
 
     @admin.display(description=_("amount"))
     def shown_amount(self, payment):

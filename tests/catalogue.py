@@ -149,9 +149,61 @@ def untranslated(html: str, whole: dict, fragments: dict) -> list[str]:
     for text in shown_texts(html):
         bare = text.strip(TRIM)
         if bare in whole:
-            found.append(f"{bare!r} (catalogue line {whole[bare].line})")
+            line = whole[bare].line
+            found.append(f"{bare!r} ({f'catalogue line {line}' if line else 'a name in English'})")
             continue
         for run, entry in fragments.items():
             if run in text and re.search(rf"(?<![A-Za-z]){re.escape(run)}(?![A-Za-z])", text):
                 found.append(f"{run!r} in {text!r} (catalogue line {entry.line})")
     return found
+
+
+# --- the names Django's admin shows: apps, models, fields, choices ----------------------------
+
+
+def site_names() -> list[tuple[str, object]]:
+    """(where, name) for every name the admin shows of the site's own apps: each app's, each
+    model's (singular and plural), each field's and each choice's. Django's own and allauth's
+    models are named by their own catalogues."""
+    from django.apps import apps
+
+    names = []
+    for config in apps.get_app_configs():
+        if not Path(config.path).is_relative_to(ROOT) or ".venv" in Path(config.path).parts:
+            continue
+        names.append((f"app {config.label}", config.verbose_name))
+        for model in config.get_models():
+            opts = model._meta
+            where = f"{opts.label}"
+            names.append((where, opts.verbose_name))
+            names.append((f"{where} (plural)", opts.verbose_name_plural))
+            for each in [*opts.fields, *opts.many_to_many]:
+                if each.auto_created:
+                    continue
+                names.append((f"{where}.{each.name}", each.verbose_name))
+                for value, label in each.flatchoices:
+                    if label == value and str(value).isupper():
+                        continue  # a code, not a word (NudeNet's class names)
+                    names.append((f"{where}.{each.name} = {value!r}", label))
+    return names
+
+
+def translated_as_themselves(entries: list[Entry]) -> set[str]:
+    return {e.msgid for e in entries if e.translated and e.msgstr.get(0) == e.msgid}
+
+
+def untranslated_names(names, entries: list[Entry]) -> list[str]:
+    """The names that read the same in 简体中文 as in English, unless the catalogue says they
+    do ("API", "URL")."""
+    from django.utils import translation
+
+    same = translated_as_themselves(entries)
+    left = []
+    for where, name in names:
+        with translation.override("en"):
+            english = str(name)
+        with translation.override("zh-hans"):
+            chinese = str(name)
+        if chinese == english and english not in same:
+            left.append(f"{where}: {english!r}")
+    return left

@@ -1,12 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from webapp.accounts import closing
 from webapp.accounts.models import User
+from webapp.accounts.permission_names import PermissionsField
 from webapp.staff.admin_mixins import AuditedSettingAdmin
 
 
@@ -66,6 +69,11 @@ class UserAdmin(AuditedSettingAdmin, BaseUserAdmin):
     def get_deleted_objects(self, objs, request):
         return [str(obj) for obj in objs], {}, set(), []
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def delete_model(self, request, obj):
         closing.delete_account(obj, staff=request.user, reason=_("deleted in the admin"))
 
@@ -80,3 +88,17 @@ class UserAdmin(AuditedSettingAdmin, BaseUserAdmin):
         return format_html(
             '<a href="{}" data-testid="staff-page-{}">{}</a>', url, user.pk, _("open")
         )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """The staff roles (Moderators, Support, Admins), their permissions named in the reader's
+    language."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            kwargs["form_class"] = PermissionsField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
