@@ -20,6 +20,7 @@ class Entitlements:
     priority_queue: bool
     max_concurrent_jobs: int
     max_resolution: int  # short side of the output, in pixels
+    max_frame_rate: int  # frames per second of the output
     membership_ends_at: datetime | None = None
 
     @property
@@ -40,6 +41,7 @@ FREE = Entitlements(
     priority_queue=False,
     max_concurrent_jobs=1,
     max_resolution=720,
+    max_frame_rate=24,
 )
 
 
@@ -53,6 +55,7 @@ def of_tier(tier: Tier, membership_ends_at: datetime | None = None) -> Entitleme
         priority_queue=tier.priority_queue,
         max_concurrent_jobs=tier.max_concurrent_jobs,
         max_resolution=tier.max_resolution,
+        max_frame_rate=tier.max_frame_rate,
         membership_ends_at=membership_ends_at,
     )
 
@@ -85,6 +88,21 @@ def lowest_tier_with(entitlement: str) -> Tier | None:
     """The cheapest tier that grants a yes/no entitlement ("camera_movement"), for the messages
     on locked options: read from the tiers, so they say what the pricing table says."""
     return Tier.objects.filter(**{entitlement: True}).order_by("rank").first()
+
+
+def lowest_tier_with_output(short_side: int, fps: int, professional_mode: bool) -> Tier | None:
+    """The cheapest tier whose videos may be `short_side` pixels on their short side at `fps`
+    (and that has professional mode, where the video needs it), for the message on a refused
+    size: read from the tiers, as the pricing table shows them."""
+    tiers = Tier.objects.filter(max_resolution__gte=short_side, max_frame_rate__gte=fps)
+    if professional_mode:
+        tiers = tiers.filter(professional_mode=True)
+    return tiers.order_by("rank").first()
+
+
+def allows_output(plan: Entitlements, short_side: int, fps: int) -> bool:
+    """Whether the plan's videos may be this big and this smooth."""
+    return short_side <= plan.max_resolution and fps <= plan.max_frame_rate
 
 
 # For the pricing page: one row per entitlement, one column per plan (free first).

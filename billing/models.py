@@ -249,6 +249,11 @@ class Tier(models.Model):
         default=720,
         help_text=_("Short side of the output, in pixels (720, 1080)."),
     )
+    max_frame_rate = models.PositiveSmallIntegerField(
+        _("maximum frame rate"),
+        default=30,
+        help_text=_("Frames per second of the output, at most (24, 30)."),
+    )
 
     class Meta:
         verbose_name = _("membership tier")

@@ -139,6 +139,9 @@ def load_options():
         gpu_memory_gb=settings.GENERATION_GPU_MEMORY_GB,
         host_memory_gb=settings.GENERATION_HOST_MEMORY_GB,
         memory_plan=None if plan == "auto" else plan,
+        step_cache=settings.GENERATION_STEP_CACHE,
+        compile=settings.GENERATION_COMPILE,
+        precision=settings.GENERATION_PRECISION,
     )
 
 

@@ -81,7 +81,7 @@ def test_random_weights_build_the_real_architectures(spec, kind, component, bill
 
 def test_options_left_at_their_defaults_do_not_load_a_second_copy():
     pipe = loader.get_pipeline("tiny", "text_to_video", "cpu")
-    options = loader.LoadOptions(model_dir=None, compile=False, local_files_only=True)
+    options = loader.LoadOptions(model_dir=None, compile="default", local_files_only=True)
     assert loader.get_pipeline("tiny", "text_to_video", "cpu", options=options) is pipe
 
 

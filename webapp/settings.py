@@ -93,6 +93,12 @@ def _model_spec(name: str):
     return get_spec(name)
 
 
+def _speed_check(name: str, value: str) -> str:
+    from generation.engine.speed import check  # plain data: no torch, no Django
+
+    return check(name, value)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -436,6 +442,19 @@ if GENERATION_MEMORY_PLAN not in ("auto", "resident", "swap", "offload", "stream
         "GENERATION_MEMORY_PLAN must be auto, resident, swap, offload or stream, "
         f"got {GENERATION_MEMORY_PLAN!r}"
     )
+# Speed options (generation/engine/speed.py): "default" keeps what the spec chose.
+GENERATION_STEP_CACHE = env_str("GENERATION_STEP_CACHE", "default")
+GENERATION_COMPILE = env_str("GENERATION_COMPILE", "default")
+GENERATION_PRECISION = env_str("GENERATION_PRECISION", "default")
+for _name, _value in (
+    ("step_cache", GENERATION_STEP_CACHE),
+    ("compile", GENERATION_COMPILE),
+    ("precision", GENERATION_PRECISION),
+):
+    try:
+        _speed_check(_name, _value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"GENERATION_{_name.upper()}: {exc}") from None
 GENERATION_QUEUE = "gpu"
 GENERATION_PRIORITY_QUEUE = "gpu-priority"
 # Each job's time limit comes from the spec's cost model (ModelSpec.time_limit); a value here

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import memory
+from . import memory, speed
 from .specs import ModelSpec, PipelineSpec, get_spec
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,8 @@ class LoadOptions:
       and tests where no weights can be downloaded); `layers` and `width_divisor` shrink them.
     - `gpu_memory_gb`, `host_memory_gb`: plan for this much instead of what the machine has;
       `memory_plan`: force one mode for every pipeline (resident, swap, offload, stream).
+    - `step_cache`, `compile`, `precision`: the speed options (`speed.py`); "default" takes
+      the spec's own choice.
     """
 
     model_dir: str | None = None
@@ -53,7 +55,9 @@ class LoadOptions:
     random_weights: bool = False
     layers: int | None = None
     width_divisor: int = 1
-    compile: bool = False
+    step_cache: str = "default"
+    compile: str = "default"
+    precision: str = "default"
     gpu_memory_gb: float | None = None
     host_memory_gb: float | None = None
     memory_plan: str | None = None
@@ -236,8 +240,7 @@ def load_pipeline(pipeline: PipelineSpec, device: str, options: LoadOptions | No
             _COMPONENTS.setdefault((key, device, options), pipe.components[name])
     if not pipeline.is_demo:
         _tile_vae(pipe)
-    if options.compile:
-        pipe.transformer.compile()
+    speed.apply(pipe, speed_options(pipeline, options), device)
     pipe.set_progress_bar_config(disable=True)
     for component in pipe.components.values():
         if isinstance(component, torch.nn.Module):
@@ -365,6 +368,16 @@ def clear_cache() -> None:
         _PIPELINES.clear()
         _COMPONENTS.clear()
         _RESIDENCY.clear()
+
+
+def speed_options(pipeline: PipelineSpec, options: LoadOptions) -> dict[str, str]:
+    """The speed options this pipeline loads with: the worker's settings over its spec's."""
+    return speed.resolve(
+        pipeline.speed,
+        step_cache=options.step_cache,
+        compile=options.compile,
+        precision=options.precision,
+    )
 
 
 def pipeline_class(pipeline: PipelineSpec):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from . import speed
 from .types import (
     ASPECT_RATIOS,
     EXTEND,
@@ -60,6 +61,9 @@ class PipelineSpec:
       copy is fetched, one is loaded, and every pipeline of the spec uses it.
     - `flow_shift`: the scheduler's shift for the resolution this pipeline runs at (Wan: 3.0 at
       480P, 5.0 at 720P); None keeps the checkpoint's scheduler config.
+    - `speed`: this pipeline's own defaults for the speed options (`speed.py`: step_cache,
+      compile, precision); a worker setting other than "default" overrides them. None of our
+      specs turns one on yet: their effect on real weights has not been measured on a GPU.
     - `seconds_per_step`: the cost model. Seconds per denoising step on one H100 for one call
       at this pipeline's size and its family's longest call (pictures: one 1024x1024 image),
       guidance included. Time limits are derived from it (`ModelSpec.time_limit`).
@@ -74,6 +78,7 @@ class PipelineSpec:
     shared: dict[str, tuple[str, str]] = field(default_factory=dict)
     flow_shift: float | None = None
     seconds_per_step: float = 1.0
+    speed: dict[str, str] = field(default_factory=dict)
 
     @property
     def default_guidance(self) -> float:
@@ -199,6 +204,9 @@ class ModelSpec:
             raise ValueError(f"{self.id}: max_frames must be {temporal}k + 1, above the context")
         if unknown := set(self.professional) - set(self.pipelines):
             raise ValueError(f"{self.id}: professional pipelines for unknown kinds {unknown}")
+        for pipeline in (*self.pipelines.values(), *self.professional.values()):
+            for name, value in pipeline.speed.items():
+                speed.check(name, value)
 
     @property
     def kinds(self) -> frozenset[str]:

@@ -33,6 +33,7 @@ from PIL import Image
 from generation import media
 from generation.engine.matrix import cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
+from generation.engine.speed import CHOICES, DEFAULT
 from generation.engine.types import (
     EXTEND,
     IMAGE_TO_VIDEO,
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--gpu-memory-gb", type=float, default=None, help="plan for this much GPU memory"
         )
-        parser.add_argument("--compile", action="store_true")
+        add_speed_arguments(parser)
         parser.add_argument("--hardware-encoder", action="store_true", help="NVENC if usable")
         parser.add_argument(
             "--real-storage",
@@ -119,7 +120,9 @@ class Command(BaseCommand):
             "random_weights": False,
             "memory_plan": None,
             "gpu_memory_gb": None,
-            "compile": False,
+            "step_cache": "default",
+            "compile": "default",
+            "precision": "default",
             "model_dir": None,
             "layers": None,
             "width_divisor": 1,
@@ -309,6 +312,17 @@ class Command(BaseCommand):
 
     def line(self, text: str) -> None:
         self.stdout.write(text)
+
+
+def add_speed_arguments(parser) -> None:
+    """--step-cache, --compile, --precision: the speed options, as the worker's settings."""
+    for name, choices in CHOICES.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            default=DEFAULT,
+            choices=(DEFAULT, *choices),
+            help="speed option (generation/engine/speed.py); default: the spec's",
+        )
 
 
 def _size(text: str) -> tuple[int, int]:
