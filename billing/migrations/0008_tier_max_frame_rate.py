@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('billing', '0007_verbose_names'),
+        ("billing", "0007_verbose_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tier',
-            name='max_frame_rate',
-            field=models.PositiveSmallIntegerField(default=30, help_text='Frames per second of the output, at most (24, 30).', verbose_name='maximum frame rate'),
+            model_name="tier",
+            name="max_frame_rate",
+            field=models.PositiveSmallIntegerField(
+                default=30,
+                help_text="Frames per second of the output, at most (24, 30).",
+                verbose_name="maximum frame rate",
+            ),
         ),
     ]
