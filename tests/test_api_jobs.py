@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from billing import ledger
 from billing.middleware import grant_points_due
+from billing.models import Membership
 from generation.models import Job
 from tests.api_helpers import api_client, token_for
 from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
@@ -265,8 +266,101 @@ def test_a_broken_or_oversized_body_is_a_problem_not_a_crash(api, settings):
         content_type="application/x-www-form-urlencoded",
     )
     assert big.status_code == 413 and big.json()["code"] == "request_too_large"
-    as_json = api.post("/api/v1/jobs", {"prompt": "a boat"}, content_type="application/json")
-    assert as_json.status_code == 415
+    big_json = api.post("/api/v1/jobs", {"prompt": "a" * 2000}, content_type="application/json")
+    assert big_json.status_code == 413 and big_json["Content-Type"] == PROBLEM
+    as_text = api.post("/api/v1/jobs", "a boat", content_type="text/plain")
+    assert as_text.status_code == 415 and as_text.json()["code"] == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"kind": "text_to_video", "prompt": ', b"\xff\xfe", b"[1, 2"],
+    ids=["cut short", "not utf-8", "broken array"],
+)
+def test_malformed_json_is_a_400_problem(api, body):
+    response = api.post("/api/v1/jobs", body, content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "malformed_body"
+    assert not Job.objects.exists()
+
+
+def test_json_that_is_not_a_job_is_a_422_naming_the_field(api):
+    wrong = api.post("/api/v1/jobs", {"duration_s": 7}, content_type="application/json")
+    assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_request"
+    assert wrong.json()["errors"][0]["loc"] == ["body", "duration_s"]
+    listed = api.post("/api/v1/jobs", [1, 2], content_type="application/json")
+    assert listed.status_code == 422 and listed["Content-Type"] == PROBLEM
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "options", "trace"])
+@pytest.mark.parametrize("path", ["/api/v1/jobs", "/api/v1/points", "/api/v1/jobs/1/cancel"])
+def test_an_unknown_method_is_a_405_problem_with_allow(api, method, path):
+    response = getattr(api, method)(path)
+    assert response.status_code == 405 and response["Content-Type"] == PROBLEM
+    assert response.json()["code"] == "method_not_allowed"
+    allowed = {"/api/v1/jobs": "GET, POST", "/api/v1/points": "GET"}.get(path, "POST")
+    assert response["Allow"] == allowed
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/", "/api/v1/nothing", "/api/v1/jobs/1/nope", "/api/v1/jobs/"]
+)
+def test_an_unknown_api_path_is_a_404_problem_for_any_method(client, path):
+    for response in (client.get(path), client.post(path, {"a": "b"})):
+        assert response.status_code == 404 and response["Content-Type"] == PROBLEM
+        assert response.json()["code"] == "not_found"
+
+
+def json_create(api, key=None, **fields):
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.post("/api/v1/jobs", fields, content_type="application/json", headers=headers)
+
+
+def test_every_kind_is_created_from_json_under_the_sites_rules(api, alice):
+    from tests.conftest import tier
+
+    Membership.objects.create(
+        user=alice,
+        tier=tier("pro"),
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=29),
+    )
+    source = finished_job(alice)
+    photo = api.post("/api/v1/uploads", png_bytes((90, 160)), content_type="image/png").json()
+    made = {
+        "text_to_video": json_create(api, prompt="a paper boat", duration_s=10, seed=7),
+        "text_to_picture": json_create(api, kind="text_to_picture", prompt="a fox", num_images=2),
+        "image_to_video": json_create(api, kind="image_to_video", image_upload=photo["id"]),
+        "extend": json_create(api, kind="extend", prompt="it sails on", source_job=source.pk),
+    }
+    for kind, response in made.items():
+        assert response.status_code == 201, (kind, response.content)
+        job = Job.objects.get(pk=response.json()["id"], user=alice)
+        assert job.kind == kind and job.ledger_ref in held_refs(alice)
+    assert Job.objects.get(pk=made["text_to_video"].json()["id"]).params["seed"] == 7
+    assert made["text_to_video"].json()["price_points"] == "20"
+    assert made["text_to_picture"].json()["price_points"] == "0.4"
+    assert Job.objects.get(pk=made["extend"].json()["id"]).source_job == source
+    photo_job = Job.objects.get(pk=made["image_to_video"].json()["id"])
+    assert photo_job.input_image and photo_job.params["aspect_ratio"] == "9:16"
+
+
+def test_a_json_create_is_refused_as_a_form_one_is(api, alice):
+    refused = json_create(api, prompt="a p 0 r n video of a woman")
+    assert refused.status_code == 422 and refused.json()["code"] == "moderation_refused"
+    locked = json_create(api, prompt="a boat", mode="professional")
+    assert locked.status_code == 403 and locked.json()["code"] == "plan_required"
+    assert held_refs(alice) == []
+
+
+def test_a_json_retry_with_its_idempotency_key_holds_once(api, alice):
+    first = json_create(api, prompt="a boat", key="json-1")
+    again = json_create(api, prompt="a boat", key="json-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    other = json_create(api, prompt="a cat", key="json-1")
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert len(held_refs(alice)) == 1
 
 
 def test_an_idempotency_key_is_free_again_after_a_day(api, alice):

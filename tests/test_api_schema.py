@@ -40,7 +40,10 @@ def test_every_operation_is_authenticated_and_documents_its_problems(client):
     body = create["requestBody"]["content"]
     assert "multipart/form-data" in body
     fields = body["multipart/form-data"]["schema"]["properties"]
-    assert {"kind", "prompt", "image", "end_image", "source_job"} <= set(fields)
+    assert {"kind", "prompt", "image", "end_image", "source_job", "image_upload"} <= set(fields)
+    assert body["application/json"]["schema"] == {"$ref": "#/components/schemas/JobIn"}
+    upload = schema["paths"]["/api/v1/uploads"]["post"]["requestBody"]["content"]
+    assert {"multipart/form-data", "image/jpeg", "image/png", "image/webp"} == set(upload)
 
 
 def test_the_reference_page_loads_nothing_from_another_site(client):

@@ -107,9 +107,11 @@ def delete_account(user, *, staff=None, reason: str = "") -> dict:
 
 def _remove_api_data(user) -> dict:
     """Access tokens, webhook endpoints (their URLs and secrets), the events made for them (with
-    job details) and stored API answers."""
+    job details), stored API answers and photos uploaded through the API (files on commit)."""
+    from webapp.api import photo_uploads
     from webapp.api.models import AccessToken, IdempotentRequest, WebhookEndpoint, WebhookEvent
 
+    photo_uploads.delete_all(user.photo_uploads.all())
     tokens, _ = AccessToken.objects.filter(user=user).delete()
     endpoints, _ = WebhookEndpoint.objects.filter(user=user).delete()
     WebhookEvent.objects.filter(user=user).delete()

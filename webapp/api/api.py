@@ -1,15 +1,31 @@
 """/api/v1/: the REST API (django-ninja). OpenAPI 3 at /api/v1/schema/, the reference page at
 /api/v1/docs (Swagger UI from ninja's own static files, never a CDN)."""
 
+from functools import wraps
+
+from django.urls import path as url_path
+from django.urls import re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
-from webapp.api import catalogue, downloads, jobs, points, problems
+from webapp.api import catalogue, downloads, jobs, points, problems, uploads
 from webapp.api.auth import TokenAuth
 from webapp.api.problems import ProblemOut
 
 
 class StudioAPI(NinjaAPI):
+    def _get_urls(self):
+        """ninja answers a method a path does not take with a plain-text 405, and Django an
+        unknown path with the site's HTML 404; here both are problem documents like every other
+        API error."""
+        urls = [_with_problem_405(url) for url in super()._get_urls() if url.name != "api-root"]
+        return [
+            *urls,
+            url_path("", csrf_exempt(problems.not_found), name="api-root"),  # ninja reverses it
+            re_path(r"^.+$", csrf_exempt(problems.not_found)),
+        ]
+
     def get_openapi_schema(self, **kwargs):
         """ninja documents every response as application/json; problems are sent as
         application/problem+json and downloads as the file's own type, and the schema says so."""
@@ -32,8 +48,26 @@ class StudioAPI(NinjaAPI):
                                 "schema": {"type": "integer"},
                             }
                         }
+        create = schema["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"]
+        # ninja documents the form it parses; a create also takes the same fields as JSON.
+        create["application/json"] = {"schema": {"$ref": "#/components/schemas/JobIn"}}
         _link_created_jobs(schema)
+        _link_uploads(schema)
         return schema
+
+
+def _with_problem_405(url):
+    view = url.callback
+
+    @wraps(view)  # keeps ninja's csrf_exempt: a token, not a cookie, authenticates
+    def answer(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and response["Content-Type"] != problems.CONTENT_TYPE:
+            return problems.method_not_allowed(response["Allow"].split(", "))
+        return response
+
+    url.callback = answer
+    return url
 
 
 def _link_created_jobs(schema) -> None:
@@ -50,9 +84,27 @@ def _link_created_jobs(schema) -> None:
         for name, op in targets.items()
         if op
     }
+    # A retry: the same request with the same Idempotency-Key answers the first result.
+    links["RetryCreate"] = {
+        "operationId": paths["/api/v1/jobs"]["post"]["operationId"],
+        "parameters": {"header.Idempotency-Key": "$request.header.Idempotency-Key"},
+        "requestBody": "$request.body",
+        "x-schemathesis": {"merge_body": False},
+    }
     for status, response in paths["/api/v1/jobs"]["post"]["responses"].items():
         if str(status) in ("200", "201"):
             response["links"] = links
+
+
+def _link_uploads(schema) -> None:
+    """The id an upload answers with is the one get and delete take, and a job's photo."""
+    paths = schema["paths"]
+    upload = paths["/api/v1/uploads/{upload_id}"]
+    links = {
+        name: {"operationId": op["operationId"], "parameters": {"upload_id": "$response.body#/id"}}
+        for name, op in (("GetUpload", upload["get"]), ("DeleteUpload", upload["delete"]))
+    }
+    paths["/api/v1/uploads"]["post"]["responses"][201]["links"] = links  # ninja: int keys
 
 
 api = StudioAPI(
@@ -74,6 +126,7 @@ problems.install(api)
 api.add_router("", catalogue.router)
 api.add_router("", jobs.router)
 api.add_router("", points.router)
+api.add_router("", uploads.router)
 
 files = Router(tags=["outputs"])
 

@@ -11,7 +11,7 @@ from generation import services
 from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES
 from generation.models import Job
 from webapp.api.auth import require_scope
-from webapp.api.problems import Problem, ProblemOut
+from webapp.api.problems import Problem, problems
 from webapp.api.schemas import (
     AspectRatio,
     CameraMovement,
@@ -24,7 +24,6 @@ from webapp.api.schemas import (
 )
 
 router = Router(tags=["models and prices"])
-ERRORS = {401: ProblemOut, 403: ProblemOut, 422: ProblemOut}
 
 
 def _options(choices, allowed=lambda value: True) -> list[dict]:
@@ -34,7 +33,9 @@ def _options(choices, allowed=lambda value: True) -> list[dict]:
     ]
 
 
-@router.get("/models", response={200: ModelOut, **ERRORS}, summary="The model, options, prices")
+@router.get(
+    "/models", response={200: ModelOut, **problems(401, 403)}, summary="The model, options, prices"
+)
 def model(request):
     """The model this site runs, the options of each request (marked `allowed: false` when the
     caller's plan does not include them), and the price of each kind of request."""
@@ -90,7 +91,9 @@ def model(request):
     }
 
 
-@router.get("/quote", response={200: QuoteOut, **ERRORS}, summary="Price a request")
+@router.get(
+    "/quote", response={200: QuoteOut, **problems(401, 403, 422)}, summary="Price a request"
+)
 def quote(
     request,
     kind: Kind = "text_to_video",

@@ -5,8 +5,10 @@ entitlements, rate limits and the concurrent-job limit are the site's own; only 
 differs (a problem document with a code instead of a page with a message).
 """
 
+import json
 import time
 
+import pydantic
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
@@ -19,9 +21,9 @@ from generation.forms import JobForm
 from generation.models import Job
 from generation.moderation import ratelimit
 from generation.moderation.models import Flag
-from webapp.api import downloads, idempotency, pagination
+from webapp.api import downloads, idempotency, pagination, photo_uploads
 from webapp.api.auth import require_scope
-from webapp.api.problems import Problem, ProblemOut
+from webapp.api.problems import Problem, problems
 from webapp.api.schemas import (
     CURSOR_PATTERN,
     JobIn,
@@ -35,12 +37,8 @@ from webapp.api.schemas import (
 
 router = Router(tags=["jobs"])
 MAX_ID = 2**63 - 1
-ERRORS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut}
-CREATE_ERRORS = {
-    **ERRORS,
-    **dict.fromkeys((400, 402, 409, 413, 415, 429), ProblemOut),
-}
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+JSON_TYPE = "application/json"
 
 
 def _get_job_for_user(user, job_id: int) -> Job:
@@ -132,13 +130,19 @@ def _refusal(user, form: JobForm, exc: ValidationError) -> Problem:
 
 @router.post(
     "/jobs",
-    response={201: JobOut, 200: JobOut, **CREATE_ERRORS},
+    response={
+        201: JobOut,
+        200: JobOut,
+        **problems(400, 401, 402, 403, 409, 413, 415, 422, 429),
+    },
     summary="Create a job",
     description=(
-        "Multipart form (or urlencoded) with the fields below, plus `image` (image_to_video) and "
-        "`end_image` (its optional end frame) as files. Send an `Idempotency-Key` header to make "
-        "retries safe: a repeat returns the first result (status 200 with "
-        "`Idempotent-Replayed: true`) and never holds points twice. A prompt refused by "
+        "A JSON object, or a multipart (or urlencoded) form, with the fields below. A photo for "
+        "image_to_video is either a multipart file (`image`, and `end_image` for its optional "
+        "end frame) or the id of a photo sent first to POST /uploads (`image_upload`, "
+        "`end_image_upload`), which is how a JSON create names one. Send an `Idempotency-Key` "
+        "header to make retries safe: a repeat returns the first result (status 200 with "
+        "`Idempotent-Replayed: true`) and never holds points twice. A prompt or photo refused by "
         "moderation answers 422 with code `moderation_refused` and its `category`; nothing is "
         "held."
     ),
@@ -151,19 +155,22 @@ def create_job(
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     require_scope(request, "create")
-    if request.content_type not in FORM_TYPES:
+    if request.content_type == JSON_TYPE:
+        data = _job_from_json(request)  # ninja read only the (empty) form
+    elif request.content_type not in FORM_TYPES:
         raise Problem(
             415,
             "unsupported_media_type",
-            _("Send the job as multipart/form-data or application/x-www-form-urlencoded."),
+            _("Send the job as application/json, multipart/form-data or a urlencoded form."),
         )
     user = request.auth.user
     fields = data.form_data()
-    uploads = {name: f for name, f in (("image", image), ("end_image", end_image)) if f}
-    fingerprint = idempotency.fingerprint(request.method, request.path, fields, uploads)
+    files = {name: f for name, f in (("image", image), ("end_image", end_image)) if f}
+    fingerprint = idempotency.fingerprint(request.method, request.path, fields, files)
 
     def work():
-        form = JobForm(fields, MultiValueDict({k: [v] for k, v in uploads.items()}), user=user)
+        photos = {**files, **_uploaded_photos(user, data, files)}
+        form = JobForm(fields, MultiValueDict({k: [v] for k, v in photos.items()}), user=user)
         if not form.is_valid():
             errors = {field: list(messages) for field, messages in form.errors.items()}
             raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
@@ -194,7 +201,46 @@ def create_job(
     return response
 
 
-@router.get("/jobs", response={200: JobPage, **ERRORS}, summary="List your jobs")
+def _job_from_json(request) -> JobIn:
+    """The job a JSON body asks for: 400 when it is not JSON, 422 when a field is wrong."""
+    try:
+        payload = json.loads(request.body)
+    except ValueError:  # also bytes that are not UTF-8
+        raise Problem(400, "malformed_body", _("The request body is not valid JSON.")) from None
+    if not isinstance(payload, dict):
+        raise Problem(422, "invalid_request", _("Send the job as a JSON object."))
+    try:
+        return JobIn.model_validate(payload)
+    except pydantic.ValidationError as exc:
+        errors = [
+            {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]}
+            for e in exc.errors(include_url=False)
+        ]
+        raise Problem(
+            422, "invalid_request", _("The request is malformed."), errors=errors
+        ) from None
+
+
+def _uploaded_photos(user, data: JobIn, files: dict) -> dict:
+    """The photos the job names by upload id, as files for the create form; only the caller's
+    own uploads that have not expired."""
+    photos, errors = {}, {}
+    for field, upload_id in (("image", data.image_upload), ("end_image", data.end_image_upload)):
+        if upload_id is None:
+            continue
+        photo = photo_uploads.get_for_user(user, upload_id)
+        if field in files:
+            errors[f"{field}_upload"] = [_("Send the photo as a file or as an upload, not both.")]
+        elif photo is None:
+            errors[f"{field}_upload"] = [str(photo_uploads.UNKNOWN_UPLOAD)]
+        else:
+            photos[field] = photo_uploads.as_file(photo)
+    if errors:
+        raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
+    return photos
+
+
+@router.get("/jobs", response={200: JobPage, **problems(401, 403, 422)}, summary="List your jobs")
 def list_jobs(
     request,
     kind: Kind | None = None,
@@ -212,7 +258,9 @@ def list_jobs(
     return {"data": [job_out(request, job) for job in rows], "next_cursor": next_cursor}
 
 
-@router.get("/jobs/{job_id}", response={200: JobOut, **ERRORS}, summary="Get a job")
+@router.get(
+    "/jobs/{job_id}", response={200: JobOut, **problems(401, 403, 404, 422)}, summary="Get a job"
+)
 def get_job(request, job_id: int):
     require_scope(request, "read")
     return job_out(request, _get_job_for_user(request.auth.user, job_id), with_outputs=True)
@@ -220,7 +268,7 @@ def get_job(request, job_id: int):
 
 @router.post(
     "/jobs/{job_id}/cancel",
-    response={200: JobOut, 409: ProblemOut, **ERRORS},
+    response={200: JobOut, **problems(401, 403, 404, 409, 422)},
     summary="Cancel a job (its points are returned)",
 )
 def cancel_job(request, job_id: int):
@@ -236,7 +284,7 @@ def cancel_job(request, job_id: int):
 
 @router.delete(
     "/jobs/{job_id}",
-    response={204: None, 409: ProblemOut, **ERRORS},
+    response={204: None, **problems(401, 403, 404, 409, 422)},
     summary="Delete a finished job and its files",
 )
 def delete_job(request, job_id: int):

@@ -5,14 +5,13 @@ from ninja import Query, Router
 from billing import ledger
 from webapp.api import pagination
 from webapp.api.auth import require_scope
-from webapp.api.problems import ProblemOut
+from webapp.api.problems import problems
 from webapp.api.schemas import CURSOR_PATTERN, BalanceOut, EntryPage, points
 
 router = Router(tags=["points"])
-ERRORS = {401: ProblemOut, 403: ProblemOut, 422: ProblemOut}
 
 
-@router.get("/points", response={200: BalanceOut, **ERRORS}, summary="Your balance")
+@router.get("/points", response={200: BalanceOut, **problems(401, 403)}, summary="Your balance")
 def balance(request):
     require_scope(request, "billing:read")
     user = request.auth.user
@@ -22,7 +21,11 @@ def balance(request):
     }
 
 
-@router.get("/points/ledger", response={200: EntryPage, **ERRORS}, summary="Your points history")
+@router.get(
+    "/points/ledger",
+    response={200: EntryPage, **problems(401, 403, 422)},
+    summary="Your points history",
+)
 def history(
     request,
     cursor: str | None = Query(None, pattern=CURSOR_PATTERN),

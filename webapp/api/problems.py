@@ -44,6 +44,12 @@ class ProblemOut(Schema):
     retry_after: int | None = None
 
 
+def problems(*statuses: int) -> dict:
+    """The problem responses an operation documents: exactly the statuses it can answer, which
+    tests/test_api_fuzz.py checks the fuzzer meets, operation by operation."""
+    return dict.fromkeys(statuses, ProblemOut)
+
+
 class Problem(Exception):
     """Raise from any API code to answer with a problem document."""
 
@@ -76,6 +82,18 @@ def problem_response(document: dict, headers=None) -> HttpResponse:
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def not_found(request, *args, **kwargs) -> HttpResponse:
+    """Any path under /api/v1/ that names no endpoint (Django's own 404 is an HTML page)."""
+    return Problem(404, "not_found", _("No such endpoint.")).response()
+
+
+def method_not_allowed(allowed) -> HttpResponse:
+    """A method the path does not take, with the ones it does in Allow (RFC 9110)."""
+    allow = ", ".join(sorted(allowed))
+    detail = _("This address takes %(methods)s.") % {"methods": allow}
+    return Problem(405, "method_not_allowed", detail, {"Allow": allow}).response()
 
 
 def install(api) -> None:

@@ -31,8 +31,9 @@ def points(tenths: int) -> str:
 
 
 class JobIn(Schema):
-    """What to make: the fields of the site's create form. Photos travel as multipart files
-    (`image`, and `end_image` for an end frame)."""
+    """What to make: the fields of the site's create form, as a multipart or urlencoded form or
+    a JSON object. Photos travel as multipart files (`image`, and `end_image` for an end frame)
+    or, sent first to POST /uploads, by id (`image_upload`, `end_image_upload`)."""
 
     kind: Kind = "text_to_video"
     prompt: str = Field(
@@ -52,8 +53,17 @@ class JobIn(Schema):
         None, ge=1, le=2**63 - 1, description="For extend: one of your finished videos."
     )
     num_images: int = Field(1, ge=1, le=4, description="For text_to_picture.")
+    image_upload: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="For image_to_video: a photo you sent to POST /uploads, instead of `image`.",
+    )
+    end_image_upload: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Its end frame, from POST /uploads."
+    )
 
-    @field_validator("seed", "source_job", mode="before")
+    @field_validator("seed", "source_job", "image_upload", "end_image_upload", mode="before")
     @classmethod
     def _empty_means_none(cls, value):
         """A form field sent empty (`seed=`) is one left out, as on the site."""
@@ -172,3 +182,16 @@ class ModelOut(Schema):
     num_images: list[OptionOut]
     prices: list[PriceOut]
     plan: PlanOut
+
+
+class UploadOut(Schema):
+    id: int = Field(description="Pass it as `image_upload` or `end_image_upload` to POST /jobs.")
+    url: str = Field(description="This upload in the API (GET it, or DELETE it early).")
+    content_type: Literal["image/png"] = Field(
+        description="Kept re-encoded as PNG, as the site keeps photos: only the pixels."
+    )
+    width: int
+    height: int
+    size_bytes: int
+    created_at: datetime
+    expires_at: datetime = Field(description="Deleted then, used or not; jobs keep their copy.")

@@ -35,3 +35,11 @@ def purge_idempotency_keys() -> int:
 
     old = IdempotentRequest.objects.filter(created_at__lt=timezone.now() - KEY_LIFETIME)
     return old.delete()[0]
+
+
+@shared_task
+def purge_expired_uploads() -> int:
+    """Beat, hourly: delete photo uploads past their day, used or not (jobs keep a copy)."""
+    from webapp.api import photo_uploads
+
+    return photo_uploads.purge_expired()
