@@ -61,6 +61,9 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     notify_job_finished = models.BooleanField(_("e-mail me when a job finishes"), default=True)
+    # The language the user last read the site in: e-mails sent outside a request (a finished
+    # job, a failed renewal, a data export) are written in it (webapp/accounts/language.py).
+    language = models.CharField(_("language"), max_length=10, blank=True, editable=False)
     # Set when the account is deleted (webapp/accounts/closing.py). The row stays, stripped of
     # every personal detail, because the ledger and payment records the law keeps point at it.
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
