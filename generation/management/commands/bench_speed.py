@@ -74,9 +74,10 @@ class Command(BaseCommand):
         spec = get_spec(opts["spec"])
         device = loader.resolve_device(opts["device"])
         load = {
-            key: opts[key]
-            for key in ("random_weights", "layers", "width_divisor", "model_dir")
-            if opts[key] not in (None, False, 1)
+            "random_weights": opts["random_weights"],
+            "layers": opts["layers"],
+            "width_divisor": opts["width_divisor"],
+            "model_dir": opts["model_dir"],
         }
         request = GenerationRequest(
             kind=TEXT_TO_VIDEO,
