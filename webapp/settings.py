@@ -199,6 +199,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Liveness and readiness probes answer before the host check and the HTTPS redirect.
+    "webapp.probes.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -468,6 +470,8 @@ JOB_MAX_ATTEMPTS = 2
 # Every worker writes a WorkerHeartbeat row this often (webapp/worker_heartbeat.py); the staff
 # dashboard counts a worker alive while its row is under 2 minutes old.
 WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+# A file every worker touches on each heartbeat, for a container's liveness probe (its age).
+WORKER_ALIVE_FILE = env_str("WORKER_ALIVE_FILE")
 try:
     _longest = JOB_SOFT_TIME_LIMIT or _model_spec(GENERATION_MODEL).longest_time_limit()
 except KeyError as exc:
@@ -507,12 +511,42 @@ SHARE_REPORT_THRESHOLD = env_int("SHARE_REPORT_THRESHOLD", 3)
 
 # --- logging ---------------------------------------------------------------------------------
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, exception), for a log
+# collector; Celery workers log through the same handler (CELERY_WORKER_HIJACK_ROOT_LOGGER off).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+if LOG_FORMAT == "json":
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+
+# Errors to Sentry (webapp/sentry.py), only when a DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from webapp import sentry
+
+    sentry.start(
+        SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE") or 0.0,
+    )
+
+# The load test's per-request CPU and query count in a Server-Timing header
+# (webapp/server_timing.py). Never on a public site.
+if env_bool("SERVER_TIMING", False):
+    MIDDLEWARE.insert(0, "webapp.server_timing.ServerTimingMiddleware")
 
 # --- points and billing ---------------------------------------------------------------------
 

@@ -17,11 +17,16 @@ log = logging.getLogger(__name__)
 def record(hostname: str) -> None:
     """Write this worker's heartbeat now. A database that is down is logged, never raised: the
     worker keeps running and the next beat tries again."""
+    from django.conf import settings
     from django.db import close_old_connections
     from django.utils import timezone
 
     from webapp.models import WorkerHeartbeat
 
+    if settings.WORKER_ALIVE_FILE:
+        # The container's liveness probe reads this file's age: the timer ran, so the worker's
+        # main loop is alive, whether or not the database is up (a restart would not fix that).
+        touch(settings.WORKER_ALIVE_FILE)
     try:
         close_old_connections()
         WorkerHeartbeat.objects.update_or_create(
@@ -29,6 +34,15 @@ def record(hostname: str) -> None:
         )
     except Exception:
         log.exception("could not record the heartbeat of worker %s", hostname)
+
+
+def touch(path: str) -> None:
+    try:
+        with open(path, "a"):
+            pass
+        os.utime(path)
+    except OSError:
+        log.exception("could not touch the worker's liveness file %s", path)
 
 
 class WorkerHeartbeatStep(bootsteps.StartStopStep):

@@ -1,0 +1,31 @@
+"""gunicorn settings for the web tier: the image's and compose's web command is
+`gunicorn -c deploy/gunicorn.conf.py webapp.wsgi:application`.
+
+Why gthread: a log-in spends ~240 ms of CPU in PBKDF2. With sync workers a burst of log-ins
+holds every worker and every other request queues behind them. hashlib's PBKDF2 releases the
+GIL and most other requests wait on PostgreSQL or Redis, so threads let one process serve other
+requests while a log-in hashes, and WEB_WORKERS processes (default: one per core) use every core.
+docs/OPERATIONS.md ("Web tier") has the measurements behind the defaults.
+"""
+
+import os
+
+_cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_WORKERS") or _cores or 1)
+threads = int(os.environ.get("WEB_THREADS") or 8)
+# A request may wait on S3 or Stripe; past this the worker is restarted.
+timeout = 60
+# Kubernetes sends SIGTERM after the preStop sleep: finish what is in flight, then stop.
+graceful_timeout = 25
+keepalive = 5
+# Leaks in a long-running process cannot pile up forever; the jitter stops all workers
+# restarting at once.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
+errorlog = "-"
+# Workers' heartbeat files on a memory-backed folder, never a slow or read-only disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
