@@ -6,12 +6,15 @@ the prefork parent never touches CUDA and the web tier never loads torch.
 
 import io
 import logging
+import os
+import shutil
+import tempfile
 import threading
 import time
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -78,12 +81,19 @@ def _execute(job_id: int, worker: str) -> str:
         # redelivery after a crash before the heartbeat went stale): the task looks again later.
         running = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists()
         return "busy" if running else "skipped"
+    # An extension's files (the source's, the joined video) live here until they are stored.
+    with tempfile.TemporaryDirectory(prefix=f"job-{job.pk}-") as folder:
+        return _run(job, worker, folder)
+
+
+def _run(job: Job, worker: str, folder: str) -> str:
     from generation.engine import runner
     from generation.engine.types import Canceled
 
     started = time.monotonic()
     try:
-        request = build_request(job)
+        source = fetch_source(job, folder)
+        request = build_request(job, source)
         with JobMonitor(job.pk, settings.JOB_HEARTBEAT_SECONDS, job.attempts) as monitor:
             result = runner.run(
                 request,
@@ -93,7 +103,7 @@ def _execute(job_id: int, worker: str) -> str:
                 on_progress=monitor.on_progress,
                 should_cancel=monitor.should_cancel,
             )
-            outputs = render_outputs(job, result)
+            outputs = render_outputs(job, result, source, folder)
             # Moderation: a detector hit on a sampled frame or picture hides the outputs.
             held = screen_result(result)
     except Canceled:
@@ -145,15 +155,48 @@ def load_options():
     )
 
 
-def build_request(job: Job):
+def fetch_source(job: Job, folder: str):
+    """The video an extension continues, copied from storage into `folder` (in chunks: a
+    3-minute chain is never in memory): its clean master, and its visibly marked variant when
+    this job needs one and the source has it. None for other kinds."""
+    from generation.postprocess import Source
+
+    if job.kind != Job.Kind.EXTEND:
+        return None
+    video = job.source_job.video
+    marked = None
+    if job.watermarked and video.marked_file:
+        marked = _download(video.marked_file, f"{folder}/source-marked.mp4")
+    return Source(clean=_download(video.file, f"{folder}/source.mp4"), marked=marked)
+
+
+def _download(field, path: str) -> str:
+    with field.open("rb") as stored, open(path, "wb") as local:
+        shutil.copyfileobj(stored, local, 1 << 20)
+    return path
+
+
+def chain_root(job: Job) -> int:
+    """The first job of an extension chain (the job itself when it extends nothing): the one
+    whose invisible mark all the chain's footage carries."""
+    while job.kind == Job.Kind.EXTEND and job.source_job is not None:
+        job = job.source_job
+    return job.pk
+
+
+def build_request(job: Job, source=None):
+    """The engine's request for `job`; an extension's `source` (fetch_source) gives only its
+    last frames, as many as the model conditions on."""
+    from generation.engine.specs import get_spec
     from generation.engine.types import GenerationRequest
-    from generation.media import decode_video
+    from generation.media import decode_tail
 
     p = job.params
     source_frames = source_fps = None
     if job.kind == Job.Kind.EXTEND:
-        with job.source_job.video.file.open("rb") as f:
-            source_frames, source_fps = decode_video(f.read())
+        spec = get_spec(job.model_spec)
+        seconds = spec.extend_context_frames / spec.fps
+        source_frames, source_fps = decode_tail(source.clean, seconds)
     return GenerationRequest(
         kind=job.kind,
         prompt=job.prompt,
@@ -180,8 +223,9 @@ def _open_image(field):
         return Image.open(io.BytesIO(f.read())).convert("RGB")
 
 
-def render_outputs(job: Job, result) -> list:
-    """Mark, encode and sign the engine's frames/images into files (not yet stored)."""
+def render_outputs(job: Job, result, source=None, folder: str | None = None) -> list:
+    """Mark, encode and sign the engine's frames/images into files (not yet stored); an
+    extension's new frames are appended to its `source` in `folder`."""
     from generation import postprocess
 
     stamp = postprocess.Stamp(
@@ -189,9 +233,14 @@ def render_outputs(job: Job, result) -> list:
         model=job.model_spec,
         created_at=job.created_at,
         watermarked=job.watermarked,
+        mark_id=chain_root(job),
     )
     outputs = []
-    if result.frames is not None:
+    if source is not None:
+        outputs += postprocess.render_extension(
+            stamp, result.frames, source, folder, hardware=settings.VIDEO_HARDWARE_ENCODER
+        )
+    elif result.frames is not None:
         outputs += postprocess.render_video(
             stamp, result.frames, result.fps, hardware=settings.VIDEO_HARDWARE_ENCODER
         )
@@ -214,21 +263,30 @@ def upload_outputs(job: Job, outputs: list) -> list[Asset]:
                 frames=out.frames,
                 fps=out.fps,
                 index=out.index,
-                size_bytes=len(out.data),
+                size_bytes=_size(out.data),
             )
             assets.append(asset)
-            asset.file.save(f"job-{job.pk}-{out.name}", ContentFile(out.data), save=False)
+            with _content(out.data) as content:
+                asset.file.save(f"job-{job.pk}-{out.name}", content, save=False)
             if out.marked_data is not None:
                 stem, dot, extension = out.name.rpartition(".")
-                asset.marked_file.save(
-                    f"job-{job.pk}-{stem}-marked{dot}{extension}",
-                    ContentFile(out.marked_data),
-                    save=False,
-                )
+                with _content(out.marked_data) as content:
+                    asset.marked_file.save(
+                        f"job-{job.pk}-{stem}-marked{dot}{extension}", content, save=False
+                    )
     except BaseException:
         _delete_uploads(assets)
         raise
     return assets
+
+
+def _size(data: bytes | str) -> int:
+    return len(data) if isinstance(data, bytes) else os.path.getsize(data)
+
+
+def _content(data: bytes | str):
+    """A file for storage from an Output's bytes, or from its path (streamed from disk)."""
+    return ContentFile(data) if isinstance(data, bytes) else File(open(data, "rb"))  # noqa: SIM115
 
 
 def _delete_uploads(assets: list[Asset]) -> None:

@@ -10,6 +10,8 @@ import functools
 import io
 import os
 import tempfile
+from collections import deque
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 
 import av
@@ -37,28 +39,55 @@ def encode_mp4(
     `hardware=True` and a usable NVIDIA encoder, h264_nvenc is used (constant quality `crf`);
     otherwise libx264 with `crf` and `preset`.
     """
-    frames = _even(np.asarray(frames, dtype=np.uint8))
-    _count, height, width, _ = frames.shape
+    # The mp4 muxer rewrites the file to move the index first: it needs a real file.
+    with tempfile.TemporaryDirectory(prefix="encode-") as folder:
+        path = os.path.join(folder, "video.mp4")
+        write_mp4(frames, fps, path, crf=crf, preset=preset, hardware=hardware)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def write_mp4(
+    frames: Iterable[np.ndarray],
+    fps: float | Fraction,
+    path: str | os.PathLike,
+    *,
+    crf: int = 23,
+    preset: str = "veryfast",
+    hardware: bool = False,
+) -> int:
+    """`encode_mp4` into the file at `path`, one (H, W, 3) frame at a time (any iterable, so
+    a long clip never has to be in memory at once); returns the number of frames.
+
+    libx264 writes "stitchable" headers (independent of the content): two clips encoded here
+    at the same size, rate and settings share their parameter sets, so one can be appended to
+    the other by stream copy (`generation.mp4_join`).
+    """
     codec = "h264_nvenc" if hardware and nvenc_available() else "libx264"
     options = (
         {"rc": "vbr", "cq": str(crf), "preset": "p4"}
         if codec == "h264_nvenc"
-        else {"crf": str(crf), "preset": preset}
+        else {"crf": str(crf), "preset": preset, "x264-params": "stitchable=1"}
     )
-    # The mp4 muxer rewrites the file to move the index first: it needs a real file.
-    with tempfile.TemporaryDirectory(prefix="encode-") as folder:
-        path = os.path.join(folder, "video.mp4")
-        with av.open(path, mode="w", options={"movflags": "+faststart"}) as container:
-            stream = container.add_stream(codec, rate=Fraction(fps).limit_denominator(1001))
-            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-            stream.options = options
-            # The process's thread budget (generation/threads.py), not one thread per core.
-            stream.codec_context.thread_count = threads.current()
-            for frame in frames:
-                container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
-            container.mux(stream.encode())
-        with open(path, "rb") as f:
-            return f.read()
+    rate = fps if isinstance(fps, Fraction) else Fraction(fps).limit_denominator(1001)
+    count = 0
+    with av.open(str(path), mode="w", options={"movflags": "+faststart"}) as container:
+        stream = None
+        for frame in frames:
+            frame = _even(np.asarray(frame, dtype=np.uint8)[None])[0]
+            if stream is None:
+                stream = container.add_stream(codec, rate=rate)
+                stream.height, stream.width = frame.shape[:2]
+                stream.pix_fmt = "yuv420p"
+                stream.options = options
+                # The process's thread budget (generation/threads.py), not one per core.
+                stream.codec_context.thread_count = threads.current()
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+            count += 1
+        if stream is None:
+            raise ValueError("no frames to encode")
+        container.mux(stream.encode())
+    return count
 
 
 @functools.cache
@@ -74,18 +103,50 @@ def nvenc_available() -> bool:
     return True
 
 
-def decode_video(data_or_path: bytes | str | os.PathLike) -> tuple[np.ndarray, float]:
-    """All frames of a video as (T, H, W, 3) uint8 RGB, and its frame rate."""
+def decode_video(
+    data_or_path: bytes | str | os.PathLike, *, limit: int | None = None
+) -> tuple[np.ndarray, float]:
+    """All frames of a video (its first `limit` with one) as (T, H, W, 3) uint8 RGB, and its
+    frame rate."""
     source = (
         io.BytesIO(data_or_path) if isinstance(data_or_path, bytes | bytearray) else data_or_path
     )
     with av.open(source) as container:
         stream = container.streams.video[0]
-        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(stream)]
+        frames = []
+        for frame in container.decode(stream):
+            frames.append(frame.to_ndarray(format="rgb24"))
+            if limit is not None and len(frames) >= limit:
+                break
         rate = stream.average_rate or stream.guessed_rate or 0
     if not frames:
         raise ValueError("the video has no frames")
     return np.stack(frames), float(rate)
+
+
+def decode_tail(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, float]:
+    """The frames of the video's last `seconds` (at least one frame), and its frame rate.
+
+    Seeks to the keyframe before them and decodes from there, keeping only the tail: memory
+    and time grow with `seconds` and the keyframe interval, not with the video's length.
+    """
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        rate = float(stream.average_rate or stream.guessed_rate or 0)
+        count = max(1, int(np.ceil(seconds * rate)) + 1) if rate else 1
+        end = stream.duration or int((container.duration or 0) / av.time_base / stream.time_base)
+        target = end - int((count + 1) / rate / stream.time_base) if rate else 0
+        if target > 0:
+            container.seek(target, stream=stream, backward=True, any_frame=False)
+        tail = deque(_rgb_frames(container, stream), maxlen=count)
+    if not tail:
+        raise ValueError("the video has no frames")
+    return np.stack(tail), rate
+
+
+def _rgb_frames(container, stream) -> Iterator[np.ndarray]:
+    for frame in container.decode(stream):
+        yield frame.to_ndarray(format="rgb24")
 
 
 def make_poster(frame: np.ndarray, *, quality: int = 85) -> bytes:

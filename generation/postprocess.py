@@ -12,6 +12,7 @@ No torch and no ORM here, so the benchmark (`bench_postprocess`) times exactly t
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image
 
-from generation import media
+from generation import media, mp4_join
 from generation.provenance import credentials, invisible_v2, visible
 
 
@@ -33,22 +34,35 @@ class Stamp:
     model: str
     created_at: datetime
     watermarked: bool  # make the visibly marked variant too
+    # The job the invisible mark names, when not this one: an extension marks its new frames
+    # with its chain's first job, as the earlier footage is, so the joined file carries one mark.
+    mark_id: int | None = None
+
+    @property
+    def mark_job(self) -> int:
+        return self.mark_id or self.job_id
 
 
 @dataclass
 class Output:
-    """One file of a job: its clean master and, for watermarked jobs, the marked variant."""
+    """One file of a job: its clean master and, for watermarked jobs, the marked variant.
+
+    `data` and `marked_data` are the file's bytes, or the path of a file on disk (an
+    extension's video: a 3-minute chain is not read into memory)."""
 
     kind: str  # an Asset.Kind value
     name: str
     content_type: str
     width: int
     height: int
-    data: bytes
-    marked_data: bytes | None = None
+    data: bytes | str
+    marked_data: bytes | str | None = None
     frames: int | None = None
     fps: int | None = None
     index: int = 0
+
+
+MARK_CONTEXT_FRAMES = 16  # of the source's end, read to continue its invisible mark
 
 
 def provenance_key() -> bytes:
@@ -82,19 +96,9 @@ def render_video(
     timer = timer or Timer()
     _count, height, width, _ = frames.shape
     with timer.stage("invisible mark"):
-        frames = invisible_v2.embed_frames(frames, stamp.job_id, provenance_key())
+        frames = invisible_v2.embed_frames(frames, stamp.mark_job, provenance_key())
     clean = _encode(stamp, frames, fps, hardware, timer, marked=False)
-    with timer.stage("preview"):
-        small, duration_ms = media.preview_frames(frames, fps)
-        # Marked again at its own size, stronger: downscaling and WebP erase most of the mark.
-        small = invisible_v2.embed_frames(
-            small,
-            stamp.job_id,
-            provenance_key(),
-            strength=invisible_v2.PREVIEW_STRENGTH,
-            small_side=invisible_v2.MIN_SIZE,
-        )
-        clean["preview"] = media.encode_webp(small, duration_ms)
+    small, duration_ms, clean["preview"] = _preview(stamp, frames, fps, timer)
     marked = None
     if stamp.watermarked:
         with timer.stage("preview (marked)"):
@@ -136,6 +140,149 @@ def render_video(
             marked_data=marked and marked["preview"],
         ),
     ]
+
+
+def _preview(stamp, frames, fps, timer) -> tuple[np.ndarray, int, bytes]:
+    """The preview's frames (marked at their own size), their duration and the clean WebP."""
+    with timer.stage("preview"):
+        small, duration_ms = media.preview_frames(frames, fps)
+        # Marked again at its own size, stronger: downscaling and WebP erase most of the mark.
+        small = invisible_v2.embed_frames(
+            small,
+            stamp.mark_job,
+            provenance_key(),
+            strength=invisible_v2.PREVIEW_STRENGTH,
+            small_side=invisible_v2.MIN_SIZE,
+        )
+        return small, duration_ms, media.encode_webp(small, duration_ms)
+
+
+@dataclass(frozen=True)
+class Source:
+    """The video an extension continues, as local files: its clean master and, when the job
+    is watermarked and the source has one, its visibly marked variant."""
+
+    clean: str
+    marked: str | None = None
+
+
+def render_extension(
+    stamp: Stamp,
+    frames: np.ndarray,
+    source: Source,
+    folder: str,
+    *,
+    hardware: bool = False,
+    timer: Timer | None = None,
+) -> list[Output]:
+    """video.mp4, poster.jpg and preview.webp of `source` followed by the new `frames` (at the
+    source's size and frame rate).
+
+    Only the new frames are marked and encoded; they are appended to the source's file by
+    stream copy (generation/mp4_join.py), so every packet of the earlier footage, and the
+    marks it carries, stays as it was. Poster and preview show the start, which is the
+    source's. The files are written into `folder`; the video's data are paths. Memory grows
+    with the new frames, not with the chain."""
+    timer = timer or Timer()
+    _count, height, width, _ = frames.shape
+    rate = mp4_join.frame_rate(source.clean)
+    with timer.stage("invisible mark"):
+        # The source's last frames carry the chain's mark: it goes on from where it is there.
+        tail, _fps = media.decode_tail(source.clean, MARK_CONTEXT_FRAMES / rate)
+        frames = invisible_v2.embed_frames(frames, stamp.mark_job, provenance_key(), after=tail)
+        del tail
+    with timer.stage("decode start"):
+        head, _fps = media.decode_video(
+            source.clean, limit=max(1, int(media.PREVIEW_SECONDS * rate))
+        )
+    clean = _append(stamp, source.clean, frames, rate, folder, hardware, timer, marked=False)
+    with timer.stage("poster"):
+        clean["poster"] = _sign(
+            stamp, media.make_poster(head[0]), "image/jpeg", "poster.jpg", False
+        )
+    small, duration_ms, clean["preview"] = _preview(stamp, head, float(rate), timer)
+    marked = None
+    if stamp.watermarked:
+        with timer.stage("visible mark"):
+            visible.mark_frames(frames)  # in place: the clean files are done with them
+            visible.mark_frames(head[:1])
+            preview = media.encode_webp(visible.mark_frames(small), duration_ms)
+        marked = _append(
+            stamp,
+            source.marked or source.clean,
+            frames,
+            rate,
+            folder,
+            hardware,
+            timer,
+            marked=True,
+            reencode=source.marked is None,
+        )
+        with timer.stage("poster (marked)"):
+            poster = media.make_poster(head[0])
+            marked["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", True)
+        marked["preview"] = preview
+    video, count = clean["video"]
+    return [
+        Output(
+            kind="video",
+            name="video.mp4",
+            content_type="video/mp4",
+            width=width,
+            height=height,
+            data=video,
+            marked_data=marked and marked["video"][0],
+            frames=count,
+            fps=round(rate),
+        ),
+        Output(
+            kind="poster",
+            name="poster.jpg",
+            content_type="image/jpeg",
+            width=width,
+            height=height,
+            data=clean["poster"],
+            marked_data=marked and marked["poster"],
+        ),
+        Output(
+            kind="preview",
+            name="preview.webp",
+            content_type="image/webp",
+            width=small.shape[2],
+            height=small.shape[1],
+            data=clean["preview"],
+            marked_data=marked and marked["preview"],
+        ),
+    ]
+
+
+def _append(stamp, source, frames, rate, folder, hardware, timer, *, marked, reencode=False):
+    """{"video": (path of the signed MP4 of `source` + `frames`, its frame count)}.
+
+    By stream copy; re-encoding the source (one frame at a time) only when it was encoded
+    unlike this worker's encoder would, or when a watermarked job continues a video that has
+    no visibly marked variant (a member's, before the plan ended): then its frames get the
+    visible mark on the way."""
+    suffix = "-marked" if marked else ""
+    segment = os.path.join(folder, f"segment{suffix}.mp4")
+    joined = os.path.join(folder, f"joined{suffix}.mp4")
+    with timer.stage("encode" + (" (marked)" if marked else "")):
+        count = None
+        if not reencode:
+            media.write_mp4(frames, rate, segment, hardware=hardware)
+            try:
+                count = mp4_join.join([source, segment], joined)
+            except mp4_join.Mismatch:
+                count = None
+        if count is None:
+            mark = (lambda frame: visible.mark_frames(frame[None])[0]) if reencode else None
+            count = mp4_join.append_reencoded(
+                source, frames, rate, joined, mark=mark, hardware=hardware
+            )
+    with timer.stage("C2PA sign" + (" (marked)" if marked else "")):
+        signed = os.path.join(folder, f"video{suffix}.mp4")
+        credentials.sign_file(joined, signed, "video/mp4", _definition(stamp, "video.mp4", marked))
+    return {"video": (signed, count)}
 
 
 def _encode(stamp, frames, fps, hardware, timer, *, marked: bool) -> dict[str, bytes]:
@@ -190,11 +337,14 @@ def render_pictures(
 
 
 def _sign(stamp: Stamp, data: bytes, content_type: str, name: str, marked: bool) -> bytes:
-    definition = credentials.manifest(
+    return credentials.sign(data, content_type, _definition(stamp, name, marked))
+
+
+def _definition(stamp: Stamp, name: str, marked: bool) -> dict:
+    return credentials.manifest(
         job_id=stamp.job_id,
         model=stamp.model,
         created_at=stamp.created_at,
         title=f"job-{stamp.job_id}-{name}",
         visible_mark=marked,
     )
-    return credentials.sign(data, content_type, definition)

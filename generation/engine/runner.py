@@ -362,19 +362,22 @@ def _extend_frames(acquire, spec, request, watcher, common, frames, counts, firs
 
 
 def _extend_source(acquire, spec, request, watcher, common, counts):
-    """An extension job: about `duration_s` more seconds after the source. The source's end,
-    at the spec's fps and size, conditions the calls; the new frames are brought back to the
-    source's size and fps, and the result is source + new."""
-    source = np.asarray(request.source_frames, dtype=np.uint8)
+    """An extension job: about `duration_s` more seconds after the source. The source's end
+    (`request.source_frames`: its last frames only, at least the context), brought to the
+    spec's fps and size, conditions the calls; the new frames are brought back to the source's
+    size and fps. The result is the new frames only: the worker appends them to the source's
+    file without touching its footage (generation/mp4_join.py), so neither this process nor
+    the file ever holds the whole chain."""
+    tail = np.asarray(request.source_frames, dtype=np.uint8)
     source_fps = request.source_fps or spec.fps
-    _count, source_h, source_w, _ = source.shape
+    _count, source_h, source_w, _ = tail.shape
     size = _size(request, spec, _nearest_aspect(source_w, source_h))
-    context = media.resample_frames(source, source_fps, spec.fps)[-spec.extend_context_frames :]
+    context = media.resample_frames(tail, source_fps, spec.fps)[-spec.extend_context_frames :]
     context = media.resize_frames(context, size)
     new = _extend_frames(acquire, spec, request, watcher, common, context, counts, 0, None)
     new = media.resize_frames(new, (source_w, source_h))
     new = media.resample_frames(new, spec.fps, source_fps)
-    return GenerationResult(frames=np.concatenate([source, new]), fps=round(source_fps))
+    return GenerationResult(frames=new, fps=round(source_fps))
 
 
 def _nearest_aspect(width: int, height: int) -> str:

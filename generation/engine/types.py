@@ -28,8 +28,9 @@ class GenerationRequest:
     the spec's default guidance is used. `num_inference_steps` None means the spec's default.
     `size` (width, height) replaces the spec's size for the aspect ratio and mode (tests and
     benchmarks run real architectures small); it must follow the family's multiples.
-    For `extend`, `source_frames` are the source video's frames (T, H, W, 3) uint8 and
-    `source_fps` its frame rate (None: assume the spec's fps).
+    For `extend`, `source_frames` are the source video's last frames (T, H, W, 3) uint8, at
+    least the spec's `extend_context_frames` at its fps (more are ignored), and `source_fps`
+    its frame rate (None: assume the spec's fps); the result holds the new frames only.
     """
 
     kind: str

@@ -102,6 +102,17 @@ def sign(data: bytes, content_type: str, definition: dict) -> bytes:
     return out.getvalue()
 
 
+def sign_file(path, out_path, content_type: str, definition: dict) -> None:
+    """`sign`, from the file at `path` into `out_path`: a long video is read and written as a
+    stream, never held in memory."""
+    with (
+        open(path, "rb") as source,
+        open(out_path, "w+b") as out,
+        c2pa.Builder(definition, context=_context()) as builder,
+    ):
+        builder.sign(_signer(), content_type, source, out)
+
+
 @dataclass(frozen=True)
 class Credentials:
     """What a file's manifest says, and whether it holds.

@@ -279,6 +279,7 @@ def embed_frames(
     *,
     strength: float = 1.0,
     small_side: int = SMALL_SIDE,
+    after: np.ndarray | None = None,
 ) -> np.ndarray:
     """A marked copy of `frames` ((T, H, W, 3) uint8 RGB) naming `job_id` under `key`.
 
@@ -286,6 +287,11 @@ def embed_frames(
     the encoder predicts it along with the picture instead of paying for it in every frame.
     Frames whose short side is under `small_side` get the first version's mark instead, which
     reads better where a tile barely fits (the tiny demo models' outputs).
+
+    `after`: frames that come just before these and already carry `job_id`'s mark (the end of
+    the video an extension continues). The pattern goes on from where it is in their last
+    frame, as if the whole had been marked in one piece: a detector that follows the content's
+    motion across the join then finds one pattern, not two out of step.
     """
     frames = np.ascontiguousarray(frames, dtype=np.uint8)
     _count, height, width, channels = frames.shape
@@ -296,6 +302,10 @@ def embed_frames(
     pattern = unit_pattern(height, width, job_id, bytes(key))
     period = tile_period(height, width)
     offsets = -content_offsets(frames) % period
+    if after is not None and after.shape[1:] == frames.shape[1:]:
+        start = np.array(mark_offset(after, job_id, key))
+        jump = content_offsets(np.stack([after[-1], frames[0]]))[1]
+        offsets = (offsets + start - jump) % period
     out = np.empty_like(frames)
     delta = np.empty((height, width, 3), dtype=np.float32)
     for index, frame in enumerate(frames):
@@ -304,6 +314,34 @@ def embed_frames(
         np.multiply(window, amplitude(frame, strength)[..., None], out=delta)
         cv2.add(frame, delta, dst=out[index], dtype=cv2.CV_8U)  # rounds and saturates
     return out
+
+
+def mark_offset(frames: np.ndarray, job_id: int, key: bytes) -> tuple[int, int]:
+    """(top, left): the window of the unit pattern that `embed_frames` added to the last of
+    `frames` ((T, H, W, 3) uint8, marked for `job_id` in one piece, perhaps encoded since).
+
+    Each frame's detail is moved by the content's motion to where the last frame's pattern
+    is, folded onto one tile, and the sum correlated with the pattern's tile at every cyclic
+    shift (by FFT): more frames, a surer answer where encoding has weakened the mark.
+    """
+    _count, height, width, _ = frames.shape
+    period = tile_period(height, width)
+    tile = unit_pattern(height, width, job_id, bytes(key))[:period, :period]
+    motion = np.rint(content_offsets(frames)).astype(np.int64)
+    folded = np.zeros((period, period, 3), np.float32)
+    padded = np.zeros((-(-height // period) * period, -(-width // period) * period, 3), np.float32)
+    for frame, moved in zip(frames, motion[-1] - motion, strict=True):
+        pixels = frame.astype(np.float32)
+        padded[:height, :width] = pixels - cv2.GaussianBlur(
+            pixels, (0, 0), cell_size(height, width)
+        )
+        tiles = padded.reshape(padded.shape[0] // period, period, -1, period, 3).sum(axis=(0, 2))
+        # Pixel (y, x) of this frame carries the pattern of the last frame at (y, x) + moved.
+        folded += np.roll(tiles, tuple(moved), axis=(0, 1))
+    spectrum = np.conj(np.fft.fft2(folded, axes=(0, 1))) * np.fft.fft2(tile, axes=(0, 1))
+    score = np.fft.ifft2(spectrum, axes=(0, 1)).real.sum(axis=2)
+    top, left = np.unravel_index(int(np.argmax(score)), score.shape)
+    return int(top), int(left)
 
 
 def embed_image(image: Image.Image, job_id: int, key: bytes) -> Image.Image:
