@@ -42,6 +42,7 @@ from billing.models import (
 )
 from billing.payment_models import LIVE_SUBSCRIPTION_STATUSES
 from billing.units import format_points
+from webapp.accounts.language import in_language_of
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +340,11 @@ def record_failed_invoice(subscription_id: str, now: datetime | None = None) -> 
 
 
 def _tell_payment_failed(user, sub: Subscription) -> None:
+    with in_language_of(user):
+        _send_payment_failed(user, sub)
+
+
+def _send_payment_failed(user, sub: Subscription) -> None:
     send_mail(
         _("Your membership payment failed"),
         _(

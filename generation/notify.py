@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from generation.models import Job
+from webapp.accounts.language import in_language_of
+from webapp.stored_text import shown
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,11 @@ def job_finished(job: Job) -> None:
         return
     if not job.user.notify_job_finished:
         return
+    with in_language_of(job.user):
+        _job_finished(job)
+
+
+def _job_finished(job: Job) -> None:
     link = settings.SITE_URL + reverse("generation:job", args=[job.pk])
     if job.status == Job.Status.SUCCEEDED:
         if job.kind == Job.Kind.TEXT_TO_PICTURE:
@@ -53,7 +60,7 @@ def job_finished(job: Job) -> None:
     else:
         subject = _("Your job #%(id)s did not finish") % {"id": job.pk}
         body = _("%(error)s\n\nNothing was charged. Details: %(link)s")
-    body = body % {"id": job.pk, "link": link, "error": job.error_message}
+    body = body % {"id": job.pk, "link": link, "error": shown(job.error_message)}
     body += "\n\n" + _(
         "You get this e-mail because you asked to hear when a job ends. "
         "Stop these e-mails: %(link)s"
@@ -65,6 +72,11 @@ def appeal_accepted(job: Job) -> None:
     """E-mail the owner that their appeal was accepted and the job waits for them to run it."""
     if not job.user.notify_job_finished:
         return
+    with in_language_of(job.user):
+        _appeal_accepted(job)
+
+
+def _appeal_accepted(job: Job) -> None:
     link = settings.SITE_URL + reverse("generation:job", args=[job.pk])
     subject = _("Your appeal for job #%(id)s was accepted") % {"id": job.pk}
     body = _(

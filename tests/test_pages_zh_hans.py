@@ -6,6 +6,9 @@ own objects filled in (each of their jobs, checkouts, ...), plus the admin's ind
 list and one object of each. A new page is covered as soon as it has a URL; a URL with an argument
 this test has no value for fails, naming it, until one is added to `values()`."""
 
+import re
+from html import escape
+
 import numpy as np
 import pytest
 from django.conf import settings
@@ -20,7 +23,7 @@ from PIL import Image
 from billing import fulfilment, sandbox
 from billing.checkout import start_checkout
 from billing.models import CheckoutSession, Pack, Payment, Plan
-from generation import services
+from generation import notify, services
 from generation.models import Asset, Job
 from generation.moderation import review
 from generation.moderation.models import BlockedTerm, Flag
@@ -40,6 +43,7 @@ from tests.conftest import make_user, tier
 from tests.gen_helpers import give_points
 from tests.provenance_helpers import finished_job, moving_clip
 from tests.staff_helpers import flagged_output_job, staff_member, submit_job
+from webapp.accounts import export
 
 pytestmark = pytest.mark.django_db
 
@@ -265,3 +269,71 @@ def test_the_roles_page_names_permissions_in_chinese():
     assert "账单 | 积分包 | 可添加积分包" in texts
     assert "可通过或拒绝被标记内容" in texts  # a permission of the site's own (a Meta's)
     assert "Can add" not in texts and "Can view" not in texts
+
+
+# --- what reaches a reader outside a page: e-mails ----------------------------------------------
+
+
+def english_in_mail(message) -> list[str]:
+    whole, fragments = english_patterns(read_po())
+    lines = [message.subject, *message.body.splitlines()]
+    html = "".join(f"<p>{escape(line)}</p>" for line in lines if line.strip())
+    return untranslated(html, whole, fragments)
+
+
+def test_a_signed_in_reader_s_language_is_kept_for_later_e_mails():
+    user = make_user("reader@example.com")
+    assert user.language == ""
+    reader(user).get(reverse("home"))
+    user.refresh_from_db()
+    assert user.language == "zh-hans"
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(user)
+    english.get(reverse("home"))
+    user.refresh_from_db()
+    assert user.language == "en"
+
+
+def test_e_mails_sent_outside_a_request_are_written_in_the_owner_s_language(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Job e-mails (a Celery task), a failed renewal (a Stripe webhook) and a data export (a
+    background task) have no reader's request: each is written in the language the owner last
+    read the site in, and a job's stored English error is shown in it too."""
+    settings.STRIPE_SECRET_KEY = ""
+    settings.PAYMENTS_SANDBOX = True
+    tier("standard")
+    user = make_user("reader@example.com", language="zh-hans")
+    made = dict(user=user, model_spec="tiny", points_held=0, prompt="a lantern festival")
+    done = Job.objects.create(kind="text_to_video", status=Job.Status.SUCCEEDED, **made)
+    failed = Job.objects.create(
+        kind="text_to_picture",
+        status=Job.Status.FAILED,
+        error_message="The job stopped twice on our servers. Your points were refunded.",
+        **made,
+    )
+    notify.job_finished(done)
+    notify.job_finished(failed)
+    notify.appeal_accepted(done)
+    sandbox.pay(
+        start_checkout(user, plan=Plan.objects.get(tier__code="standard", period="monthly"))
+    )
+    subscription = user.subscriptions.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        fulfilment.record_failed_invoice(subscription.subscription_id)
+    exported, _created = export.request_export(user)
+    export.build(exported.pk)
+
+    subjects = [m.subject for m in mailoutbox]
+    assert len(mailoutbox) >= 5, subjects
+    for message in mailoutbox:
+        assert english_in_mail(message) == [], f"{message.subject}\n{message.body}"
+        assert re.search("[\u4e00-\u9fff]", message.subject + message.body), message.subject
+    assert any("服务器" in m.body for m in mailoutbox)  # the failed job's reason, translated
+
+    # The same e-mails for a reader of English are in English.
+    mailoutbox.clear()
+    type(user).objects.filter(pk=user.pk).update(language="en")
+    done.user.refresh_from_db()
+    notify.job_finished(done)
+    assert english_in_mail(mailoutbox[0]) and not re.search("[\u4e00-\u9fff]", mailoutbox[0].body)

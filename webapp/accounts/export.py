@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
+from webapp.accounts.language import in_language_of
 from webapp.accounts.models import DataExport, User
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,11 @@ def build(export_id: int) -> bool:
 
 
 def _mail_link(made: DataExport, user) -> None:
+    with in_language_of(user):
+        _write_and_send_link(made, user)
+
+
+def _write_and_send_link(made: DataExport, user) -> None:
     link = settings.SITE_URL + reverse("accounts:export_download", args=[made.token])
     body = _(
         "The copy of your data you asked for is ready. Download it here (you will be asked to "
