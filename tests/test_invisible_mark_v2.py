@@ -178,3 +178,18 @@ def test_check_value_depends_on_the_key_the_nonce_and_the_job():
     assert invisible_v2.check_value(42, 1, KEY) != invisible_v2.check_value(43, 1, KEY)
     with pytest.raises(ValueError):
         invisible_v2.payload_bits(2**32, 0, KEY)
+
+
+@pytest.mark.parametrize("speed", [1.5, 3.0, -2.25])
+def test_the_content_motion_of_a_textured_pan_is_measured_to_the_pixel(speed):
+    """A landscape seen through a camera moving `speed` px per frame (sub-pixel, with grain):
+    the mark must follow the picture, or the encoder pays for a pattern standing still."""
+    rng = np.random.default_rng(4)
+    scene = mark_corpus.landscape(rng, 854 + 40, 480 + 8)
+    start = 36 if speed < 0 else 2
+    frames = mark_corpus._camera(scene, 10, 854, 480, lambda t: (start + speed * t, 2.0, 1.0))
+    frames = mark_corpus._grain(rng, frames, 1.0)
+    offsets = invisible_v2.content_offsets(frames)
+    expected = -speed * np.arange(10)  # the picture moves against the camera
+    assert np.abs(offsets[:, 1] - expected).max() <= 1
+    assert np.abs(offsets[:, 0]).max() <= 1

@@ -65,6 +65,7 @@ FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one cod
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 LAYER_WEIGHTS = np.array([1.0, 0.8, 0.8], dtype=np.float32)
 MIN_SIZE = 64
+MOTION_SCALE = 2  # content motion is measured at 1/MOTION_SCALE of the size
 SMALL_SIDE = 256  # outputs smaller than this get version 1 (see embed_frames)
 PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
 
@@ -187,15 +188,19 @@ def tile_period(height: int, width: int) -> int:
 def content_offsets(frames: np.ndarray) -> np.ndarray:
     """(T, 2) int: where the content has moved since the first frame (dy, dx), in pixels.
 
-    Global translation only (pans, scrolls, shake), by phase correlation at a quarter of the
-    size, on the central part of the frame, against a reference frame, so that slow sub-pixel
-    drifts add up. A displacement is
+    Global translation only (pans, scrolls, shake), by phase correlation at half the size,
+    smoothed, on the central part of the frame, against a reference frame, so that slow
+    sub-pixel drifts add up. (At a quarter of the size, fine texture aliased and the estimate
+    of a landscape pan came out twice too large, so it was rejected and the mark stood still
+    over the moving picture: +29 % bitrate instead of +9 % on a 480p pan.) A displacement is
     kept only when it explains the new frame clearly better than no motion (moving objects on a
     still background must not drag the mark); otherwise the mark stays where it was, and the
     reference restarts from this frame.
     """
     count, height, width, _ = frames.shape
-    small = (max(16, width // 4), max(16, height // 4))
+    factor = MOTION_SCALE
+    small = (max(16, round(width / factor)), max(16, round(height / factor)))
+    factor_x, factor_y = width / small[0], height / small[1]
     # The central 60 %: logos, captions and other overlays that stay put sit near the edges.
     centre = np.s_[
         small[1] // 5 : small[1] - small[1] // 5, small[0] // 5 : small[0] - small[0] // 5
@@ -207,6 +212,8 @@ def content_offsets(frames: np.ndarray) -> np.ndarray:
         grey = cv2.cvtColor(
             cv2.resize(frame, small, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY
         ).astype(np.float32)[centre]
+        # Fine texture aliases at this size and pulls the sub-pixel peak: compare it smoothed.
+        grey = cv2.GaussianBlur(grey, (0, 0), 1.0)
         if window is None:
             window = cv2.createHanningWindow(grey.shape[::-1], cv2.CV_32F)
         offsets[index] = offsets[index - 1] if index else 0.0
@@ -217,7 +224,7 @@ def content_offsets(frames: np.ndarray) -> np.ndarray:
         (dx, dy), _response = cv2.phaseCorrelate(reference.copy(), grey.copy(), window)
         moved = abs(dx) + abs(dy)
         if moved >= 0.1 and _explains(reference, grey, dx, dy):
-            offsets[index] = anchor + (4 * dy, 4 * dx)
+            offsets[index] = anchor + (factor_y * dy, factor_x * dx)
             if moved > 0.05 * min(grey.shape):  # keep the overlap with the reference large
                 reference, anchor = grey, offsets[index].copy()
         elif moved >= 1.0:  # a cut or local motion: the mark stays, measured from here
