@@ -24,7 +24,7 @@ from billing import ledger
 from billing.entitlements import entitlements, lowest_tier_with
 from billing.pricing import price_of
 from billing.units import format_points
-from generation import eta
+from generation import dispatch, eta
 from generation.models import Asset, Job
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
@@ -256,12 +256,13 @@ def enqueue(job: Job) -> bool:
     """
     from generation.tasks import run_job
 
-    queue = settings.GENERATION_PRIORITY_QUEUE if job.priority else settings.GENERATION_QUEUE
     soft = time_limit(job)
+    priority = dispatch.priority_of(job, dispatch.jobs_ahead(job))
     try:
         run_job.apply_async(
             (job.pk,),
-            queue=queue,
+            queue=dispatch.queue_for(job),
+            priority=dispatch.broker_priority(priority, run_job.app.conf.broker_url),
             soft_time_limit=soft,
             time_limit=soft + settings.JOB_KILL_GRACE,
         )

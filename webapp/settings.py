@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -459,7 +460,12 @@ for _name, _value in (
     except ValueError as exc:
         raise ImproperlyConfigured(f"GENERATION_{_name.upper()}: {exc}") from None
 GENERATION_QUEUE = "gpu"
-GENERATION_PRIORITY_QUEUE = "gpu-priority"
+# Members' jobs go first (generation/dispatch.py). Redis serves a worker's queues in order, so
+# they have a queue of their own; RabbitMQ serves a worker's queues side by side, so there they
+# share the one priority queue and go first by their message priority.
+GENERATION_PRIORITY_QUEUE = (
+    GENERATION_QUEUE if CELERY_BROKER_URL.startswith(("amqp", "pyamqp")) else "gpu-priority"
+)
 # Each job's time limit comes from the spec's cost model (ModelSpec.time_limit); a value here
 # replaces it for every job. The pool process is killed JOB_KILL_GRACE seconds after.
 JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 0)
@@ -480,8 +486,25 @@ except KeyError as exc:
 # The longest hard limit of any job the workers run: what the broker and sweep wait out.
 JOB_LONGEST_HARD_LIMIT = _longest + JOB_KILL_GRACE
 if CELERY_BROKER_URL.startswith("redis"):
-    # Workers listen on both queues; Redis then always serves the priority queue first.
+    # Workers listen on both queues; Redis then always serves the priority queue first, and
+    # within a queue one list per message priority (generation/dispatch.py), 0 first.
     CELERY_BROKER_TRANSPORT_OPTIONS["queue_order_strategy"] = "priority"
+    CELERY_BROKER_TRANSPORT_OPTIONS["priority_steps"] = list(range(10))
+# RabbitMQ: classic queues with 10 priority levels (members and per-user fairness), or quorum
+# queues (replicated; RabbitMQ 4 gives them two levels: members first, no fairness).
+CELERY_QUEUE_TYPE = env_str("CELERY_QUEUE_TYPE", "classic")
+if CELERY_QUEUE_TYPE not in ("classic", "quorum"):
+    raise ImproperlyConfigured(
+        f"CELERY_QUEUE_TYPE must be classic or quorum, got {CELERY_QUEUE_TYPE!r}"
+    )
+_QUEUE_ARGUMENTS = (
+    {"x-queue-type": "quorum"} if CELERY_QUEUE_TYPE == "quorum" else {"x-max-priority": 10}
+)
+# gpu-priority is declared on every broker (empty on RabbitMQ), so one `-Q` serves them all.
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name, queue_arguments=_QUEUE_ARGUMENTS)
+    for name in ("gpu-priority", GENERATION_QUEUE, "celery")
+]
 if not CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env_int(
         "CELERY_VISIBILITY_TIMEOUT", max(3 * 3600, JOB_LONGEST_HARD_LIMIT + 600)
