@@ -337,3 +337,12 @@ def test_e_mails_sent_outside_a_request_are_written_in_the_owner_s_language(
     done.user.refresh_from_db()
     notify.job_finished(done)
     assert english_in_mail(mailoutbox[0]) and not re.search("[\u4e00-\u9fff]", mailoutbox[0].body)
+
+
+def test_the_api_reference_describes_the_api_in_the_reader_s_language():
+    """The reference page (Swagger UI) shows the schema's description; the schema is written in
+    the language of whoever reads it."""
+    info = reader().get("/api/v1/schema/").json()["info"]
+    assert "个人访问令牌" in info["description"]
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/schema/").json()["info"]
+    assert "personal access token" in english["description"]

@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.urls import path as url_path
 from django.urls import re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
@@ -110,7 +111,8 @@ def _link_uploads(schema) -> None:
 api = StudioAPI(
     title="Lingjing Studio API",
     version="1.0.0",
-    description=(
+    # In the reader's language: the schema is written per request.
+    description=_(
         "Make videos and pictures with your points, under the same rules as the site. "
         "Authenticate with a personal access token (`Authorization: Bearer lj_pat_…`) made on "
         "your account's API tokens page. Errors are RFC 9457 problem documents with a `code`."
