@@ -4,6 +4,11 @@ attack, false matches, H.264 size overhead, PSNR/SSIM, change on flat regions, a
     python manage.py bench_watermark --clips 42 --frames 36          # the marked clips
     python manage.py bench_watermark --part unmarked --unmarked 1000  # false matches
 
+On a machine with spare cores, the clips can be measured in shards and reported together:
+
+    python manage.py bench_watermark --part clips --shard 0/2 --save rows-0.json   # and 1/2
+    python manage.py bench_watermark --merge rows-0.json rows-1.json
+
 Corpus (`provenance/mark_corpus.py`): pans and zooms over fractal landscapes, sunset skies,
 a drawn portrait, night streets, whip pans with objects crossing; in turn at 1080p and 480p,
 16:9, 9:16 and 1:1. Each clip is marked with a random 32-bit job id and delivered as the product
@@ -16,6 +21,7 @@ version 1 and must still be read (through `check.read_mark`, version 2 tried fir
 from __future__ import annotations
 
 import io
+import json
 import os
 import statistics
 import time
@@ -65,13 +71,41 @@ class Command(BaseCommand):
         parser.add_argument("--frames", type=int, default=36, help="frames per marked clip")
         parser.add_argument("--unmarked", type=int, default=1000)
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--shard",
+            default="0/1",
+            help="K/N: measure only the clips whose index is K modulo N (each clip is the same "
+            "whatever the sharding)",
+        )
+        parser.add_argument("--save", help="write the measured clips' rows to this JSON file")
+        parser.add_argument(
+            "--merge", nargs="+", help="report the rows saved by earlier runs, measure nothing"
+        )
 
     def handle(self, *args, **options):
         cv2.setNumThreads(1)  # the per-core figures must be per core
         rng = np.random.default_rng(options["seed"])
         started = time.perf_counter()
+        if options["merge"]:
+            rows = []
+            for path in options["merge"]:
+                with open(path) as file:
+                    rows += [_loaded(row) for row in json.load(file)["rows"]]
+            rows.sort(key=lambda row: row["index"])
+            self._report_clips(rows, {**options, "frames": rows[0]["frames"] if rows else 0})
+            return
         if options["part"] in ("clips", "all"):
-            rows = [self._clip(index, options["frames"], rng) for index in range(options["clips"])]
+            shard, shards = (int(part) for part in options["shard"].split("/"))
+            rows = []
+            for index in range(options["clips"]):
+                # Every clip's seed and job id are drawn, measured or not, so that a shard
+                # measures the same clips as a whole run.
+                seed, job_id = int(rng.integers(1 << 31)), int(rng.integers(1 << 32))
+                if index % shards == shard:
+                    rows.append(self._clip(index, options["frames"], seed, job_id))
+            if options["save"]:
+                with open(options["save"], "w") as file:
+                    json.dump({"rows": [_saved(row) for row in rows]}, file)
             self._report_clips(rows, options)
         if options["part"] in ("unmarked", "all"):
             self._report_unmarked(self._unmarked(options["unmarked"], rng))
@@ -80,19 +114,25 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ marked clips
 
-    def _clip(self, index: int, frames: int, rng) -> dict:
+    def _clip(self, index: int, frames: int, seed: int, job_id: int) -> dict:
         kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
         size = SIZE_ORDER[index % len(SIZE_ORDER)]
         width, height = mark_corpus.SIZES[size]
-        clean = mark_corpus.make_clip(kind, int(rng.integers(1 << 31)), frames, width, height)
-        job_id = int(rng.integers(1 << 32))
+        clean = mark_corpus.make_clip(kind, seed, frames, width, height)
         invisible_v2.unit_pattern.cache_clear()
-        begin = time.perf_counter()
+        begin = time.process_time()
         marked = invisible_v2.embed_frames(clean, job_id, KEY)
-        embed_ms = 1000 * (time.perf_counter() - begin) / frames
+        embed_ms = 1000 * (time.process_time() - begin) / frames
+        # Again with the pattern drawn: what each frame costs once an output's size is known.
+        begin = time.process_time()
+        invisible_v2.embed_frames(clean, job_id, KEY)
+        embed_cached_ms = 1000 * (time.process_time() - begin) / frames
         clean_size = len(media.encode_mp4(clean, FPS, crf=23))
         delivered_bytes = media.encode_mp4(marked, FPS, crf=23)
         row = {
+            "index": index,
+            "frames": frames,
+            "embed_cached_ms": embed_cached_ms,
             "kind": kind,
             "size": size,
             "job_id": job_id,
@@ -107,9 +147,9 @@ class Command(BaseCommand):
         detect_ms = []
         for attack in ATTACKS:
             attacked = _attack(delivered, attack)
-            begin = time.perf_counter()
+            begin = time.process_time()
             row[attack] = check.read_mark(_sample(attacked), KEY)
-            detect_ms.append(1000 * (time.perf_counter() - begin))
+            detect_ms.append(1000 * (time.process_time() - begin))
         row["detect_ms"] = statistics.median(detect_ms)
         row["other key"] = check.read_mark(_sample(delivered), OTHER_KEY)
         if index % 4 == 0:
@@ -130,22 +170,37 @@ class Command(BaseCommand):
         kinds = ", ".join(mark_corpus.KINDS)
         out(f"{n} clips of {options['frames']} frames at {FPS} fps; kinds {kinds}; sizes in turn")
         out("")
-        out("| attack | identified | wrong id | not found | lowest score |")
-        out("|---|--:|--:|--:|--:|")
+        out(
+            "| attack | identified | 1080p-class | 480p-class | wrong id | not found "
+            "| lowest score |"
+        )
+        out("|---|--:|--:|--:|--:|--:|--:|")
         for attack in (*ATTACKS, "version 1"):
             subset = [r for r in rows if attack in r]
             right = [r for r in subset if r[attack] and r[attack].job_id == r["job_id"]]
             wrong = sum(1 for r in subset if r[attack] and r[attack].job_id != r["job_id"])
             low = min((r[attack].score for r in right), default=float("nan"))
-            misses = [f"{r['kind']} {r['size']}" for r in subset if r not in right]
+            misses = [f"{r['index'] + 1} {r['kind']} {r['size']}" for r in subset if r not in right]
             m = len(subset)
+            classes = []
+            for label in ("1080p", "480p"):
+                group = [r for r in subset if label in r["size"]]
+                classes.append(f"{sum(1 for r in group if r in right)}/{len(group)}")
             out(
-                f"| {attack} | {len(right)}/{m} ({100 * len(right) / max(m, 1):.0f} %) | {wrong} "
-                f"| {m - len(right) - wrong} | {low:.3f} |"
+                f"| {attack} | {len(right)}/{m} ({100 * len(right) / max(m, 1):.0f} %) "
+                f"| {' | '.join(classes)} | {wrong} | {m - len(right) - wrong} | {low:.3f} |"
                 + (f" missed: {', '.join(misses)}" if misses else "")
             )
         other = sum(1 for r in rows if r["other key"])
         out(f"\nThe marked clips read with another key: {other} of {n} matched")
+        out("")
+        out("| clip | kind | size | H.264 overhead, crf 23 | PSNR | SSIM | largest change, flat |")
+        out("|--:|---|---|--:|--:|--:|--:|")
+        for r in rows:
+            out(
+                f"| {r['index'] + 1} | {r['kind']} | {r['size']} | {r['overhead']:+.1f} % "
+                f"| {r['psnr']:.1f} dB | {r['ssim']:.4f} | {r['flat_max']:.0f} |"
+            )
         out("")
         out("| kind | clips | H.264 overhead at crf 23 (median, max) | PSNR min | SSIM min |")
         out("|---|--:|--:|--:|--:|")
@@ -172,14 +227,15 @@ class Command(BaseCommand):
                 f"{max(r['flat_rms'] for r in flat):.2f}, share of pixels changed at most "
                 f"{100 * max(r['flat_changed'] for r in flat):.0f} %"
             )
-        for label, mp in (("1080p-class", 1.0), ("480p-class", 0.0)):
-            group = [r for r in rows if (r["megapixels"] > 1.0) == (mp > 0)]
+        for size in dict.fromkeys(SIZE_ORDER):
+            group = [r for r in rows if r["size"] == size]
             if group:
                 out(
-                    f"Embed, ms per frame on one core, {label} clips: median "
-                    f"{statistics.median(r['embed_ms'] for r in group):.0f} "
-                    f"(includes drawing the pattern once per clip); detect (24 frames read) "
-                    f"median {statistics.median(r['detect_ms'] for r in group):.0f} ms per input"
+                    f"Embed, ms per frame on one core, {size}: median "
+                    f"{statistics.median(r['embed_cached_ms'] for r in group):.0f} with the "
+                    f"pattern drawn, {statistics.median(r['embed_ms'] for r in group):.0f} "
+                    f"including drawing it once per clip; detect (24 frames read) median "
+                    f"{statistics.median(r['detect_ms'] for r in group):.0f} ms per input"
                 )
 
     # ------------------------------------------------------------------ false matches
@@ -228,6 +284,24 @@ class Command(BaseCommand):
             f"decoded candidate; version 2 decodes at most {invisible_v2_sync_max()} candidates, "
             "version 1 at most 2: <= 4.8e-7 per input"
         )
+
+
+def _saved(row: dict) -> dict:
+    """`row` as JSON: each detection as [job id, score, frames used, version] or None."""
+    return {
+        name: [value.job_id, value.score, value.frames_used, value.version]
+        if isinstance(value, invisible.Detection)
+        else value
+        for name, value in row.items()
+    }
+
+
+def _loaded(row: dict) -> dict:
+    detections = (*ATTACKS, "other key", "version 1")
+    return {
+        name: invisible.Detection(*value) if name in detections and value else value
+        for name, value in row.items()
+    }
 
 
 def invisible_v2_sync_max() -> int:
