@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import translation
 from django.utils.text import capfirst
 from PIL import Image
@@ -346,3 +346,22 @@ def test_the_api_reference_describes_the_api_in_the_reader_s_language():
     assert "个人访问令牌" in info["description"]
     english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/api/v1/schema/").json()["info"]
     assert "personal access token" in english["description"]
+
+
+def _fails(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [path("fails/", _fails)]  # for the 500 page test below
+
+
+@pytest.mark.urls("tests.test_pages_zh_hans")
+def test_the_500_page_reads_in_chinese():
+    client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.get("/fails/")
+    assert response.status_code == 500
+    page = response.content.decode()
+    whole, fragments = english_patterns(read_po())
+    assert untranslated(page, whole, fragments) == []
+    assert 'lang="zh-hans"' in page and "灵感值是安全的" in page
