@@ -18,6 +18,7 @@ sentence still reads as a sentence to the model.
 
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -109,11 +110,18 @@ def readable(text: str) -> str:
     return LONE_A.sub("a", unleet) if unleet != text else unleet
 
 
-@cache
-def _stemmer():
-    import snowballstemmer
+_per_thread = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer():
+    """One stemmer per thread: a Snowball stemmer keeps the word it is working on in itself, so
+    two gunicorn threads sharing one corrupt each other's words (IndexError, a 500 on submit)."""
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def stem(word: str) -> str:
