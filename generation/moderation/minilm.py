@@ -9,6 +9,7 @@ agrees with sentence-transformers on the same files to within float rounding.
 """
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -34,7 +35,9 @@ def _erf(x):
 
 
 def _gelu(x):
-    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+    # Python floats, not numpy scalars: a np.float64 scalar would turn the float32 activations
+    # into float64 (NumPy 2's promotion rules), doubling the cost of every later matmul.
+    return 0.5 * x * (1.0 + _erf(x * (1.0 / math.sqrt(2.0))))
 
 
 class MiniLM:
@@ -111,7 +114,7 @@ class MiniLM:
             heads("attention.self.key"),
             heads("attention.self.value"),
         )
-        scores = q @ k.transpose(0, 1, 3, 2) / np.sqrt(size) + key_bias
+        scores = q @ k.transpose(0, 1, 3, 2) * (1.0 / math.sqrt(size)) + key_bias
         scores = np.exp(scores - scores.max(-1, keepdims=True))
         probs = scores / scores.sum(-1, keepdims=True)
         context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, n, hidden)

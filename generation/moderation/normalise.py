@@ -21,7 +21,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 # "1" could be i or l: both sides are folded to "i", so either spelling matches.
@@ -239,7 +239,10 @@ class Term:
         return bool(self.plain)
 
 
+@lru_cache(maxsize=8192)
 def normalise_term(term: str) -> Term:
+    """The term folded (cached: the blocklist is read per prompt, and stemming its few hundred
+    terms each time cost more than the rest of the blocklist layer; a Term is immutable)."""
     words = words_of(term)
     return Term("".join(words), "".join(stem(w) for w in words), is_cjk(term))
 
