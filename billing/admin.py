@@ -35,6 +35,7 @@ class TierAdmin(AuditedSettingAdmin, admin.ModelAdmin):
         "priority_queue",
         "max_concurrent_jobs",
         "max_resolution",
+        "max_frame_rate",
     )
     ordering = ("rank",)
 

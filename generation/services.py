@@ -21,7 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing import ledger
-from billing.entitlements import entitlements, lowest_tier_with
+from billing.entitlements import (
+    allows_output,
+    entitlements,
+    lowest_tier_with,
+    lowest_tier_with_output,
+)
 from billing.pricing import price_of
 from billing.units import format_points
 from generation import dispatch, eta
@@ -46,6 +51,15 @@ LOCKED_MESSAGES = {
     "camera_movement": gettext_lazy("Camera movement comes with %(tier)s and higher plans."),
 }
 NO_PLAN_UNLOCKS = gettext_lazy("No plan on this site includes this option.")
+# A mode whose video size or frame rate the plan does not include ("1080p at 30 fps").
+OUTPUT_LOCKED = {
+    "standard": gettext_lazy(
+        "Standard mode (%(size)s at %(fps)d fps) comes with %(tier)s and higher plans."
+    ),
+    "professional": gettext_lazy(
+        "Professional mode (%(size)s at %(fps)d fps) comes with %(tier)s and higher plans."
+    ),
+}
 
 
 def locked_message(entitlement: str) -> str:
@@ -54,6 +68,26 @@ def locked_message(entitlement: str) -> str:
     if tier is None:
         return str(NO_PLAN_UNLOCKS)
     return LOCKED_MESSAGES[entitlement] % {"tier": tier.display_name}
+
+
+def video_output(spec, mode: str, aspect_ratio: str = "16:9") -> tuple[int, int, int]:
+    """(width, height, fps) of the video a text or image to video job gets in `mode`: the
+    spec's output after its finishing stage (upscaled, re-timed), not its generation size."""
+    width, height = spec.output_size(aspect_ratio, mode)
+    return width, height, spec.output_frame_rate(mode)
+
+
+def output_locked_message(plan, spec, mode: str, aspect_ratio: str = "16:9") -> str | None:
+    """Why `plan` may not have `mode`'s video size or frame rate, naming the plan that unlocks
+    it; None when it may (`Entitlements.max_resolution`, `max_frame_rate`)."""
+    width, height, fps = video_output(spec, mode, aspect_ratio)
+    short = min(width, height)
+    if allows_output(plan, short, fps):
+        return None
+    tier = lowest_tier_with_output(short, fps, professional_mode=mode == "professional")
+    if tier is None:
+        return str(NO_PLAN_UNLOCKS)
+    return OUTPUT_LOCKED[mode] % {"size": f"{short}p", "fps": fps, "tier": tier.display_name}
 
 
 def short_of_points(exc: ledger.NotEnoughPoints) -> str:
@@ -82,6 +116,14 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
     errors = {}
     if params.get("mode") == "professional" and not allowed.professional_mode:
         errors["mode"] = locked_message("professional_mode")
+    if kind in (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO):
+        # An extension keeps its source's size and frame rate; pictures have their own sizes.
+        from generation.engine.specs import get_spec
+
+        spec = get_spec(settings.GENERATION_MODEL)
+        mode, aspect = params.get("mode", "standard"), params.get("aspect_ratio", "16:9")
+        if message := output_locked_message(allowed, spec, mode, aspect):
+            errors["mode"] = message  # names a plan with professional mode too, if it needs it
     if kind == Job.Kind.EXTEND and not allowed.video_extension:
         errors["source_job"] = locked_message("video_extension")
     if params.get("camera_movement", "static") != "static" and not allowed.camera_movement:

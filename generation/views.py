@@ -15,7 +15,7 @@ from billing.entitlements import entitlements
 from billing.pricing import PriceError
 from billing.units import format_points
 from generation import eta, services
-from generation.engine.specs import MODEL_SPECS
+from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.forms import MAX_CHAIN_SECONDS, OLD_PHOTO_PROMPT, AppealForm, JobForm
 from generation.models import Asset, Job
 from generation.moderation import review
@@ -81,6 +81,7 @@ def create(request):
                 return redirect("generation:job", job_id=job.pk)
     else:
         form = JobForm(initial=_initial_from(request), user=request.user)
+    allowed = entitlements(request.user)
     return render(
         request,
         "generation/create.html",
@@ -95,9 +96,31 @@ def create(request):
                 name: services.locked_message(name)
                 for name in ("professional_mode", "video_extension", "camera_movement")
             },
+            "modes": _mode_choices(form, allowed),
             "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
         },
     )
+
+
+def _mode_choices(form, allowed) -> list[dict]:
+    """Each quality mode with the video it makes (16:9: "1080p · 30 fps") and, when the plan
+    does not include it, why and which plan does."""
+    spec = get_spec(settings.GENERATION_MODEL)
+    choices = []
+    for value, label in form.fields["mode"].choices:
+        width, height, fps = services.video_output(spec, value)
+        locked = services.output_locked_message(allowed, spec, value)
+        if value == "professional" and not allowed.professional_mode:
+            locked = locked or services.locked_message("professional_mode")
+        choices.append(
+            {
+                "value": value,
+                "label": label,
+                "output": _("%(size)sp · %(fps)d fps") % {"size": min(width, height), "fps": fps},
+                "locked": locked,
+            }
+        )
+    return choices
 
 
 def _attach_errors(form, exc: ValidationError) -> None:

@@ -13,15 +13,16 @@ from generation.engine.specs import MODEL_SPECS, get_spec
 GiB = memory.GiB
 LTX = "Lightricks/LTX-Video-0.9.5"
 FLUX = "black-forest-labs/FLUX.1-schnell"
+UP = "Lightricks/ltxv-spatial-upscaler-0.9.7"
 W = "Wan-AI/Wan2.1-"
 R, S, OF, ST = memory.RESIDENT, memory.SWAP, memory.OFFLOAD, memory.STREAM
 
 # What each GPU gets (host memory 512 GiB): pinned, so a change to the plan is a decision.
 PLANS = {
-    ("ltx-video", 24): {LTX: R, FLUX: ST},
-    ("ltx-video", 48): {LTX: R, FLUX: R},
-    ("ltx-video", 80): {LTX: R, FLUX: R},
-    ("ltx-video", 141): {LTX: R, FLUX: R},
+    ("ltx-video", 24): {LTX: R, FLUX: ST, UP: S},
+    ("ltx-video", 48): {LTX: R, FLUX: R, UP: S},
+    ("ltx-video", 80): {LTX: R, FLUX: R, UP: R},
+    ("ltx-video", 141): {LTX: R, FLUX: R, UP: R},
     ("wan2.1", 24): {
         W + "T2V-1.3B-Diffusers": R,
         W + "VACE-1.3B-diffusers": R,

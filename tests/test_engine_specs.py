@@ -44,7 +44,12 @@ def test_tiny_sizes_and_lengths_are_app_sized():
     assert spec.size_for("16:9") == (512, 288)
     assert spec.size_for("9:16") == (288, 512)
     assert spec.size_for("1:1") == (384, 384)
-    assert spec.size_for("16:9", "professional") == (1024, 576)
+    assert spec.size_for("16:9", "professional") == (512, 288)  # then upscaled:
+    assert spec.output_size("16:9", "professional") == (1920, 1080)
+    assert spec.output_size("9:16", "professional") == (1080, 1920)
+    assert spec.output_size("1:1", "professional") == (1080, 1080)
+    assert spec.output_size("16:9") == (512, 288)
+    assert (spec.output_frame_rate("standard"), spec.output_frame_rate("professional")) == (8, 30)
     assert spec.frames_for(5) == (41, 8)
     assert spec.frames_for(10) == (81, 8)
 

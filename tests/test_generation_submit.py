@@ -146,7 +146,10 @@ def test_a_bad_aspect_ratio_is_refused(client, member_less):
 
 def test_professional_mode_is_locked_on_the_free_plan(client, member_less):
     errors = refused(client, member_less, t2v_data(mode="professional"))
-    assert errors["mode"] == ["Professional mode comes with Standard and higher plans."]
+    # The tiny spec's professional videos are 1080p at 30 fps: the message says so.
+    assert errors["mode"] == [
+        "Professional mode (1080p at 30 fps) comes with Standard and higher plans."
+    ]
 
 
 def test_camera_movement_is_locked_on_the_free_plan(client, member_less):
@@ -200,7 +203,9 @@ def test_price_updates_from_the_options(client, member_less):
 def test_create_page_shows_the_price_and_locked_options(client, member_less):
     html = client.get(CREATE).content.decode()
     assert '<strong id="price">10</strong>' in html
-    assert "Professional mode comes with Standard and higher plans." in html
+    # Each mode says what it makes; the locked one names the plan that unlocks its video.
+    assert "Professional mode (1080p at 30 fps) comes with Standard and higher plans." in html
+    assert "288p · 8 fps" in html and "1080p · 30 fps" in html
     assert "Camera movement comes with Pro and higher plans." in html
     assert "Extending videos comes with Standard and higher plans." in html
     # The Extend tab offers the way to a plan instead of a Generate button that can only fail.

@@ -142,24 +142,51 @@ def test_the_pricing_page_tells_a_member_their_plan(client, alice):
     assert "Your plan: Pro" in response.content.decode()
 
 
-@pytest.mark.parametrize("model", ["tiny", "wan2.1"])
-def test_the_pricing_page_states_the_video_size_each_plan_really_gets(client, db, settings, model):
-    """Not a tier's nominal "max resolution": the size the site's model makes in the modes the
-    plan has (tiers sold 1080 while no model made more than 720)."""
+@pytest.mark.parametrize("model", ["tiny", "ltx-video", "wan2.1"])
+def test_the_pricing_page_states_the_video_each_plan_really_gets_per_mode(
+    client, db, settings, model
+):
+    """Not a tier's nominal "max resolution": the size and frame rate the site's model delivers
+    (after upscaling and re-timing) in each mode the plan has, a dash for the others."""
     import re
 
-    from generation.engine.specs import get_spec
-
     settings.GENERATION_MODEL = model
-    spec = get_spec(model)
-    standard = "{}×{}".format(*spec.size_for("16:9", "standard"))
-    professional = "{}×{}".format(*spec.size_for("16:9", "professional"))
     text = client.get("/pricing/").content.decode()
-    row = re.search(r"Video size \(16:9\)</td>(.*?)</tr>", text, re.S).group(1)
-    cells = re.findall(r"<td>([^<]*)</td>", row)
+
+    def row(label):
+        found = re.search(rf"{re.escape(label)}</td>(.*?)</tr>", text, re.S).group(1)
+        return re.findall(r"<td>([^<]*)</td>", found)
+
     from billing.models import Tier
 
-    tiers = [t.professional_mode for t in Tier.objects.all()]
-    assert cells == [standard] + [professional if pro else standard for pro in tiers]
-    assert professional in cells and standard in cells  # free is standard only
-    assert "1080p" not in text
+    tiers = list(Tier.objects.all())
+    standard = {
+        "tiny": "512×288 · 8 fps",
+        "ltx-video": "832×480 · 24 fps",
+        "wan2.1": "832×480 · 16 fps",
+    }[model]
+    professional = {
+        "tiny": "1920×1080 · 30 fps",
+        "ltx-video": "1920×1080 · 30 fps",
+        "wan2.1": "1280×720 · 16 fps",  # no upscaler for Wan: what it makes is what it sells
+    }[model]
+    assert row("Standard mode video (16:9)") == [standard] * (1 + len(tiers))
+    assert row("Professional mode video (16:9)") == ["—"] + [
+        professional if t.professional_mode else "—" for t in tiers
+    ]
+
+
+def test_a_tier_without_1080p_shows_no_1080p_professional_video(client, db, settings):
+    """The table follows each tier's max resolution, as submit does."""
+    import re
+
+    from billing.models import Tier
+
+    settings.GENERATION_MODEL = "tiny"
+    Tier.objects.filter(code="standard").update(max_resolution=720)
+    text = client.get("/pricing/").content.decode()
+    found = re.search(r"Professional mode video \(16:9\)</td>(.*?)</tr>", text, re.S).group(1)
+    cells = re.findall(r"<td>([^<]*)</td>", found)
+    codes = list(Tier.objects.values_list("code", flat=True))
+    assert cells[1 + codes.index("standard")] == "—"
+    assert cells[1 + codes.index("pro")] == "1920×1080 · 30 fps"

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from billing.entitlements import FREE, comparison, entitlements, of_tier
+from billing.entitlements import FREE, allows_output, comparison, entitlements, of_tier
 from billing.models import Tier
 from billing.payment_views import offers_context
 from billing.pricing import price_rows
@@ -23,7 +23,7 @@ def pricing(request):
     context = {
         "prices": price_rows(),
         "tiers": tiers,
-        "comparison": [*comparison(tiers), (_("Video size (16:9)"), video_sizes(tiers))],
+        "comparison": [*comparison(tiers), *video_sizes(tiers)],
         "daily_points": settings.DAILY_POINTS,
         "plan": entitlements(request.user),
         **offers_context(request),
@@ -31,18 +31,34 @@ def pricing(request):
     return render(request, "pages/pricing.html", context)
 
 
-def video_sizes(tiers) -> list[str]:
-    """The largest 16:9 video each plan really gets from this site's model: the professional
-    size where the plan has professional mode, else the standard one (free first)."""
+def video_sizes(tiers) -> list[tuple[str, list[str]]]:
+    """One row per quality mode: the 16:9 video each plan really gets from this site's model
+    (its output size and frame rate, after upscaling and re-timing), or a dash where the plan
+    does not include that mode or that size (free first). The rule is submit's own."""
+    from generation import services
     from generation.engine.specs import get_spec
 
     spec = get_spec(settings.GENERATION_MODEL)
-    sizes = []
-    for plan in [FREE, *(of_tier(tier) for tier in tiers)]:
-        mode = "professional" if plan.professional_mode else "standard"
-        width, height = spec.size_for("16:9", mode)
-        sizes.append(f"{width}×{height}")
-    return sizes
+    plans = [FREE, *(of_tier(tier) for tier in tiers)]
+    rows = []
+    for mode, label in (
+        ("standard", _("Standard mode video (16:9)")),
+        ("professional", _("Professional mode video (16:9)")),
+    ):
+        width, height, fps = services.video_output(spec, mode)
+        shown = _("%(width)d×%(height)d · %(fps)d fps") % {
+            "width": width,
+            "height": height,
+            "fps": fps,
+        }
+        cells = []
+        for plan in plans:
+            has_mode = mode == "standard" or plan.professional_mode
+            cells.append(
+                shown if has_mode and allows_output(plan, min(width, height), fps) else "—"
+            )
+        rows.append((label, cells))
+    return rows
 
 
 @never_cache

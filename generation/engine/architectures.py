@@ -315,6 +315,27 @@ TINY_WAN_VACE = {
     "transformer": {**_TINY_WAN_TRANSFORMER, "vace_layers": [0], "vace_in_channels": 96},
 }
 
+# LTX's spatial latent upsampler 0.9.7 (its published config): 2x in space, in latent space. The
+# pipeline also holds a VAE, borrowed from the spec's LTX checkpoint (the config is LTX's).
+LTX_UPSCALER_097 = {
+    "latent_upsampler": {
+        "in_channels": 128,
+        "mid_channels": 512,
+        "num_blocks_per_stage": 4,
+        "dims": 3,
+        "spatial_upsample": True,
+        "temporal_upsample": False,
+    },
+    "vae": LTX_095["vae"],
+}
+# The demo's: the same class on the tiny VAE's 8 latent channels (GroupNorm needs 32 | mid).
+TINY_LTX_UPSCALER = {
+    "latent_upsampler": {**LTX_UPSCALER_097["latent_upsampler"], "in_channels": 8},
+    "vae": TINY_LTX["vae"],
+    "pass_through_vae": True,
+}
+TINY_LTX_UPSCALER["latent_upsampler"].update(mid_channels=32, num_blocks_per_stage=1)
+
 # checkpoint -> (pipeline class, component configs)
 ARCHITECTURES = {
     "Lightricks/LTX-Video-0.9.5": ("LTXConditionPipeline", LTX_095),
@@ -326,12 +347,14 @@ ARCHITECTURES = {
     "Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers": ("WanImageToVideoPipeline", WAN_FLF2V_14B),
     "Wan-AI/Wan2.1-VACE-1.3B-diffusers": ("WanVACEPipeline", WAN_VACE_13B),
     "Wan-AI/Wan2.1-VACE-14B-diffusers": ("WanVACEPipeline", WAN_VACE_14B),
+    "Lightricks/ltxv-spatial-upscaler-0.9.7": ("LTXLatentUpsamplePipeline", LTX_UPSCALER_097),
     "tiny/ltx": ("LTXConditionPipeline", TINY_LTX),
     "tiny/flux": ("FluxPipeline", TINY_FLUX),
     "tiny/wan-t2v": ("WanPipeline", TINY_WAN_T2V),
     "tiny/wan-i2v": ("WanImageToVideoPipeline", TINY_WAN_I2V),
     "tiny/wan-flf2v": ("WanImageToVideoPipeline", TINY_WAN_FLF2V),
     "tiny/wan-vace": ("WanVACEPipeline", TINY_WAN_VACE),
+    "tiny/ltx-upscaler": ("LTXLatentUpsamplePipeline", TINY_LTX_UPSCALER),
 }
 
 
@@ -360,6 +383,11 @@ def reduce(class_name: str, arch: dict, layers: int | None = None, width_divisor
         return arch
     cut = _Cut(layers, width_divisor)
     arch = {**arch}
+    if class_name == "LTXLatentUpsamplePipeline":
+        arch["latent_upsampler"] = cut.latent_upsampler(arch["latent_upsampler"])
+        if not arch.get("pass_through_vae"):
+            arch["vae"] = cut.ltx_vae(arch["vae"])
+        return arch
     arch["text_encoder"] = cut.t5(arch["text_encoder"])
     text_width = arch["text_encoder"].get("d_model", T5_XXL["d_model"])
     if class_name == "LTXConditionPipeline":
@@ -447,6 +475,12 @@ class _Cut:
                 map(self.vae_depth, config["decoder_layers_per_block"])
             ),
         }
+
+    def latent_upsampler(self, config: dict) -> dict:
+        """Its GroupNorms have 32 groups: the width stays a multiple of 32."""
+        mid = max(32, config["mid_channels"] // self.k // 32 * 32)
+        blocks = self.depth(config["num_blocks_per_stage"])
+        return {**config, "mid_channels": mid, "num_blocks_per_stage": blocks}
 
     def flux_transformer(self, config: dict, text_width: int, pooled_width: int) -> dict:
         return {

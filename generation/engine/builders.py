@@ -261,8 +261,21 @@ def _wan_vace(arch: dict):
     )
 
 
+def _ltx_upscaler(arch: dict):
+    from diffusers import AutoencoderKLLTXVideo, LTXLatentUpsamplePipeline
+    from diffusers.pipelines.ltx.modeling_latent_upsampler import LTXLatentUpsamplerModel
+
+    vae = AutoencoderKLLTXVideo(**arch["vae"])
+    if arch.get("pass_through_vae"):
+        set_pass_through_vae(vae)
+    return LTXLatentUpsamplePipeline(
+        vae=vae, latent_upsampler=LTXLatentUpsamplerModel(**arch["latent_upsampler"])
+    )
+
+
 _RECIPES = {
     "LTXConditionPipeline": _ltx,
+    "LTXLatentUpsamplePipeline": _ltx_upscaler,
     "FluxPipeline": _flux,
     "WanPipeline": _wan,
     "WanImageToVideoPipeline": _wan_i2v,

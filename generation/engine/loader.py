@@ -349,7 +349,9 @@ def warm_up(spec: ModelSpec | str, device: str | None = None, options: LoadOptio
 
 
 def _servings(spec: ModelSpec):
-    """(kind, mode, end_frame, pipeline) for everything the spec serves, text to video first."""
+    """(kind, mode, end_frame, pipeline) for everything the spec serves, text to video first,
+    its upscaler last."""
+    from .specs import UPSCALE
     from .types import IMAGE_TO_VIDEO, KINDS, MODES
 
     for kind in KINDS:
@@ -360,6 +362,8 @@ def _servings(spec: ModelSpec):
                 if end_frame and not spec.supports_end_frame:
                     continue
                 yield kind, mode, end_frame, spec.pipeline_for(kind, mode, end_frame=end_frame)
+    if spec.upscaler is not None:
+        yield UPSCALE, "professional", False, spec.upscaler
 
 
 def clear_cache() -> None:

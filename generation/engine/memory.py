@@ -42,6 +42,10 @@ GPU_DTYPE = "bfloat16"
 # clip's length): Wan's VAE runs in float32.
 VAE_BYTES_PER_PIXEL = {"ltx": 2000, "wan": 4000, "picture": 3000}
 WORKING_MARGIN = 1.25
+# The upscaler doubles width and height (LTX's latent upsampler); its residual blocks keep about
+# this many activations of the doubled latents alive at once (input, two convs' outputs, norm).
+UPSCALE_FACTOR = 2
+UPSAMPLER_LIVE_TENSORS = 4
 
 RESIDENT, SWAP, OFFLOAD, STREAM = "resident", "swap", "offload", "stream"
 GPU, HOST, COLD = "gpu", "host", "cold"
@@ -222,6 +226,8 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
     """Estimated activation memory of the pipeline's largest call: the transformer's residual
     stream, attention projections and feed-forward hidden state over every token (batched
     with the unconditional pass where the family batches it), and the VAE decode."""
+    if pipeline.class_name == "LTXLatentUpsamplePipeline":
+        return upscale_working_bytes(spec, pipeline)
     _, arch = ARCHITECTURES[pipeline.checkpoint]
     t = arch["transformer"]
     width = t["num_attention_heads"] * t["attention_head_dim"]
@@ -243,6 +249,28 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
         transformer = batch * tokens * (6 * width + ffn) * 2
         vae = VAE_BYTES_PER_PIXEL[spec.family] * w * h
     return int(WORKING_MARGIN * (transformer + vae))
+
+
+def upscale_working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
+    """Estimated activation memory of the upscaler on one chunk (`upscale_chunk_frames`) of the
+    largest video it upscales (`generation/engine/upscale.py`): the chunk going in (float32),
+    the upsampler's activations on the doubled latents, the VAE decode at the doubled size (per
+    pixel, tiled as for generation) and the decoded chunk with its two conversions (GPU dtype,
+    then uint8), which leave the device one chunk at a time."""
+    _, arch = ARCHITECTURES[pipeline.checkpoint]
+    modes = [m for m in MODES if spec.upscales(m)] or list(MODES)
+    sizes = [spec.size_for(a, m) for m in modes for a in ("16:9", "9:16", "1:1")]
+    w, h = max(sizes, key=lambda s: s[0] * s[1])
+    frames = spec.upscale_chunk_frames
+    spatial, temporal = spec.spatial_multiple, spec.temporal_multiple
+    big = UPSCALE_FACTOR**2 * w * h
+    latent_tokens = big // spatial**2 * ((frames - 1) // temporal + 1)
+    mid = arch["latent_upsampler"]["mid_channels"]
+    going_in = frames * 3 * w * h * 4
+    upsampler = latent_tokens * mid * DTYPE_BYTES[GPU_DTYPE] * UPSAMPLER_LIVE_TENSORS
+    decoded = frames * 3 * big * (2 * DTYPE_BYTES[GPU_DTYPE] + 1)
+    vae = VAE_BYTES_PER_PIXEL[spec.family] * big
+    return int(WORKING_MARGIN * (going_in + upsampler + vae + decoded))
 
 
 def _modes_of(spec: ModelSpec, pipeline: PipelineSpec) -> list[str]:

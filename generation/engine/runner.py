@@ -20,7 +20,7 @@ from PIL import Image
 
 from generation import media
 
-from . import loader
+from . import loader, upscale
 from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
@@ -77,13 +77,19 @@ def run(
             spec, kind, device, mode=request.mode, end_frame=end_frame, options=options
         )
 
+    finishing = {}
     if request.kind == TEXT_TO_PICTURE:
         result = _pictures(acquire, spec, request, watcher)
     else:
         result = _video(acquire, spec, request, watcher)
+        if request.kind != EXTEND:  # an extension keeps its source's size and frame rate
+            result.frames, result.fps, finishing = upscale.finish(
+                acquire, spec, request, result.frames, check=watcher.check
+            )
     finished = time.perf_counter()
     result.timings = {
         **watcher.timings(),
+        **finishing,
         "post": finished - watcher.returned_at,
         "total": finished - started,
     }

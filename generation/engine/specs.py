@@ -14,10 +14,19 @@ of frames the output has (LTX at 24 fps: 5 s -> 121, 10 s -> 241; Wan at 16 fps:
 
 The default spec, `tiny`, is the demo model (random weights, the output is noise): LTX's
 LTXConditionPipeline and Flux's FluxPipeline built in code. 16:9 -> 512x288, 9:16 -> 288x512,
-1:1 -> 384x384 (professional: 1024x576, 576x1024, 768x768); 8 fps, so 5 s -> 41 frames and
+1:1 -> 384x384 (professional: the same sizes, finished at 1920x1080, 1080x1920, 1080x1080 and
+30 fps, see "Output" below); 8 fps, so 5 s -> 41 frames and
 10 s -> 81; 8 denoising steps; pictures at the standard video sizes, 4 steps. An extension
 conditions on the source's last 17 frames (about 2 s). On two CPU cores a 5 s clip takes about
 half a second to two seconds once the pipeline is warm (docs/BENCHMARKS.md).
+
+Output: a spec may finish its videos bigger and smoother than it generates them (`output_sizes`,
+`output_fps`, per mode). A mode whose output size differs from its generation size runs the
+spec's `upscaler` (LTX: diffusers' LTXLatentUpsamplePipeline, 2x in latent space) and then a
+Lanczos resize to the exact output size; a mode whose output frame rate differs from `fps` is
+re-timed by blending neighbouring frames (`generation/engine/upscale.py`). The demo spec does
+both in professional mode (1920x1080, 1080x1920, 1080x1080 at 30 fps) with a tiny upsampler of
+the same class built in code, so tests exercise the stage.
 
 Camera presets: the real models take camera direction from the prompt, so a preset appends one
 sentence (CAMERA_MOVEMENTS) to the user's prompt; "master shots" are the compound moves.
@@ -44,6 +53,8 @@ FAMILY_RULES = {"ltx": (32, 8), "wan": (16, 4)}
 PICTURE_MULTIPLE = 16
 # A key in ModelSpec.pipelines that is not a request kind: image to video with an end frame.
 FIRST_LAST_FRAME = "image_to_video_end"
+# Not a request kind either: the spatial upscaler that finishes a mode's videos at output size.
+UPSCALE = "upscale"
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,8 @@ class PipelineSpec:
       specs turns one on yet: their effect on real weights has not been measured on a GPU.
     - `seconds_per_step`: the cost model. Seconds per denoising step on one H100 for one call
       at this pipeline's size and its family's longest call (pictures: one 1024x1024 image),
-      guidance included. Time limits are derived from it (`ModelSpec.time_limit`).
+      guidance included. Time limits are derived from it (`ModelSpec.time_limit`). An upscaler
+      has no steps: its figure is one pass over the family's longest call.
     """
 
     class_name: str
@@ -172,6 +184,10 @@ class ModelSpec:
     `max_frames` is the longest single call the family was trained on (LTX 0.9.5: 257 frames,
     Wan 2.1: 81). A longer clip is one call plus extension calls, each conditioned on the last
     `extend_context_frames` of what came before (`call_plan`).
+
+    `output_sizes` and `output_fps` say what a user gets per mode when it is more than the
+    pipelines make; `upscaler` makes it, `upscale_chunk_frames` (8k + 1) at a time, so its
+    working memory does not grow with the clip (`generation/engine/upscale.py`).
     """
 
     id: str
@@ -187,6 +203,12 @@ class ModelSpec:
     default_negative_prompt: str = ""
     is_demo: bool = False
     description: str = ""
+    # What the user gets, per mode (missing modes: `video_sizes` at `fps`), and the upsampler
+    # that gets there (None: a mode with a bigger output size is refused at start-up).
+    output_sizes: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    output_fps: dict[str, int] = field(default_factory=dict)
+    upscaler: PipelineSpec | None = None
+    upscale_chunk_frames: int = 65
 
     def __post_init__(self):
         spatial, temporal = FAMILY_RULES[self.family]
@@ -202,11 +224,20 @@ class ModelSpec:
             raise ValueError(f"{self.id}: extend context must be {temporal}k + 1 frames")
         if (self.max_frames - 1) % temporal or self.max_frames <= self.extend_context_frames:
             raise ValueError(f"{self.id}: max_frames must be {temporal}k + 1, above the context")
+        if (self.upscale_chunk_frames - 1) % temporal:
+            raise ValueError(f"{self.id}: upscale chunks must be {temporal}k + 1 frames")
         if unknown := set(self.professional) - set(self.pipelines):
             raise ValueError(f"{self.id}: professional pipelines for unknown kinds {unknown}")
         for pipeline in (*self.pipelines.values(), *self.professional.values()):
             for name, value in pipeline.speed.items():
                 speed.check(name, value)
+        for mode in MODES:
+            for aspect in ASPECT_RATIOS:
+                w, h = self.output_size(aspect, mode)
+                if w % 2 or h % 2:
+                    raise ValueError(f"{self.id}: output {w}x{h} is not even (H.264 4:2:0)")
+                if self.upscales(mode) and self.upscaler is None:
+                    raise ValueError(f"{self.id}: {mode} output is bigger but has no upscaler")
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -236,6 +267,8 @@ class ModelSpec:
     ) -> PipelineSpec:
         """The pipeline that serves `kind` at `mode` quality (with an end frame: the spec's
         first-last-frame pipeline where it has one)."""
+        if kind == UPSCALE and self.upscaler is not None:
+            return self.upscaler
         if kind not in self.pipelines:
             raise ValueError(f"model {self.id!r} cannot do {kind!r}")
         if mode not in MODES:
@@ -258,6 +291,8 @@ class ModelSpec:
                 if mode == "professional":
                     pipeline = self.professional.get(kind, pipeline)
                 seen.setdefault(pipeline.checkpoint, pipeline)
+        if self.upscaler is not None:
+            seen.setdefault(self.upscaler.checkpoint, self.upscaler)
         return list(seen.values())
 
     def size_for(self, aspect_ratio: str, mode: str = "standard", kind: str | None = None):
@@ -269,6 +304,22 @@ class ModelSpec:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         return self.video_sizes[mode][aspect_ratio]
+
+    def output_size(self, aspect_ratio: str, mode: str = "standard") -> tuple[int, int]:
+        """(width, height) of the video a user gets: the upscaled size where the mode has one."""
+        sizes = self.output_sizes.get(mode)
+        return sizes[aspect_ratio] if sizes else self.size_for(aspect_ratio, mode)
+
+    def output_frame_rate(self, mode: str = "standard") -> int:
+        """Frames per second of the video a user gets in `mode`."""
+        return self.output_fps.get(mode, self.fps)
+
+    def upscales(self, mode: str) -> bool:
+        """Whether `mode`'s videos go through the upscaler (their output is bigger)."""
+        return any(
+            self.output_size(aspect, mode) != self.size_for(aspect, mode)
+            for aspect in ASPECT_RATIOS
+        )
 
     def frames_for(self, duration_s: float) -> tuple[int, int]:
         """(num_frames, fps) for a clip of about `duration_s`: fps * duration rounded down to the
@@ -326,6 +377,10 @@ class ModelSpec:
             used = extender if extension else pipeline
             length = frames + (self.extend_context_frames if extension else 0)
             work = (steps or used.default_steps) * used.seconds_per_step * length / self.max_frames
+            seconds += PER_CALL_S + SAFETY * work
+        if kind != EXTEND and self.upscales(mode):
+            upscaler = self.upscaler
+            work = upscaler.seconds_per_step * self.frames_for(duration_s)[0] / self.max_frames
             seconds += PER_CALL_S + SAFETY * work
         return int(COLD_LOAD_S + seconds)
 
@@ -397,6 +452,20 @@ def _wan(class_name, checkpoint, steps, shift, seconds_per_step, shared=_WAN_COM
     )
 
 
+# LTX's spatial upscaler (2x in latent space, 0.9.7; diffusers' LTXLatentUpsamplePipeline). It
+# encodes the generated frames with the spec's own VAE, which it borrows (as diffusers' LTX
+# example passes `vae=pipe.vae`): only its `latent_upsampler` is fetched.
+_LTX_UPSCALER = PipelineSpec(
+    "LTXLatentUpsamplePipeline",
+    "Lightricks/ltxv-spatial-upscaler-0.9.7",
+    default_steps=1,
+    guidance_range=(0.0, 0.0),
+    call_options={"decode_timestep": 0.05, "decode_noise_scale": 0.025},
+    shared={"vae": ("Lightricks/LTX-Video-0.9.5", "vae")},
+    seconds_per_step=40.0,
+)
+_1080P = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
+
 # Demo pipelines mirror the real ones' sharing, so tests exercise it.
 _TINY_LTX = PipelineSpec(
     "LTXConditionPipeline",
@@ -413,6 +482,14 @@ _TINY_FLUX = PipelineSpec(
     guidance_range=(0.0, 0.0),
     call_options={"max_sequence_length": 256},
     seconds_per_step=0.5,
+)
+_TINY_UPSCALER = PipelineSpec(
+    "LTXLatentUpsamplePipeline",
+    "tiny/ltx-upscaler",
+    default_steps=1,
+    guidance_range=(0.0, 0.0),
+    shared={"vae": ("tiny/ltx", "vae")},
+    seconds_per_step=2.0,
 )
 _TINY_SIZES = _sizes((512, 288), (384, 384))
 _TINY_WAN_COMMON = {
@@ -440,7 +517,9 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 TEXT_TO_PICTURE: _TINY_FLUX,
             },
             fps=8,
-            video_sizes={"standard": _TINY_SIZES, "professional": _sizes((1024, 576), (768, 768))},
+            # Professional makes the standard size and upscales it: 2x by the tiny upsampler, then
+            # resized to 1080p (a larger generation size would make CPU tests crawl).
+            video_sizes={"standard": _TINY_SIZES, "professional": _TINY_SIZES},
             picture_sizes=_TINY_SIZES,
             extend_context_frames=17,
             # Shorter than LTX's 257 so that a 10 s demo job is chained like a long real one.
@@ -450,6 +529,11 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 "LTX-Video and Flux pipelines built in code from tiny configs with random "
                 "weights; the output is noise. Runs on a CPU in seconds."
             ),
+            # Professional: upscaled to 1080p and re-timed to 30 fps, as LTX-Video's is.
+            output_sizes={"professional": _1080P},
+            output_fps={"professional": 30},
+            upscaler=_TINY_UPSCALER,
+            upscale_chunk_frames=17,
         ),
         ModelSpec(
             id="tiny-wan",
@@ -513,6 +597,9 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             extend_context_frames=25,
             max_frames=257,
             default_negative_prompt=LTX_NEGATIVE,
+            output_sizes={"professional": _1080P},
+            output_fps={"professional": 30},
+            upscaler=_LTX_UPSCALER,
         ),
         ModelSpec(
             id="wan2.1",
@@ -588,6 +675,7 @@ def get_spec(name: str | ModelSpec | None = None) -> ModelSpec:
 __all__ = [
     "CAMERA_MOVEMENTS",
     "FIRST_LAST_FRAME",
+    "UPSCALE",
     "MODEL_SPECS",
     "ModelSpec",
     "PipelineSpec",
