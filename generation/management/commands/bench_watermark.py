@@ -103,9 +103,9 @@ class Command(BaseCommand):
                 seed, job_id = int(rng.integers(1 << 31)), int(rng.integers(1 << 32))
                 if index % shards == shard:
                     rows.append(self._clip(index, options["frames"], seed, job_id))
-            if options["save"]:
-                with open(options["save"], "w") as file:
-                    json.dump({"rows": [_saved(row) for row in rows]}, file)
+                    if options["save"]:  # after each clip: a run cut short still counts
+                        with open(options["save"], "w") as file:
+                            json.dump({"rows": [_saved(row) for row in rows]}, file)
             self._report_clips(rows, options)
         if options["part"] in ("unmarked", "all"):
             self._report_unmarked(self._unmarked(options["unmarked"], rng))
