@@ -108,7 +108,8 @@ def test_publish_view_like_remix_report_hide_and_restore(browser, live_server, s
 
     # Staff restore it, with a reason; the audit log has the step.
     staff = signed_in(browser, live_server, "mod@example.com")
-    staff.goto("/staff/shared/")
+    staff.goto("/admin/")
+    staff.get_by_test_id("shared-works-link").click()
     card = staff.locator(f'[data-share="{share.token}"]')
     expect(card).to_contain_text("gus@example.com")
     expect(card).to_contain_text("hal@example.com")
