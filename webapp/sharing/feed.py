@@ -43,9 +43,9 @@ def _decode(sort: str, cursor: str):
         raise BadCursor(cursor) from exc
 
 
-def page(sort="newest", kind="", aspect="", cursor="", user=None, size=PAGE_SIZE):
-    """One page of the feed and the cursor of the next (None on the last page). Unknown sort,
-    kind or aspect values are ignored; a malformed cursor raises BadCursor."""
+def query(sort="newest", kind="", aspect="", cursor="", user=None):
+    """The feed's rows in order, from the cursor on. Unknown sort, kind or aspect values are
+    ignored; a malformed cursor raises BadCursor."""
     sort = sort if sort in SORTS else "newest"
     column = _ORDER[sort]
     shares = listed()
@@ -60,8 +60,14 @@ def page(sort="newest", kind="", aspect="", cursor="", user=None, size=PAGE_SIZE
     if cursor:
         value, pk = _decode(sort, cursor)
         shares = shares.filter(Q(**{f"{column}__lt": value}) | Q(**{column: value, "pk__lt": pk}))
-    rows = list(shares.order_by(f"-{column}", "-pk")[: size + 1])
+    return shares.order_by(f"-{column}", "-pk")
+
+
+def page(sort="newest", kind="", aspect="", cursor="", user=None, size=PAGE_SIZE):
+    """One page of the feed and the cursor of the next (None on the last page)."""
+    rows = list(query(sort, kind, aspect, cursor, user)[: size + 1])
     more = len(rows) > size
     rows = rows[:size]
+    column = _ORDER[sort if sort in SORTS else "newest"]
     next_cursor = _encode(getattr(rows[-1], column), rows[-1].pk) if more else None
     return rows, next_cursor

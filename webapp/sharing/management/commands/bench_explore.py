@@ -177,11 +177,34 @@ class Command(BaseCommand):
         ]
         self.stdout.write(
             f"{'':<39}{'wall ms':>14}{'cpu ms':>14}{'sql ms':>14}\n"
-            f"{'page':<28}{'who':<11}{'p50    p95' * 3:>42}  queries"
+            f"{'page':<28}{'who':<11}{'p50    p95':>14}{'p50    p95':>14}{'p50    p95':>14}"
+            "  queries"
         )
         for name, url in pages:
             for who, client in (("logged out", visitor), ("signed in", member)):
                 self.measure(name, who, client, url, repeat)
+        self.explain(cursor)
+
+    def explain(self, cursor):
+        """The plan PostgreSQL chose for each explore query, and its execution time there."""
+        self.stdout.write("\nexplore's query as PostgreSQL runs it (EXPLAIN ANALYZE):")
+        for name, args in (
+            ("newest", {}),
+            ("trending", {"sort": "trending"}),
+            ("staff picks", {"sort": "picks"}),
+            ("pictures, 9:16", {"kind": "text_to_picture", "aspect": "9:16"}),
+            ("page 41 (cursor)", {"cursor": cursor}),
+        ):
+            plan = feed.query(**args)[: feed.PAGE_SIZE + 1].explain(analyze=True).splitlines()
+            scans = sorted(
+                {
+                    line.split(" on ")[0].split("->")[-1].strip()
+                    for line in plan
+                    if " on sharing_share" in line
+                }
+            )
+            total = next(line for line in plan if line.startswith("Execution Time"))
+            self.stdout.write(f"  {name:<20}{total:<32}{'; '.join(scans)}")
 
     def measure(self, name, who, client, url, repeat):
         for _ in range(5):  # warm the connection, the caches and the templates
