@@ -44,6 +44,7 @@ from tests.gen_helpers import give_points
 from tests.provenance_helpers import finished_job, moving_clip
 from tests.staff_helpers import flagged_output_job, staff_member, submit_job
 from webapp.accounts import export
+from webapp.sharing import services as sharing
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +139,8 @@ def site(settings):
     staff.is_superuser = True
     staff.save()
     assert Flag.objects.filter(status=Flag.Status.PENDING).count() >= 2
-    return {"free": free, "member": member, "staff": staff, "video": video}
+    share = sharing.publish(video, free, "public")
+    return {"free": free, "member": member, "staff": staff, "video": video, "share": share}
 
 
 def values(site, user) -> dict:
@@ -157,7 +159,11 @@ def values(site, user) -> dict:
         "flag_id": [Flag.objects.first().pk],
         "key": ["not-a-key"],
         "uidb36": ["1"],
-        "token": ["not-a-token"],
+        "token": ["not-a-token", site["share"].token],
+        "handle": [sharing.profile_for(site["free"]).handle],
+        "share_id": [site["share"].pk],
+        "decision": ["restore"],
+        "upload_id": [1],
         "token_id": [1],
         "endpoint_id": [1],
     }
@@ -266,7 +272,7 @@ def test_the_roles_page_names_permissions_in_chinese():
     role = Group.objects.get(name="Moderators")
     page = reader(staff).get(reverse("admin:auth_group_change", args=[role.pk])).content.decode()
     texts = " ".join(shown_texts(page))
-    assert "账单 | 积分包 | 可添加积分包" in texts
+    assert "账单 | 灵感值充值包 | 可添加灵感值充值包" in texts
     assert "可通过或拒绝被标记内容" in texts  # a permission of the site's own (a Meta's)
     assert "Can add" not in texts and "Can view" not in texts
 
@@ -365,3 +371,27 @@ def test_the_500_page_reads_in_chinese():
     whole, fragments = english_patterns(read_po())
     assert untranslated(page, whole, fragments) == []
     assert 'lang="zh-hans"' in page and "灵感值是安全的" in page
+
+
+def test_every_form_sent_empty_answers_in_simplified_chinese(site):
+    """Each page's form sent with nothing in it: the errors it answers with are in 简体中文 too
+    (a message translated when its module was imported would be English here)."""
+    whole, fragments = english_patterns(read_po())
+    found = {}
+    personas = ("anonymous", "free", "staff")
+    # Listed before anything is sent: a form sent may delete what a later address names.
+    urls = {persona: _urls(values(site, site.get(persona))) for persona in personas}
+    for persona in personas:
+        client = reader(site.get(persona))
+        for url in urls[persona]:
+            if url in (reverse("account_logout"),):
+                continue  # it would end the persona's session
+            response = client.post(url, {})
+            assert response.status_code < 500, f"{persona} POST {url}: {response.status_code}"
+            if "text/html" not in response.get("Content-Type", ""):
+                continue
+            left = untranslated(response.content.decode(), whole, fragments)
+            if left:
+                found[f"{persona} POST {url}"] = left
+    report = "\n".join(f"{url}: {'; '.join(left)}" for url, left in found.items())
+    assert found == {}, f"English left in answers to forms read in 简体中文:\n{report}"

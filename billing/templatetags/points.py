@@ -31,3 +31,11 @@ def money(amount, currency="cny"):
     if currency in ZERO_DECIMAL:
         return f"{sign}{amount:,}"
     return f"{sign}{amount // 100:,}.{amount % 100:02d}"
+
+
+@register.filter
+def lot_source(code):
+    """{{ "membership"|lot_source }} -> "Membership points", in the reader's language."""
+    from billing.models import Lot
+
+    return Lot.Source(code).label if code in Lot.Source.values else code
