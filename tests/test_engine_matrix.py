@@ -16,7 +16,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generation import media, postprocess
-from generation.engine import loader, runner
+from generation.engine import loader, runner, upscale
 from generation.engine.architectures import ARCHITECTURES, reduce
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
@@ -75,6 +75,10 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
     count, fps = spec.frames_for(DURATION_S)
     if cell.kind == EXTEND:  # the new frames only (the worker appends them to the source)
         count -= 1
+    else:  # finished at the mode's output size and frame rate (upscaled, re-timed)
+        width, height = upscale.output_size(spec, request)
+        fps = spec.output_frame_rate(cell.mode)
+        count = upscale.frame_count(count, spec.fps, fps)
     video, poster, preview = postprocess.render_video(stamp, result.frames, result.fps)
     for data in (video.data, video.marked_data):
         frames, decoded_fps = media.decode_video(data)
