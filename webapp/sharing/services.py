@@ -152,7 +152,9 @@ def unpublish(share: Share) -> bool:
 def shown_share(token: str) -> Share:
     """The share a link names, if it may be shown: raises Share.DoesNotExist when there is no
     such link, or it was withdrawn or hidden; Gone when its work or account was deleted."""
-    share = Share.objects.select_related("job", "user", "user__profile").get(token=token)
+    share = Share.objects.select_related("job", "job__remix__source", "user", "user__profile").get(
+        token=token
+    )
     job, owner = share.job, share.user
     if job is None or job.deleted_at is not None or owner.deleted_at or not owner.is_active:
         raise Gone

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.core.files.storage import default_storage
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -69,10 +70,8 @@ def share_page(request, token):
         share = _shown(token)
     except services.Gone:
         return _gone(request)
-    job = (
-        Job.objects.prefetch_related("assets").select_related("remix__source").get(pk=share.job_id)
-    )
-    share.job = job
+    job = share.job
+    prefetch_related_objects([job], "assets")
     page_url = _absolute(reverse("sharing:page", args=[share.token]))
     context = {
         "share": share,
