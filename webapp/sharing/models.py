@@ -18,7 +18,10 @@ class Profile(models.Model):
     anonymous. The display name is the account's (never its e-mail address)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
     handle = models.SlugField(_("profile address"), max_length=40, unique=True)
     anonymous = models.BooleanField(
@@ -45,23 +48,31 @@ class Share(models.Model):
 
     # SET_NULL: the row outlives a removed job, so its old link answers 410 rather than 404.
     job = models.OneToOneField(
-        "generation.Job", on_delete=models.SET_NULL, null=True, related_name="share"
+        "generation.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="share",
+        verbose_name=_("job"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    token = models.CharField(max_length=32, unique=True)
-    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    token = models.CharField(_("link token"), max_length=32, unique=True)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices)
     show_prompt = models.BooleanField(_("show the prompt"), default=True)
     # Copied from the job when published: the feed filters on them with an index.
-    kind = models.CharField(max_length=20)
-    aspect_ratio = models.CharField(max_length=8, blank=True)
-    published_at = models.DateTimeField()
-    like_count = models.PositiveIntegerField(default=0)
-    remix_count = models.PositiveIntegerField(default=0)
-    report_count = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("kind"), max_length=20)
+    aspect_ratio = models.CharField(_("aspect ratio"), max_length=8, blank=True)
+    published_at = models.DateTimeField(_("published"))
+    like_count = models.PositiveIntegerField(_("likes"), default=0)
+    remix_count = models.PositiveIntegerField(_("remixes"), default=0)
+    report_count = models.PositiveIntegerField(_("reports"), default=0)
     # Trending order (services.hot_score): recency plus the log of likes and remixes.
-    hot = models.FloatField(default=0)
-    hidden_at = models.DateTimeField(null=True, blank=True)  # reports passed the threshold
-    featured_at = models.DateTimeField(null=True, blank=True)  # a staff pick
+    hot = models.FloatField(_("trending score"), default=0)
+    # Set when reports passed the threshold.
+    hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
+    # A staff pick.
+    featured_at = models.DateTimeField(_("staff pick since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shared work")
@@ -86,11 +97,17 @@ class Share(models.Model):
 
 
 class Like(models.Model):
-    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="likes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    share = models.ForeignKey(
+        Share, on_delete=models.CASCADE, related_name="likes", verbose_name=_("shared work")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         constraints = [models.UniqueConstraint(fields=["share", "user"], name="one_like_per_user")]
 
     def __str__(self):
@@ -106,15 +123,22 @@ class Report(models.Model):
         SPAM = "spam", _("Spam or misleading")
         OTHER = "other", _("Something else")
 
-    share = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="reports")
+    share = models.ForeignKey(
+        Share, on_delete=models.CASCADE, related_name="reports", verbose_name=_("shared work")
+    )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reported by"),
     )
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     note = models.CharField(_("details (optional)"), max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["share", "reporter"], name="one_report_per_user")
@@ -127,9 +151,17 @@ class Report(models.Model):
 class Remix(models.Model):
     """A job made from a shared work's prompt: the remix's link back to its source."""
 
-    source = models.ForeignKey(Share, on_delete=models.CASCADE, related_name="remixes")
-    job = models.OneToOneField("generation.Job", on_delete=models.CASCADE, related_name="remix")
-    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.ForeignKey(
+        Share, on_delete=models.CASCADE, related_name="remixes", verbose_name=_("remixed work")
+    )
+    job = models.OneToOneField(
+        "generation.Job", on_delete=models.CASCADE, related_name="remix", verbose_name=_("job")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("remix")
+        verbose_name_plural = _("remixes")
 
     def __str__(self):
         return f"job {self.job_id} remixes {self.source_id}"
