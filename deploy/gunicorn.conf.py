@@ -20,7 +20,10 @@ threads = int(os.environ.get("WEB_THREADS") or 8)
 timeout = 60
 # Kubernetes sends SIGTERM after the preStop sleep: finish what is in flight, then stop.
 graceful_timeout = 25
-keepalive = 5
+# Longer than a load balancer's idle timeout (AWS ALB, nginx upstream keepalive: 60 s): a
+# connection gunicorn closes first while the balancer reuses it turns into a reset or a 502.
+# Idle connections wait in gthread's poller, not in a thread.
+keepalive = 75
 # Leaks in a long-running process cannot pile up forever; the jitter stops all workers
 # restarting at once.
 max_requests = 5000
