@@ -9,6 +9,14 @@ class WorkerHeartbeat(models.Model):
     hostname = models.CharField(_("worker"), max_length=255, unique=True)
     pid = models.IntegerField(_("process ID"))
     seen_at = models.DateTimeField(_("last seen"))
+    # What the worker's jobs hold on its GPU (torch's allocator), written every heartbeat by
+    # the pool process once CUDA is in use; empty on CPU workers.
+    gpu_memory_allocated = models.BigIntegerField(
+        _("GPU memory allocated (bytes)"), null=True, blank=True
+    )
+    gpu_memory_reserved = models.BigIntegerField(
+        _("GPU memory reserved (bytes)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("worker heartbeat")
