@@ -7,6 +7,8 @@ Series (all prefixed `studio_`):
 - `job_failures{reason}`: failed jobs by cause; `refusals{category}`: moderation refusals
 - `job_run_seconds{key}`, `job_run_samples{key}`: learned run times (generation/eta.py)
 - `workers_alive`: workers with a heartbeat in the last two minutes
+- `worker_gpu_memory_bytes{worker,kind}`: GPU memory (allocated, reserved) of each live worker
+  whose jobs use CUDA; absent for CPU workers
 - `points_granted_tenths_total{source}`, `points_spent_tenths_total`,
   `points_refunded_tenths_total`: the ledger, in tenths of a point
 
@@ -130,8 +132,17 @@ class StudioCollector:
         yield run_seconds
         yield samples
 
-        alive = WorkerHeartbeat.objects.filter(seen_at__gte=now - timedelta(seconds=120)).count()
-        yield GaugeMetricFamily("studio_workers_alive", "Workers seen in 2 min", value=alive)
+        live = WorkerHeartbeat.objects.filter(seen_at__gte=now - timedelta(seconds=120))
+        yield GaugeMetricFamily("studio_workers_alive", "Workers seen in 2 min", value=live.count())
+        gpu = GaugeMetricFamily(
+            "studio_worker_gpu_memory_bytes",
+            "GPU memory a live worker's jobs hold (torch's allocator)",
+            labels=["worker", "kind"],
+        )
+        for beat in live.filter(gpu_memory_allocated__isnull=False):
+            gpu.add_metric([beat.hostname, "allocated"], beat.gpu_memory_allocated)
+            gpu.add_metric([beat.hostname, "reserved"], beat.gpu_memory_reserved or 0)
+        yield gpu
 
         granted = CounterMetricFamily(
             "studio_points_granted_tenths", "Points granted, by source", labels=["source"]
