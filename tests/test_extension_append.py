@@ -23,7 +23,7 @@ from generation import media, mp4_join, postprocess
 from generation.engine import runner
 from generation.engine.specs import get_spec
 from generation.engine.types import GenerationRequest
-from generation.provenance import check, credentials, mark_corpus, visible
+from generation.provenance import check, credentials, invisible_v2, mark_corpus, visible
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 ROOT, FIRST, SECOND = 501, 502, 503
@@ -153,6 +153,26 @@ def test_the_mark_names_the_chain_and_the_credentials_name_the_extension(chain):
     # The appended frames carry the mark themselves (not only the footage before them).
     frames, _fps = media.decode_video(final.data)
     assert check.read_mark(frames[-40:], key).job_id == ROOT
+
+
+def test_the_mark_goes_on_across_the_join_as_if_the_clip_were_marked_in_one_piece():
+    key = settings.PROVENANCE_KEY.encode()
+    shot = mark_corpus.make_clip("pan", seed=5, frames=57, width=512, height=288)
+    whole = invisible_v2.embed_frames(shot, ROOT, key)
+    # What an extension sees of its source: the encoded end of the first 41 frames.
+    tail = media.decode_video(media.encode_mp4(whole[:41], 8))[0][-16:]
+    continued = invisible_v2.embed_frames(shot[41:], ROOT, key, after=tail)
+    restarted = invisible_v2.embed_frames(shot[41:], ROOT, key)
+
+    def added(marked):
+        return (marked.astype(float) - shot[41:]).ravel()
+
+    def similarity(a, b):
+        return np.corrcoef(added(a), added(b))[0, 1]
+
+    assert similarity(continued, whole[41:]) > 0.8
+    # Started afresh, the pattern would jump by the pan so far: unrelated to the one before.
+    assert abs(similarity(restarted, whole[41:])) < 0.3
 
 
 def test_only_the_watermarked_variant_shows_the_visible_mark_on_the_new_frames(chain):
