@@ -169,6 +169,15 @@ class Command(BaseCommand):
                 for key in ("denoise", "denoise_per_step", "decode", "post", "total")
             }
             self.row(kind, result, cold.timings["load"], cold_total, timings, media_times)
+            finishing = [k for k in ("upscale", "retime") if k in result.timings]
+            if finishing:  # part of "post": the mode's output size and frame rate
+                self.line(
+                    "  of which "
+                    + ", ".join(
+                        f"{k} {statistics.median(r.timings[k] for r in warm or [cold]):.2f}"
+                        for k in finishing
+                    )
+                )
 
     def bench_matrix(self, kinds: list[str]) -> None:
         """Every cell once, cold: the cells of one checkpoint together, then it is freed."""
