@@ -202,3 +202,40 @@ def test_the_share_page_token_appears_nowhere_for_private_works(alice):
     assert "never shared" not in html
     assert not re.search(r"/share/", Client().get(reverse("sharing:sitemap")).content.decode())
     assert not Share.objects.filter(job=job).exists()
+
+
+def test_a_shared_picture_work_shows_and_serves_each_picture(alice):
+    from django.core.files.base import ContentFile
+
+    from generation.models import Asset
+    from tests.gen_helpers import png_bytes
+
+    job = finished_work(alice, kind=Job.Kind.TEXT_TO_PICTURE, prompt="two cats")
+    job.assets.all().delete()
+    for index, color in enumerate(((200, 0, 0), (0, 0, 200))):
+        data = png_bytes(color=color)
+        asset = Asset(
+            job=job, kind="picture", content_type="image/png", width=64, height=48, index=index
+        )
+        asset.file.save(f"p{index}.png", ContentFile(data), save=False)
+        asset.marked_file.save(f"p{index}-marked.png", ContentFile(b"marked" + data), save=False)
+        asset.size_bytes = len(data)
+        asset.save()
+    share = services.publish(job, alice, "public")
+    visitor = Client()
+    html = visitor.get(reverse("sharing:page", args=[share.token])).content.decode()
+    for index in (0, 1):
+        url = reverse("sharing:file", args=[share.token, f"picture-{index}"])
+        assert url in html
+        body = b"".join(visitor.get(url).streaming_content)
+        assert body.startswith(b"marked") and body[6:] == png_bytes(
+            color=((200, 0, 0), (0, 0, 200))[index]
+        )
+    # Its poster (for cards and previews) is its first picture.
+    poster = b"".join(
+        visitor.get(reverse("sharing:file", args=[share.token, "poster"])).streaming_content
+    )
+    assert poster[6:] == png_bytes(color=(200, 0, 0))
+    assert visitor.get(reverse("sharing:file", args=[share.token, "picture-2"])).status_code == 404
+    # Logged out, the report link asks to log in first.
+    assert reverse("account_login") in html and 'data-testid="report-login"' in html
