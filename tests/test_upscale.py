@@ -199,3 +199,23 @@ def test_the_working_memory_is_one_chunk_whatever_the_clip():
     halved = replace(spec, upscale_chunk_frames=9)
     assert memory.upscale_working_bytes(halved, spec.upscaler) < chunk
     assert arch["latent_upsampler"]["mid_channels"] % 32 == 0
+
+
+def test_an_extension_of_a_1080p_30_fps_video_continues_it_upscaled_and_re_timed():
+    """The new frames are made at the spec's size and rate, then finished like the source was:
+    through the upscaler to its 1920x1080 and blended to its 30 fps (not stretched and repeated)."""
+    from generation.engine import runner
+
+    tail = np.random.default_rng(1).integers(0, 256, (24, 1080, 1920, 3), dtype=np.uint8)
+    request = GenerationRequest(
+        kind="extend",
+        prompt="x",
+        mode="professional",
+        duration_s=1,
+        source_frames=tail,
+        source_fps=30,
+        num_inference_steps=1,
+    )
+    result = runner.run(request, spec="tiny", device="cpu")
+    # One extension call adds 8 frames at 8 fps (1 s): 30 at 30 fps.
+    assert result.frames.shape == (30, 1080, 1920, 3) and result.fps == 30

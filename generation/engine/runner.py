@@ -381,9 +381,11 @@ def _extend_source(acquire, spec, request, watcher, common, counts):
     context = media.resample_frames(tail, source_fps, spec.fps)[-spec.extend_context_frames :]
     context = media.resize_frames(context, size)
     new = _extend_frames(acquire, spec, request, watcher, common, context, counts, 0, None)
-    new = media.resize_frames(new, (source_w, source_h))
-    new = media.resample_frames(new, spec.fps, source_fps)
-    return GenerationResult(frames=new, fps=round(source_fps))
+    # Upscaled where the source is bigger than the spec makes, re-timed by blending.
+    new, fps, _timings = upscale.finish(
+        acquire, spec, request, new, check=watcher.check, size=(source_w, source_h), fps=source_fps
+    )
+    return GenerationResult(frames=new, fps=fps)
 
 
 def _nearest_aspect(width: int, height: int) -> str:

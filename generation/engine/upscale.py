@@ -18,8 +18,9 @@
    exact; its cost is a soft double image on fast motion, where motion-compensated methods
    (optical flow, RIFE) do better and cost a model or seconds per frame.
 
-Extension jobs keep their source's size and frame rate (`runner._extend_source`): this stage
-runs on text and image to video. torch is imported inside the functions.
+An extension's new frames end at its source's size and frame rate through the same stage
+(`runner._extend_source`), so a 1080p 30 fps video is continued upscaled and blended, not
+stretched and stuttering. torch is imported inside the functions.
 """
 
 from __future__ import annotations
@@ -40,18 +41,30 @@ UPSCALE_FACTOR = 2
 
 
 def finish(
-    acquire, spec: ModelSpec, request: GenerationRequest, frames: np.ndarray, *, check: Callable
+    acquire,
+    spec: ModelSpec,
+    request: GenerationRequest,
+    frames: np.ndarray,
+    *,
+    check: Callable,
+    size: tuple[int, int] | None = None,
+    fps: float | None = None,
 ) -> tuple[np.ndarray, int, dict[str, float]]:
     """`frames` (T, H, W, 3) uint8 at the spec's fps, as the user gets them in the request's
-    mode: (frames, fps, seconds per stage). `acquire(kind)` is the runner's pipeline context;
-    `check()` raises Canceled between chunks."""
+    mode (or at `size` and `fps`: an extension's source's): (frames, fps, seconds per stage).
+    Bigger goes through the spec's upscaler where it has one, else a resize. `acquire(kind)` is
+    the runner's pipeline context; `check()` raises Canceled between chunks."""
     timings = {}
-    size = output_size(spec, request)
-    if (frames.shape[2], frames.shape[1]) != size:
+    size = tuple(size or output_size(spec, request))
+    made = (frames.shape[2], frames.shape[1])
+    if made != size:
         started = time.perf_counter()
-        frames = upscale(acquire, spec, request, frames, size, check=check)
-        timings["upscale"] = time.perf_counter() - started
-    fps = spec.output_frame_rate(request.mode)
+        if spec.upscaler is not None and size[0] * size[1] > made[0] * made[1]:
+            frames = upscale(acquire, spec, request, frames, size, check=check)
+            timings["upscale"] = time.perf_counter() - started
+        else:
+            frames = media.resize_frames(frames, size)
+    fps = round(fps or spec.output_frame_rate(request.mode))
     if fps != spec.fps:
         started = time.perf_counter()
         frames = retime(frames, spec.fps, fps)
