@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from billing import ledger
 from billing.entitlements import (
@@ -202,9 +202,7 @@ def submit(user, form) -> Job:
             error_message="" if hit is None else hit.user_message(),
         )
         try:
-            ledger.hold(
-                user, price, job.ledger_ref, reason=f"{job.get_kind_display()} job {job.pk}"
-            )
+            ledger.hold(user, price, job.ledger_ref, reason=hold_reason(job))
         except ledger.NotEnoughPoints as exc:
             # The code lets the create page offer a way to buy points next to the message.
             raise ValidationError(short_of_points(exc), code="not_enough_points") from None
@@ -285,8 +283,18 @@ def record_flag(job: Job, hit: Hit) -> Flag:
         score=hit.score,
         status=Flag.Status.REJECTED if refused else Flag.Status.PENDING,
         decided_at=timezone.now() if refused else None,
-        decision_note="Refused automatically at submission." if refused else "",
+        decision_note=REFUSED_AT_SUBMISSION if refused else "",
     )
+
+
+# The decision note of a refusal at submission, kept and shown like CANCELED_BY_OWNER.
+REFUSED_AT_SUBMISSION = gettext_noop("Refused automatically at submission.")
+
+
+def hold_reason(job: Job) -> str:
+    """The note of a job's points hold: a catalogue message, so the points history shows it in
+    the reader's language whichever language it was written in (webapp/stored_text)."""
+    return _("Held for job #%(id)s (%(kind)s)") % {"id": job.pk, "kind": job.get_kind_display()}
 
 
 def enqueue(job: Job) -> bool:
@@ -468,9 +476,7 @@ def run_after_appeal(job_id: int) -> bool:
             return False
         price = price_for(job.kind, job.params)
         job.hold_round += 1
-        ledger.hold(
-            job.user, price, job.ledger_ref, reason=f"{job.get_kind_display()} job {job.pk}"
-        )
+        ledger.hold(job.user, price, job.ledger_ref, reason=hold_reason(job))
         Job.objects.filter(pk=job_id).update(
             status=Status.QUEUED,
             hold_round=job.hold_round,
@@ -508,8 +514,9 @@ def reject(job_id: int, message: str) -> bool:
     return _end(job_id, Status.REJECTED, message, ACTIVE)
 
 
-# The decision note of a flag whose job its owner canceled while it waited for review.
-CANCELED_BY_OWNER = "Canceled by its owner before review."
+# The decision note of a flag whose job its owner canceled while it waited for review. Kept in
+# English; a catalogue message, so pages show it in the reader's language (webapp/stored_text).
+CANCELED_BY_OWNER = gettext_noop("Canceled by its owner before review.")
 
 
 def cancel_all(user, *, reject_held_outputs: str = "") -> list[int]:

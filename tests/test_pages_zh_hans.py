@@ -433,3 +433,17 @@ def test_account_e_mails_asked_for_in_chinese_are_in_chinese(mailoutbox):
         reverse("account_reset_password"), {"email": "old@example.com"}
     )
     assert english_sentences(mailoutbox[-1].body)
+
+
+def test_notes_kept_in_english_read_in_chinese():
+    """A job's points hold and a refusal's decision note are written where no reader is (the
+    submitting request's language, screening): the staff user page shows them in the reader's."""
+    user = make_user("writer@example.com")
+    held = submit_job(user, 20)  # submitted in English
+    submit_job(user, 20, prompt="斩首视频")  # refused at submission
+    staff = staff_member("support@example.com", "Support", "Moderators")
+    page = reader(staff).get(reverse("staff:user", args=[user.pk])).content.decode()
+    texts = " ".join(shown_texts(page))
+    assert "提交时被自动拒绝。" in texts and f"为任务 #{held.pk}（文生视频）冻结" in texts, texts
+    assert "Refused automatically" not in texts and "Text to video" not in texts
+    assert "排队中 1" in texts and "queued" not in texts  # the jobs counted by status

@@ -19,6 +19,7 @@ from generation.moderation import evaluation
 from generation.moderation.models import BannedConcept, BlockedTerm, Flag, PhotoRule
 from webapp.staff.admin_mixins import AuditedSettingAdmin, ReadOnlyAdmin
 from webapp.staff.permissions import can_moderate
+from webapp.stored_text import shown
 
 
 @admin.register(BlockedTerm)
@@ -208,7 +209,7 @@ class FlagAdmin(ReadOnlyAdmin):  # decisions go through review.approve / review.
             flag.get_status_display(),
             _("by"),
             flag.decided_by or _("screening"),
-            flag.decision_note,
+            shown(flag.decision_note),  # kept in the language it was written in
         )
 
     @admin.display(description=_("decision"))

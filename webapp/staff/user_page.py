@@ -21,7 +21,11 @@ def user_page_context(user) -> dict:
         "subject": user,
         "balance": format_points(ledger.balance(user)),
         "held": format_points(ledger.held_total(user)),
-        "job_counts": dict(jobs.values_list("status").annotate(n=Count("id")).order_by()),
+        # By status as staff read it ("排队中 2").
+        "job_counts": {
+            Job.Status(status).label: n
+            for status, n in jobs.values_list("status").annotate(n=Count("id")).order_by()
+        },
         "jobs": jobs[:ROWS],
         "entries": ledger.history(user).select_related("staff")[:ROWS],
         "payments": Payment.objects.filter(user=user).order_by("-paid_at")[:ROWS],
