@@ -79,6 +79,10 @@ def test_oembed_answers_for_a_shared_link_only(alice):
     assert reverse("sharing:embed", args=[share.token]) in data["html"]
     assert data["title"] == "a red kite"
     assert Client().get(reverse("sharing:oembed"), {"url": "http://x/jobs/1/"}).status_code == 404
+    assert (
+        Client().get(reverse("sharing:oembed"), {"url": "http://[::1/share/x/"}).status_code == 404
+    )
+    assert Client().get(reverse("sharing:oembed"), {"url": url, "format": "xml"}).status_code == 501
     embed = Client().get(reverse("sharing:embed", args=[share.token]))
     assert embed.status_code == 200 and "X-Frame-Options" not in embed
 
@@ -239,3 +243,34 @@ def test_a_shared_picture_work_shows_and_serves_each_picture(alice):
     assert visitor.get(reverse("sharing:file", args=[share.token, "picture-2"])).status_code == 404
     # Logged out, the report link asks to log in first.
     assert reverse("account_login") in html and 'data-testid="report-login"' in html
+
+
+def test_odd_requests_get_a_4xx_never_a_500(alice, bob):
+    share = published(alice)
+    visitor, member = Client(), Client()
+    member.force_login(bob)
+    token = share.token
+    for url in (
+        f"/share/{token}/file/picture-99999999/",
+        f"/share/{token}/file/../video/",
+        f"/share/{'x' * 300}/",
+        "/explore/?cursor=nan~1&sort=trending",
+        "/explore/?cursor=-99999999999999999999~1",
+        "/explore/?cursor=1~2~3",
+        "/explore/?sort=picks&cursor=" + "9" * 25 + "~1",
+        "/oembed/?url=%00",
+        f"/oembed/?url=http://x/share/{token}/&maxwidth=-5",
+        "/u/nobody-here/",
+        "/create/?remix=" + "z" * 100 + "&seed=1",
+    ):
+        for client in (visitor, member):
+            assert client.get(url).status_code < 500, url
+    assert member.post(f"/share/{token}/report/", {"reason": "x" * 50}).status_code == 302
+    assert (
+        member.post(f"/share/{token}/report/", {"reason": "spam", "note": "n" * 9999}).status_code
+        == 302
+    )
+    assert (
+        member.post(f"/jobs/{share.job_id}/publish/", {"visibility": "everyone"}).status_code == 404
+    )
+    assert member.post("/jobs/999999999/unpublish/").status_code == 404

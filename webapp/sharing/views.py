@@ -158,8 +158,10 @@ def share_file(request, token, what):
 def oembed(request):
     """oEmbed (https://oembed.com) for a share page's address: a video iframe of the embed
     page. Only this site's share links are answered."""
-    url = request.GET.get("url", "")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(request.GET.get("url", ""))
+    except ValueError:  # "http://[::1" and the like
+        raise Http404("not a shared work's address") from None
     prefix = "/share/"
     if not parts.path.startswith(prefix):
         raise Http404("not a shared work's address")
