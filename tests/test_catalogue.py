@@ -10,27 +10,33 @@ import sys
 
 import pytest
 
-from tests.catalogue import MO, PO, ROOT, read_po
+from tests.catalogue import PO, ROOT, read_po
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def test_no_entry_is_empty_or_fuzzy():
-    entries = read_po()
+# django.po (the site's strings) and djangojs.po (Django's admin scripts' strings Django lacks).
+CATALOGUES = sorted(PO.parent.glob("*.po"))
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.name)
+def test_no_entry_is_empty_or_fuzzy(po):
+    entries = read_po(po)
     empty = [f"line {e.line}: {e.msgid!r}" for e in entries if not e.translated]
     fuzzy = [f"line {e.line}: {e.msgid!r}" for e in entries if "fuzzy" in e.flags]
     assert empty == [], "untranslated: run `make messages` and translate them"
     assert fuzzy == [], "fuzzy: check each translation, then remove its fuzzy flag"
 
 
-def test_the_catalogue_compiles_cleanly_and_the_compiled_one_is_current():
-    subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(PO)], check=True)
-    with MO.open("rb") as f:
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.name)
+def test_the_catalogue_compiles_cleanly_and_the_compiled_one_is_current(po):
+    subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(po)], check=True)
+    with po.with_suffix(".mo").open("rb") as f:
         compiled = gettext.GNUTranslations(f)._catalog
-    for entry in read_po():
+    for entry in read_po(po):
         key = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
         if entry.msgid_plural is None:
-            assert compiled.get(key) == entry.msgstr[0], f"{PO.name} line {entry.line}: {key!r}"
+            assert compiled.get(key) == entry.msgstr[0], f"{po.name} line {entry.line}: {key!r}"
         else:
             for n, text in entry.msgstr.items():
                 assert compiled.get((key, n)) == text, f"line {entry.line}: {key!r}[{n}]"
