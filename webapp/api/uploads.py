@@ -51,6 +51,8 @@ def _sent_photo(request):
         if upload is None:
             errors = {"file": [_("Send the photo in a field named file.")]}
             raise Problem(422, "invalid_request", _("No photo was sent."), errors=errors)
+        if upload.size > MAX_UPLOAD_BYTES:  # the request first, then the account's cap
+            raise _too_large()
         return upload
     if request.content_type not in RAW_TYPES:
         raise Problem(

@@ -1,22 +1,26 @@
-"""Server cost of the API's two busiest calls: create a job, and get one.
+"""Server cost of the API's busiest calls: create a job (form or JSON), get one, upload a photo.
 
     python manage.py bench_api --repeat 200
 
 Makes a member with room for many jobs at once and enough points, then times `POST /api/v1/jobs`
 (each with its own Idempotency-Key: the form, screening, the price, the hold, the job row and the
-key's row) and `GET /api/v1/jobs/{id}`, through the Django test client in process, and prints CPU
+key's row) sent as a form and as JSON, `GET /api/v1/jobs/{id}`, and `POST /api/v1/uploads` of a
+640 x 480 JPEG (checked, re-encoded as PNG, stored; uploads are deleted again at the end), through
+the Django test client in process, and prints CPU
 and wall milliseconds (p50, p95) and queries per call. The submission rate limit is lifted for
 the run. Everything is made inside one transaction that is rolled back at the end, so jobs are
 never sent to the broker (its send is not counted); run it against a test or staging database
 all the same.
 """
 
+import io
 import statistics
 import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.test import Client
@@ -26,11 +30,22 @@ from django.utils import timezone
 from billing import ledger
 from billing.middleware import grant_points_due
 from billing.models import Lot, Membership, Tier
-from webapp.api import tokens
+from webapp.api import photo_uploads, tokens
+from webapp.api.models import PhotoUpload
+
+BENCH_EMAIL = "bench-api@example.invalid"
 
 
 class Rollback(Exception):
     pass
+
+
+def _jpeg(size=(640, 480)) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.effect_noise(size, 40).convert("RGB").save(out, format="JPEG", quality=90)
+    return out.getvalue()
 
 
 class Command(BaseCommand):
@@ -42,20 +57,27 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         limit = settings.JOB_SUBMIT_RATE
         settings.JOB_SUBMIT_RATE = ""
+        cap = photo_uploads.MAX_LIVE_UPLOADS
+        photo_uploads.MAX_LIVE_UPLOADS = opts["repeat"] + 10
+        files = []
         try:
             with transaction.atomic():
                 self.run(opts["repeat"])
+                uploads = PhotoUpload.objects.filter(user__email=BENCH_EMAIL)
+                files = list(uploads.values_list("image", flat=True))
                 raise Rollback
         except Rollback:
             pass
         finally:
             settings.JOB_SUBMIT_RATE = limit
+            photo_uploads.MAX_LIVE_UPLOADS = cap
+            # The rows rolled back; the uploads' files are in storage.
+            for name in files:
+                default_storage.delete(name)
 
     def run(self, repeat: int):
         now = timezone.now()
-        user = get_user_model().objects.create(
-            email="bench-api@example.invalid", email_canonical="bench-api@example.invalid"
-        )
+        user = get_user_model().objects.create(email=BENCH_EMAIL, email_canonical=BENCH_EMAIL)
         tier = Tier.objects.create(
             code="bench-api", name="Bench", rank=99, monthly_points=1, max_concurrent_jobs=10_000
         )
@@ -77,8 +99,22 @@ class Command(BaseCommand):
 
         for i in range(3):  # warm the screening model, the caches and the connection
             job_id = create(f"warm-{i}").json()["id"]
+
+        def create_json(i):
+            key = f"bench-json-{i}"
+            return client.post(
+                "/api/v1/jobs", data, content_type="application/json", HTTP_IDEMPOTENCY_KEY=key
+            )
+
+        photo = _jpeg()
+
+        def upload(i):
+            return client.post("/api/v1/uploads", photo, content_type="image/jpeg")
+
         self.measure("create", repeat, create, 201)
+        self.measure("create (JSON)", repeat, create_json, 201)
         self.measure("get", repeat, lambda i: client.get(f"/api/v1/jobs/{job_id}"), 200)
+        self.measure("upload", repeat, upload, 201)
 
     def measure(self, name, repeat, call, status):
         cpu, wall, queries = [], [], []
@@ -91,7 +127,7 @@ class Command(BaseCommand):
             assert response.status_code == status, response.content[:300]
             queries.append(len(captured))
         self.stdout.write(
-            f"{name:6} x{repeat}: CPU p50 {statistics.median(cpu):.1f} ms, p95 {_p95(cpu):.1f} ms;"
+            f"{name:13} x{repeat}: CPU p50 {statistics.median(cpu):.1f} ms, p95 {_p95(cpu):.1f} ms;"
             f" wall p50 {statistics.median(wall):.1f} ms, p95 {_p95(wall):.1f} ms;"
             f" queries {min(queries)}–{max(queries)}"
         )
