@@ -274,3 +274,26 @@ def test_odd_requests_get_a_4xx_never_a_500(alice, bob):
         member.post(f"/jobs/{share.job_id}/publish/", {"visibility": "everyone"}).status_code == 404
     )
     assert member.post("/jobs/999999999/unpublish/").status_code == 404
+
+
+def test_a_logged_out_visitor_switches_language_on_a_cached_page(alice):
+    share = published(alice)
+    visitor = Client(enforce_csrf_checks=True)
+    html = visitor.get(reverse("sharing:page", args=[share.token])).content.decode()
+    assert not visitor.cookies  # nothing for a CDN to refuse
+    action = re.search(r'<form action="([^"]+)" method="post" class="langs">', html).group(1)
+    response = visitor.post(action, {"language": "zh-hans", "next": "/explore/"})
+    assert response.status_code == 302 and visitor.cookies["django_language"].value == "zh-hans"
+    assert "发现" in visitor.get(reverse("sharing:explore")).content.decode()
+
+
+def test_signed_in_pages_and_gone_pages_are_never_public_for_a_member(alice, bob):
+    share = published(alice)
+    member = Client()
+    member.force_login(bob)
+    response = member.get(reverse("sharing:page", args=[share.token]))
+    assert "private" in response["Cache-Control"] and "public" not in response["Cache-Control"]
+    Job.objects.filter(pk=share.job_id).update(deleted_at=share.published_at)
+    gone = member.get(reverse("sharing:page", args=[share.token]))
+    assert gone.status_code == 410 and "private" in gone["Cache-Control"]
+    assert "public" in Client().get(reverse("sharing:page", args=[share.token]))["Cache-Control"]

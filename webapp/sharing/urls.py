@@ -17,6 +17,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/publish/", views.publish, name="publish"),
     path("jobs/<int:job_id>/unpublish/", views.unpublish, name="unpublish"),
     path("sitemap.xml", views.sitemap, name="sitemap"),
+    path("language/", views.set_language, name="set_language"),
     path("staff/shared/", staff_views.reported, name="staff_reported"),
     path("staff/shared/<int:share_id>/<str:decision>/", staff_views.decide, name="staff_decide"),
 ]

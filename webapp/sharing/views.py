@@ -16,7 +16,9 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views import i18n
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from generation.models import Asset, Job
 from webapp.sharing import feed, services
@@ -41,9 +43,12 @@ def _shown(token: str) -> Share:
 
 
 def _gone(request):
-    response = render(request, "sharing/gone.html", status=410)
-    patch_cache_control(response, public=True, max_age=PUBLIC_SHARED_MAX_AGE)
-    return response
+    return _cacheable(request, _render(request, "sharing/gone.html", {}, status=410))
+
+
+# The language switch of pages a CDN may cache: those pages set no CSRF cookie, so Django's
+# switch would refuse their visitors. Choosing a language changes nothing but that cookie.
+set_language = csrf_exempt(i18n.set_language)
 
 
 def _cacheable(request, response):
@@ -61,10 +66,17 @@ def _cacheable(request, response):
     return response
 
 
+def _render(request, template, context, status=200):
+    """Render a page _cacheable may let a CDN keep (its language switch works without a cookie)."""
+    context["cdn_cacheable"] = not request.user.is_authenticated
+    return render(request, template, context, status=status)
+
+
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+@require_safe
 def share_page(request, token):
     try:
         share = _shown(token)
@@ -91,7 +103,7 @@ def share_page(request, token):
         ],
         "report_form": ReportForm(),
     }
-    return _cacheable(request, render(request, "sharing/page.html", context))
+    return _cacheable(request, _render(request, "sharing/page.html", context))
 
 
 def _listed_profile(user):
@@ -110,6 +122,7 @@ def _remix_source(job):
         return None
 
 
+@require_safe
 def embed(request, token):
     try:
         share = _shown(token)
@@ -121,6 +134,7 @@ def embed(request, token):
     return _cacheable(request, response)
 
 
+@require_safe
 def share_file(request, token, what):
     """A shared work's file, in the variant its creator's plan allows (a free creator's clip
     keeps its visible watermark). "poster" of a picture work is its first picture."""
@@ -155,6 +169,7 @@ def share_file(request, token, what):
     return response
 
 
+@require_safe
 def oembed(request):
     """oEmbed (https://oembed.com) for a share page's address: a video iframe of the embed
     page. Only this site's share links are answered."""
@@ -295,6 +310,7 @@ def unpublish(request, job_id):
     return redirect("generation:job", job_id=job.pk)
 
 
+@require_safe
 def explore(request):
     sort = request.GET.get("sort", "newest")
     kind, aspect = request.GET.get("kind", ""), request.GET.get("aspect", "")
@@ -317,9 +333,10 @@ def explore(request):
     template = (
         "sharing/_cards.html" if request.headers.get("HX-Request") else "sharing/explore.html"
     )
-    return _cacheable(request, render(request, template, context))
+    return _cacheable(request, _render(request, template, context))
 
 
+@require_safe
 def profile(request, handle):
     profile = get_object_or_404(Profile.objects.select_related("user"), handle=handle)
     user = profile.user
@@ -336,7 +353,7 @@ def profile(request, handle):
         "liked": services.liked(shares, request.user),
         "next_url": "?" + urlencode({"cursor": next_cursor}) if next_cursor else "",
     }
-    return _cacheable(request, render(request, "sharing/profile.html", context))
+    return _cacheable(request, _render(request, "sharing/profile.html", context))
 
 
 @login_required
@@ -355,6 +372,7 @@ def profile_settings(request):
     return render(request, "sharing/profile_settings.html", {"form": form, "profile": profile})
 
 
+@require_safe
 def sitemap(request):
     """Public works and their creators' profiles, newest first; unlisted works never."""
     shares = feed.listed().order_by("-published_at", "-pk")[:10_000]
