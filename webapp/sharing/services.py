@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, FloatField, Value
 from django.db.models.functions import Cast, Greatest, Log
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from generation.models import Job
@@ -50,14 +49,14 @@ class Gone(Exception):
 
 
 def profile_for(user) -> Profile:
-    """The user's profile, made on first need with a handle from their display name."""
+    """The user's profile, made on first need. Its handle is random, not made from their name:
+    nothing personal stays in old links or in the row once the account is deleted."""
     try:
         return user.profile
     except Profile.DoesNotExist:
         pass
-    base = slugify(user.display_name)[:24] or "creator"
     for _attempt in range(5):
-        handle = f"{base}-{secrets.token_hex(3)}"
+        handle = f"creator-{secrets.token_hex(5)}"
         try:
             with transaction.atomic():
                 return Profile.objects.create(user=user, handle=handle)
