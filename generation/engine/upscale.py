@@ -36,9 +36,6 @@ from generation import media
 from .specs import UPSCALE, ModelSpec
 from .types import GenerationRequest
 
-# Upsampled latents are decoded at 2x the generated size.
-UPSCALE_FACTOR = 2
-
 
 def finish(
     acquire,
