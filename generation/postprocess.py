@@ -12,6 +12,7 @@ No torch and no ORM here, so the benchmark (`bench_postprocess`) times exactly t
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from contextlib import contextmanager
@@ -62,6 +63,7 @@ class Output:
     index: int = 0
 
 
+log = logging.getLogger(__name__)
 MARK_CONTEXT_FRAMES = 16  # of the source's end, read to continue its invisible mark
 
 
@@ -195,11 +197,11 @@ def render_extension(
         head, _fps = media.decode_video(
             source.clean, limit=max(1, int(media.PREVIEW_SECONDS * rate))
         )
-    clean = _append(stamp, source.clean, frames, rate, folder, hardware, timer, marked=False)
+    clean = {}
+    clean["video"], count = _append(stamp, source.clean, frames, rate, folder, hardware, timer)
     with timer.stage("poster"):
-        clean["poster"] = _sign(
-            stamp, media.make_poster(head[0]), "image/jpeg", "poster.jpg", False
-        )
+        poster = media.make_poster(head[0])
+        clean["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", False)
     small, duration_ms, clean["preview"] = _preview(stamp, head, float(rate), timer)
     marked = None
     if stamp.watermarked:
@@ -207,7 +209,8 @@ def render_extension(
             visible.mark_frames(frames)  # in place: the clean files are done with them
             visible.mark_frames(head[:1])
             preview = media.encode_webp(visible.mark_frames(small), duration_ms)
-        marked = _append(
+        marked = {}
+        marked["video"], _count = _append(
             stamp,
             source.marked or source.clean,
             frames,
@@ -222,7 +225,6 @@ def render_extension(
             poster = media.make_poster(head[0])
             marked["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", True)
         marked["preview"] = preview
-    video, count = clean["video"]
     return [
         Output(
             kind="video",
@@ -230,8 +232,8 @@ def render_extension(
             content_type="video/mp4",
             width=width,
             height=height,
-            data=video,
-            marked_data=marked and marked["video"][0],
+            data=clean["video"],
+            marked_data=marked and marked["video"],
             frames=count,
             fps=round(rate),
         ),
@@ -256,8 +258,10 @@ def render_extension(
     ]
 
 
-def _append(stamp, source, frames, rate, folder, hardware, timer, *, marked, reencode=False):
-    """{"video": (path of the signed MP4 of `source` + `frames`, its frame count)}.
+def _append(
+    stamp, source, frames, rate, folder, hardware, timer, *, marked=False, reencode=False
+) -> tuple[str, int]:
+    """The path of the signed MP4 of `source` followed by `frames`, and its frame count.
 
     By stream copy; re-encoding the source (one frame at a time) only when it was encoded
     unlike this worker's encoder would, or when a watermarked job continues a video that has
@@ -272,8 +276,8 @@ def _append(stamp, source, frames, rate, folder, hardware, timer, *, marked, ree
             media.write_mp4(frames, rate, segment, hardware=hardware)
             try:
                 count = mp4_join.join([source, segment], joined)
-            except mp4_join.Mismatch:
-                count = None
+            except mp4_join.Mismatch as mismatch:
+                log.warning("job %s: re-encoding its source: %s", stamp.job_id, mismatch)
         if count is None:
             mark = (lambda frame: visible.mark_frames(frame[None])[0]) if reencode else None
             count = mp4_join.append_reencoded(
@@ -282,7 +286,7 @@ def _append(stamp, source, frames, rate, folder, hardware, timer, *, marked, ree
     with timer.stage("C2PA sign" + (" (marked)" if marked else "")):
         signed = os.path.join(folder, f"video{suffix}.mp4")
         credentials.sign_file(joined, signed, "video/mp4", _definition(stamp, "video.mp4", marked))
-    return {"video": (signed, count)}
+    return signed, count
 
 
 def _encode(stamp, frames, fps, hardware, timer, *, marked: bool) -> dict[str, bytes]:

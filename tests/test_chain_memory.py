@@ -28,7 +28,7 @@ def test_peak_memory_per_extension_grows_with_the_segment_not_the_chain(alice, w
     first, last = extensions[0].peak_rss, extensions[-1].peak_rss
     assert first > 100 * MB  # the pool process was found and measured
     assert last <= 1.3 * first
-    # In absolute terms too: holding the chain's frames (442 kB each, 80 more by the last
-    # extension) with the copies that decoding, joining and marking them take adds over 100 MB.
-    assert last - first < 48 * MB
+    # In absolute terms too: the worker that decoded and re-encoded the whole chain grew by
+    # 47 MB from the 10-s to the 20-s link (docs/BENCHMARKS.md); now it is allocator noise.
+    assert last - first < 16 * MB, [x.peak_rss // MB for x in extensions]
     assert bench_chain.first_clip_kept(links)
