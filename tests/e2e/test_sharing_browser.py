@@ -2,9 +2,11 @@
 opens the link, finds the OpenGraph tags and watches the watermarked clip play; another user
 likes it, remixes it (the create page filled in, no photo carried over) and reports it; reports
 pass the threshold and hide it; staff restore it and the audit log shows each step. Then
-screenshots of explore, a public page and a profile at 1280 and 390 px."""
+screenshots of explore, a public page and a profile at 1280 and 390 px, in English and in
+Simplified Chinese (var/screenshots/explore-1280.png, profile-390-zh-hans.png...)."""
 
 import io
+from itertools import product
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -14,7 +16,13 @@ from playwright.sync_api import expect
 
 from generation.models import Asset, Job
 from tests.conftest import PASSWORD, make_user
-from tests.e2e.test_screenshots import SHOTS, WIDTHS, finished_video, sideways_overflow
+from tests.e2e.test_screenshots import (
+    LANGUAGES,
+    SHOTS,
+    WIDTHS,
+    finished_video,
+    sideways_overflow,
+)
 from tests.gen_helpers import give_points
 from tests.staff_helpers import staff_member
 from webapp.sharing import services
@@ -162,12 +170,16 @@ def test_screenshots_of_explore_a_public_page_and_a_profile(browser, live_server
         "profile": f"/u/{fay.profile.handle}/",
     }
     overflow = {}
-    for device, (width, height) in WIDTHS.items():
+    for (device, (width, height)), language in product(WIDTHS.items(), LANGUAGES):
+        suffix = "" if language == "en" else f"-{language}"
         context = browser.new_context(
             base_url=live_server.url,
-            locale="en-US",
+            locale="en-US" if language == "en" else "zh-CN",
             viewport={"width": width, "height": height},
             device_scale_factor=1,
+        )
+        context.add_cookies(
+            [{"name": "django_language", "value": language, "url": live_server.url}]
         )
         page = context.new_page()
         for name, url in pages.items():
@@ -179,7 +191,7 @@ def test_screenshots_of_explore_a_public_page_and_a_profile(browser, live_server
                     """() => [...document.querySelectorAll('.work-card img')].some(i =>
                         i.src.endsWith('/file/preview/') && i.complete && i.naturalWidth > 0)"""
                 )
-            overflow[(name, device)] = sideways_overflow(page)
-            page.screenshot(path=str(SHOTS / f"{name}-{device}.png"), full_page=True)
+            overflow[(name, device, language)] = sideways_overflow(page)
+            page.screenshot(path=str(SHOTS / f"{name}-{width}{suffix}.png"), full_page=True)
         context.close()
     assert all(v == 0 for v in overflow.values()), overflow
