@@ -8,6 +8,7 @@ real `celery worker` processes on PostgreSQL.
 import os
 import signal
 import subprocess
+import time
 from functools import partial
 
 import pytest
@@ -86,7 +87,9 @@ def test_a_worker_told_to_stop_finishes_its_job_and_takes_no_other(
     running(job, attempt=1)
     waiting = submitted(client, bob, duration="5")
     draining(first)
+    told = time.monotonic()
     assert first.proc.wait(timeout=300) == 0  # it ends by itself once its job is done
+    print(f"\nSIGTERM to the worker's exit, its job done: {time.monotonic() - told:.1f} s")
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 1), job.error_message
     assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.CAPTURED
@@ -109,6 +112,7 @@ def test_a_worker_killed_during_its_drain_loses_nothing(client, alice, fast_hear
     running(job, attempt=1, progress=job.progress + 1)  # still running: the drain waits on it
     os.killpg(first.pid, signal.SIGKILL)  # the grace period is over
     first.proc.wait()
+    killed_at = time.monotonic()
     workers()
     # RabbitMQ hands the message back as the connection drops; Redis keeps it for its
     # visibility timeout (hours), so the sweep (beat, every minute) sends the job again.
@@ -116,6 +120,7 @@ def test_a_worker_killed_during_its_drain_loses_nothing(client, alice, fast_hear
         lambda: Job.objects.filter(pk=job.pk, attempts=2).exists(),
         message="the job's second attempt",
     )
+    print(f"\nSIGKILL during the drain to the second attempt: {time.monotonic() - killed_at:.1f} s")
     job = finished(job)
     assert (job.status, job.attempts) == (Job.Status.SUCCEEDED, 2), job.error_message
     assert Asset.objects.filter(job=job, kind=Asset.Kind.VIDEO).count() == 1

@@ -200,6 +200,8 @@ def test_every_kind_of_job_completes_across_hosts_that_share_no_files(client, al
 
     for what, job in done.items():
         assert job.status == Job.Status.SUCCEEDED, f"{what}: {job.error_message}"
+        waited, ran = job.started_at - job.created_at, job.finished_at - job.started_at
+        print(f"\n{what}: waited {waited.total_seconds():.1f} s, ran {ran.total_seconds():.1f} s")
     assert done["first and last frame"].end_image
     assert done["pictures"].assets.filter(kind=Asset.Kind.PICTURE).count() == 2
     used = {job.worker.split("@")[0] for job in done.values()}
