@@ -145,3 +145,19 @@ def test_staff_decisions_need_the_moderation_permission(db, alice, bob):
     support = staff_member("support@example.com", "Support")
     client.force_login(support)
     assert client.get(reverse("sharing:staff_reported")).status_code == 403
+
+
+def test_a_work_staff_unpublished_cannot_be_shared_again_and_decisions_count_once(db, alice):
+    share = published(alice)
+    moderator = staff_member("mod2@example.com", "Moderators")
+    assert services.feature(share, moderator, "lovely")
+    assert not services.feature(share, moderator, "lovely again")  # already a pick
+    assert services.take_down(share, moderator, "breaks the rules")
+    assert not services.take_down(share, moderator, "twice")
+    with pytest.raises(services.SharingRefused):
+        services.publish(share.job, alice, "public")
+    assert Share.objects.get(pk=share.pk).visibility == "private"
+    assert list(AuditEntry.objects.order_by("id").values_list("action", flat=True)) == [
+        "feature_work",
+        "unpublish_work",
+    ]

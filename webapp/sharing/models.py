@@ -73,6 +73,8 @@ class Share(models.Model):
     hidden_at = models.DateTimeField(_("hidden"), null=True, blank=True)
     # A staff pick.
     featured_at = models.DateTimeField(_("staff pick since"), null=True, blank=True)
+    # Unpublished by staff: its owner cannot share it again.
+    taken_down_at = models.DateTimeField(_("unpublished by staff"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shared work")

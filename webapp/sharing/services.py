@@ -131,6 +131,8 @@ def publish(job: Job, user, visibility: str, show_prompt: bool = True) -> Share:
                 published_at=now,
                 hot=hot_score(now, 0),
             )
+        elif share.taken_down_at is not None:
+            raise SharingRefused(_("Our moderators removed this work; it cannot be shared again."))
         elif share.visibility == Share.Visibility.PRIVATE:
             share.token = secrets.token_urlsafe(16)
         share.visibility = visibility
@@ -239,8 +241,7 @@ def _staff_change(share: Share, staff, action: str, reason: str, **changes) -> b
         raise SharingRefused(_("A reason is required."))
     with transaction.atomic():
         locked = Share.objects.select_for_update().get(pk=share.pk)
-        before = {name: getattr(locked, name) for name in changes}
-        if before == changes:
+        if all(_same(getattr(locked, name), value, name) for name, value in changes.items()):
             return False
         Share.objects.filter(pk=share.pk).update(**changes)
         audit.record(
@@ -258,6 +259,14 @@ def _staff_change(share: Share, staff, action: str, reason: str, **changes) -> b
     return True
 
 
+def _same(current, wanted, name: str) -> bool:
+    # A moment ("…_at") is already what the decision wants when both are set or both unset:
+    # featuring a staff pick again changes nothing and writes no second audit row.
+    if name.endswith("_at"):
+        return (current is None) == (wanted is None)
+    return current == wanted
+
+
 def restore(share: Share, staff, reason: str) -> bool:
     """Staff find a hidden work fine: shown again, and its reports so far are settled (counting
     starts again from zero)."""
@@ -267,13 +276,14 @@ def restore(share: Share, staff, reason: str) -> bool:
 
 
 def take_down(share: Share, staff, reason: str) -> bool:
-    """Staff unpublish a work: private, and its owner would have to publish it again."""
+    """Staff unpublish a work: private, and its owner cannot share it again."""
     return _staff_change(
         share,
         staff,
         audit.Action.UNPUBLISH_WORK,
         reason,
         visibility=Share.Visibility.PRIVATE,
+        taken_down_at=timezone.now(),
     )
 
 
