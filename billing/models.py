@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
 from billing.periods import Period
+from billing.units import format_signed_points
 
 
 class Wallet(models.Model):
@@ -35,7 +36,7 @@ class Wallet(models.Model):
         ]
 
     def __str__(self):
-        return f"wallet of {self.user}"
+        return gettext("wallet of %(user)s") % {"user": self.user}
 
 
 class Lot(models.Model):
@@ -164,7 +165,7 @@ class Entry(models.Model):
         indexes = [models.Index(fields=["wallet", "-id"], name="billing_entry_history")]
 
     def __str__(self):
-        return f"{self.kind} {self.amount} ({self.ref})"
+        return f"{self.get_kind_display()} {format_signed_points(self.amount)} ({self.ref})"
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -203,7 +204,10 @@ class Hold(models.Model):
         ]
 
     def __str__(self):
-        return f"hold {self.ref} ({self.status})"
+        return gettext("hold %(ref)s (%(status)s)") % {
+            "ref": self.ref,
+            "status": self.get_status_display(),
+        }
 
 
 class HoldDraw(models.Model):

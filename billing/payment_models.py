@@ -8,6 +8,7 @@ does, through billing/ledger.py.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
@@ -175,7 +176,7 @@ class CheckoutSession(models.Model):
         ]
 
     def __str__(self):
-        return self.session_id or f"checkout {self.pk}"
+        return self.session_id or gettext("checkout %(id)s") % {"id": self.pk}
 
 
 LIVE_SUBSCRIPTION_STATUSES = ("active", "trialing", "past_due", "incomplete")
@@ -309,7 +310,7 @@ class Payment(models.Model):
         ordering = ["-paid_at"]
 
     def __str__(self):
-        return f"{self.description} ({self.ref})"
+        return f"{self.title} ({self.ref})"
 
     @property
     def title(self) -> str:

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -92,7 +93,11 @@ class Job(models.Model):
         ]
 
     def __str__(self):
-        return f"Job {self.pk} ({self.kind}, {self.status})"
+        return gettext("Job #%(id)s (%(kind)s, %(status)s)") % {
+            "id": self.pk,
+            "kind": self.get_kind_display(),
+            "status": self.get_status_display(),
+        }
 
     @property
     def ledger_ref(self) -> str:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -23,4 +24,8 @@ class WorkerHeartbeat(models.Model):
         verbose_name_plural = _("worker heartbeats")
 
     def __str__(self):
-        return f"{self.hostname} (pid {self.pid}) at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+        return gettext("%(host)s (process %(pid)s), seen %(when)s") % {
+            "host": self.hostname,
+            "pid": self.pid,
+            "when": f"{self.seen_at:%Y-%m-%d %H:%M:%S}",
+        }

@@ -7,6 +7,7 @@ only the field and the rule's category.
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # NudeNet 3.4's detector classes (nudenet/nudenet.py), the labels a PhotoRule can name.
@@ -91,7 +92,7 @@ class BlockedTerm(models.Model):
         constraints = [models.UniqueConstraint(fields=["term"], name="unique_blocked_term")]
 
     def __str__(self):
-        return f"{self.term} ({self.category}, {self.action})"
+        return f"{self.term} ({self.get_category_display()}, {self.get_action_display()})"
 
 
 class BannedConcept(models.Model):
@@ -199,4 +200,8 @@ class Flag(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} flag on job {self.job_id} ({self.status})"
+        return gettext("%(kind)s flag on job #%(job)s (%(status)s)") % {
+            "kind": self.get_kind_display(),
+            "job": self.job_id,
+            "status": self.get_status_display(),
+        }

@@ -93,7 +93,7 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.staff} {self.action} {self.target_repr}"
+        return f"{self.staff} · {self.get_action_display()} · {self.target_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
