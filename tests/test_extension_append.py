@@ -16,6 +16,7 @@ import av
 import numpy as np
 import pytest
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
@@ -153,6 +154,15 @@ def test_the_mark_names_the_chain_and_the_credentials_name_the_extension(chain):
     # The appended frames carry the mark themselves (not only the footage before them).
     frames, _fps = media.decode_video(final.data)
     assert check.read_mark(frames[-40:], key).job_id == ROOT
+
+
+@pytest.mark.django_db
+def test_the_check_page_identifies_the_joined_file(chain):
+    with open(chain.second.outputs[0].marked_data, "rb") as f:
+        upload = SimpleUploadedFile("video.mp4", f.read(), "video/mp4")
+    finding = check.examine(upload)
+    assert finding.made_here and finding.job_id == SECOND  # the credentials name the job
+    assert finding.manifest.state == "trusted" and finding.mark.job_id == ROOT
 
 
 def test_the_mark_goes_on_across_the_join_as_if_the_clip_were_marked_in_one_piece():
