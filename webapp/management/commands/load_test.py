@@ -119,6 +119,9 @@ class Command(BaseCommand):
         parser.add_argument("--serve", action="store_true", help="start gunicorn for the run")
         parser.add_argument("--web-workers", type=int, default=0, help="0: gunicorn.conf.py's")
         parser.add_argument("--web-threads", type=int, default=0, help="0: gunicorn.conf.py's")
+        parser.add_argument(
+            "--worker-class", default="", help="another gunicorn worker class, to compare (sync)"
+        )
         parser.add_argument("--json", default="", help="also write the summary to this file")
 
     def handle(self, *args, **opts):
@@ -173,6 +176,7 @@ class Command(BaseCommand):
                 "gunicorn",
                 "-c",
                 "deploy/gunicorn.conf.py",
+                *(["-k", opts["worker_class"]] if opts["worker_class"] else []),
                 "--access-logfile",
                 "/dev/null",
                 "webapp.wsgi:application",
