@@ -36,8 +36,14 @@ JUNK = [
     "tiny/flux/text_encoder_2/pytorch_model.bin",  # pickled weights beside safetensors
     "tiny/flux/transformer/diffusion_pytorch_model.safetensors.index.fp16.json",
 ]
-# tiny/ltx borrows its text encoder from tiny/flux's text_encoder_2, so it has none of its own.
-BORROWED = ["tiny/ltx/text_encoder/config.json", "tiny/ltx/text_encoder/model.safetensors"]
+# tiny/ltx borrows its text encoder from tiny/flux's text_encoder_2, so it has none of its own;
+# the upscaler borrows tiny/ltx's VAE, so its own copy is never fetched.
+BORROWED = [
+    "tiny/ltx/text_encoder/config.json",
+    "tiny/ltx/text_encoder/model.safetensors",
+    "tiny/ltx-upscaler/vae/config.json",
+    "tiny/ltx-upscaler/vae/diffusion_pytorch_model.safetensors",
+]
 SHARDS = [f"tiny/flux/text_encoder_2/model-0000{i}-of-00002.safetensors" for i in (1, 2)]
 
 
@@ -163,16 +169,17 @@ def test_a_second_fetch_downloads_nothing(fetched, fresh_hub, tmp_path):
 
 def test_an_interrupted_fetch_resumes_with_only_what_is_missing(fetched, fresh_hub, tmp_path):
     model_dir = tmp_path / "models"
-    fresh_hub.fail_get("tiny/flux/transformer/diffusion_pytorch_model.safetensors")
+    last = "tiny/ltx-upscaler/latent_upsampler/diffusion_pytorch_model.safetensors"  # fetched last
+    fresh_hub.fail_get(last)
     failed = fetch(fresh_hub, model_dir)
     assert failed.returncode == 1
     assert "run again to resume" in failed.stderr
     assert "Traceback" not in failed.stderr
-    assert not (model_dir / "tiny/flux/transformer/diffusion_pytorch_model.safetensors").exists()
+    assert not (model_dir / last).exists()
     fresh_hub.requests.clear()
     resumed = fetch(fresh_hub, model_dir)
     assert resumed.returncode == 0, resumed.stderr
-    assert fresh_hub.gets() == ["tiny/flux/transformer/diffusion_pytorch_model.safetensors"]
+    assert fresh_hub.gets() == [last]
     assert files_under(model_dir) == files_under(fetched[0])
     check(model_dir)
 
