@@ -36,6 +36,7 @@ def join(parts: list[str | os.PathLike], out_path: str | os.PathLike) -> int:
         with av.open(str(out_path), mode="w", options={"movflags": "+faststart"}) as out:
             target = out.add_stream_from_template(streams[0])
             offset = 0  # in the first part's time base, which all parts share
+            tick = round(1 / (streams[0].average_rate * streams[0].time_base))  # one frame
             for container, stream in zip(inputs, streams, strict=True):
                 end = offset
                 for packet in container.demux(stream):
@@ -43,7 +44,7 @@ def join(parts: list[str | os.PathLike], out_path: str | os.PathLike) -> int:
                         continue
                     packet.pts += offset
                     packet.dts += offset
-                    end = max(end, packet.pts + (packet.duration or 0))
+                    end = max(end, packet.pts + (packet.duration or tick))
                     packet.stream = target
                     out.mux(packet)
                     count += 1
