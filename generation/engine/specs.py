@@ -10,7 +10,8 @@ Size and length rules per family:
 - Flux pictures: multiples of 16.
 
 `frames_for(d)` is fps * d rounded down to the family's multiple, plus one: exactly the number
-of frames the output has (LTX at 24 fps: 5 s -> 121, 10 s -> 241; Wan at 16 fps: 81, 161).
+of frames the pipelines make (LTX at 24 fps: 5 s -> 121, 10 s -> 241; Wan at 16 fps: 81, 161),
+which the output has unless its mode is re-timed (`output_fps`).
 
 The default spec, `tiny`, is the demo model (random weights, the output is noise): LTX's
 LTXConditionPipeline and Flux's FluxPipeline built in code. 16:9 -> 512x288, 9:16 -> 288x512,
@@ -323,7 +324,7 @@ class ModelSpec:
 
     def frames_for(self, duration_s: float) -> tuple[int, int]:
         """(num_frames, fps) for a clip of about `duration_s`: fps * duration rounded down to the
-        family's k * multiple + 1, which is exactly the number of frames the output has."""
+        family's k * multiple + 1, which is exactly the number of frames the pipelines make."""
         step = self.temporal_multiple
         num_frames = int(self.fps * duration_s) // step * step + 1
         return max(num_frames, step + 1), self.fps
