@@ -288,6 +288,9 @@ def test_json_that_is_not_a_job_is_a_422_naming_the_field(api):
     wrong = api.post("/api/v1/jobs", {"duration_s": 7}, content_type="application/json")
     assert wrong.status_code == 422 and wrong.json()["code"] == "invalid_request"
     assert wrong.json()["errors"][0]["loc"] == ["body", "duration_s"]
+    as_text = api.post("/api/v1/jobs", {"duration_s": "5"}, content_type="application/json")
+    assert as_text.status_code == 422
+    assert as_text.json()["errors"][0]["loc"] == ["body", "duration_s"]
     listed = api.post("/api/v1/jobs", [1, 2], content_type="application/json")
     assert listed.status_code == 422 and listed["Content-Type"] == PROBLEM
 

@@ -1,6 +1,7 @@
 """docs/API.md's quick-start, run as written against a live server with a real worker: the curl
-block (balance, quote, a photo upload, a list) and the Python block (quote, create with an
-Idempotency-Key, wait, download)."""
+block (balance, quote, a multipart photo create, a JSON create, a list) and the Python block
+(quote, a photo sent to /uploads, a JSON create naming it with an Idempotency-Key, wait,
+download)."""
 
 import re
 import subprocess
@@ -16,6 +17,7 @@ from generation.models import Job
 from tests.api_helpers import token_for
 from tests.conftest import ROOT, make_user, tier
 from tests.gen_helpers import give_points, png_bytes
+from webapp.api.models import PhotoUpload
 
 DOC = ROOT / "docs" / "API.md"
 # Generous: a tiny-model job on a busy CI host; each run ends as soon as its job does.
@@ -57,18 +59,21 @@ def test_the_curl_quickstart_runs_as_written(studio):
     user, env, cwd = studio
     out = run(["bash", "-e", "-c", quickstart_block("curl")], env, cwd)
     assert '"balance_points"' in out and '"price_points": "10"' in out
-    job = Job.objects.get(user=user)
-    assert job.kind == "image_to_video" and job.input_image
-    assert f'"id": {job.pk}' in out
-    # The same command again (a retry) makes no second job.
+    photo = Job.objects.get(user=user, kind="image_to_video")
+    assert photo.input_image and f'"id": {photo.pk}' in out
+    pictures = Job.objects.get(user=user, kind="text_to_picture")  # the JSON create
+    assert pictures.params["num_images"] == 4 and f'"id": {pictures.pk}' in out
+    # The same commands again (a retry) make no more jobs.
     run(["bash", "-e", "-c", quickstart_block("curl")], env, cwd)
-    assert Job.objects.filter(user=user).count() == 1
+    assert Job.objects.filter(user=user).count() == 2
 
 
 def test_the_python_quickstart_makes_and_downloads_a_video(studio):
     user, env, cwd = studio
     out = run([sys.executable, "-c", quickstart_block("python")], env, cwd)
     job = Job.objects.get(user=user)
+    assert job.kind == "image_to_video" and job.input_image  # the photo sent to /uploads
+    assert f"upload {PhotoUpload.objects.get(user=user).pk} 160 x 90" in out
     assert f"job {job.pk} succeeded" in out, out
     video = cwd / f"job-{job.pk}-video.mp4"
     assert video.exists() and video.read_bytes()[4:8] == b"ftyp"

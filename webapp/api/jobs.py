@@ -210,7 +210,8 @@ def _job_from_json(request) -> JobIn:
     if not isinstance(payload, dict):
         raise Problem(422, "invalid_request", _("Send the job as a JSON object."))
     try:
-        return JobIn.model_validate(payload)
+        # Strict: JSON has types, and the schema states them ("5" is not a duration).
+        return JobIn.model_validate_json(request.body, strict=True)
     except pydantic.ValidationError as exc:
         errors = [
             {"loc": ["body", *map(str, e["loc"])], "msg": e["msg"]}
