@@ -32,3 +32,6 @@ accesslog = "-"
 errorlog = "-"
 # Workers' heartbeat files on a memory-backed folder, never a slow or read-only disk.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
+# gunicorn's control socket (one fixed path in the home folder) is not used by this deployment,
+# and two servers on one host would fight over it.
+control_socket_disable = True
