@@ -85,7 +85,8 @@ class Command(BaseCommand):
             user=user, tier=tier, starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=9)
         )
         grant_points_due(user)
-        ledger.grant(user, 100 * (repeat + 10), Lot.Source.PROMOTION, "bench-api", None, "bench")
+        points = 100 * (2 * repeat + 10)  # tenths: a 5 s video per create, form and JSON
+        ledger.grant(user, points, Lot.Source.PROMOTION, "bench-api", None, "bench")
         raw = tokens.create_token(user, "bench", ["read", "create"])[1]
         host = (settings.ALLOWED_HOSTS or ["localhost"])[0].lstrip(".")
         client = Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {raw}")
