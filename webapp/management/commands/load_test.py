@@ -1,4 +1,4 @@
-"""The site under many people at once: seeds accounts, runs loadtest/locustfile.py headless and
+"""The site under many people at once: seeds accounts, runs deploy/locustfile.py headless and
 prints each endpoint's p50/p95/p99 and the server's CPU per request.
 
     python manage.py load_test --users 50 --duration 120 --serve
@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 
-LOCUSTFILE = Path(settings.BASE_DIR) / "loadtest" / "locustfile.py"
+LOCUSTFILE = Path(settings.BASE_DIR) / "deploy" / "locustfile.py"
 EMAILS = "loadtest-{}@example.invalid"
 PASSWORD = "load-test-Secret-42"  # noqa: S105 (throw-away accounts on a test database)
 POINTS = 100_000
