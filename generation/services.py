@@ -77,6 +77,14 @@ def video_output(spec, mode: str, aspect_ratio: str = "16:9") -> tuple[int, int,
     return width, height, spec.output_frame_rate(mode)
 
 
+def plan_has_mode(plan, spec, mode: str, aspect_ratio: str = "16:9") -> bool:
+    """Whether `plan` may order `mode`'s videos: professional mode where the mode is that, and
+    the mode's output size and frame rate (what submit enforces; the pages and the API show it)."""
+    width, height, fps = video_output(spec, mode, aspect_ratio)
+    has_mode = mode != "professional" or plan.professional_mode
+    return has_mode and allows_output(plan, min(width, height), fps)
+
+
 def output_locked_message(plan, spec, mode: str, aspect_ratio: str = "16:9") -> str | None:
     """Why `plan` may not have `mode`'s video size or frame rate, naming the plan that unlocks
     it; None when it may (`Entitlements.max_resolution`, `max_frame_rate`)."""

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from billing.entitlements import FREE, allows_output, comparison, entitlements, of_tier
+from billing.entitlements import FREE, comparison, entitlements, of_tier
 from billing.models import Tier
 from billing.payment_views import offers_context
 from billing.pricing import price_rows
@@ -51,12 +51,7 @@ def video_sizes(tiers) -> list[tuple[str, list[str]]]:
             "height": height,
             "fps": fps,
         }
-        cells = []
-        for plan in plans:
-            has_mode = mode == "standard" or plan.professional_mode
-            cells.append(
-                shown if has_mode and allows_output(plan, min(width, height), fps) else "—"
-            )
+        cells = [shown if services.plan_has_mode(plan, spec, mode) else "—" for plan in plans]
         rows.append((label, cells))
     return rows
 

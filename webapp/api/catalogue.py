@@ -72,7 +72,7 @@ def model(request):
         "kinds": _options(Job.Kind.choices, kind_allowed),
         "aspect_ratios": _options(ASPECT_RATIOS),
         "durations_s": _options(DURATIONS),
-        "modes": _options(MODES, lambda m: m == "standard" or plan.professional_mode),
+        "modes": _options(MODES, lambda m: services.plan_has_mode(plan, spec, m)),
         "camera_movements": _options(
             CAMERA_MOVEMENTS, lambda c: c == "static" or plan.camera_movement
         ),
@@ -87,6 +87,7 @@ def model(request):
             "priority_queue": plan.priority_queue,
             "max_concurrent_jobs": plan.max_concurrent_jobs,
             "max_resolution": plan.max_resolution,
+            "max_frame_rate": plan.max_frame_rate,
         },
     }
 

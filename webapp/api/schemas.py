@@ -168,6 +168,7 @@ class PlanOut(Schema):
     priority_queue: bool
     max_concurrent_jobs: int
     max_resolution: int
+    max_frame_rate: int
 
 
 class ModelOut(Schema):
