@@ -20,7 +20,7 @@ from generation.engine import loader, runner, upscale
 from generation.engine.architectures import ARCHITECTURES, reduce
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import EXTEND, TEXT_TO_PICTURE
+from generation.engine.types import EXTEND, STORYBOARD, TEXT_TO_PICTURE
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -72,7 +72,7 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
             assert Image.open(io.BytesIO(data)).size == (width, height)
         return
 
-    count, fps = spec.frames_for(DURATION_S)
+    count, fps = spec.frames_for(request.duration_s)  # a storyboard: the sum of its shots
     if cell.kind == EXTEND:  # the new frames only (the worker appends them to the source)
         count -= 1
     else:  # finished at the mode's output size and frame rate (upscaled, re-timed)
@@ -101,7 +101,7 @@ CHAINED = [
     for spec_id, spec in MODEL_SPECS.items()
     if spec.is_demo
     for cell in grouped_by_checkpoint(spec, cells(spec))
-    if cell.kind != TEXT_TO_PICTURE
+    if cell.kind not in (TEXT_TO_PICTURE, STORYBOARD)  # tests/test_storyboard_engine.py
     and (cell.mode == "standard" or cell.checkpoint(spec) != Cell(cell.kind).checkpoint(spec))
 ]
 

@@ -14,9 +14,10 @@ import numpy as np
 from PIL import Image
 
 from .specs import ModelSpec
-from .types import EXTEND, IMAGE_TO_VIDEO, KINDS, MODES, GenerationRequest
+from .types import EXTEND, IMAGE_TO_VIDEO, KINDS, MODES, STORYBOARD, GenerationRequest, Shot
 
 PROMPT = "an old photo of my grandmother smiling in her garden"
+SHOT_PROMPTS = (PROMPT, "she waves at the camera, then turns to water her roses")
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def request_for(
 ) -> GenerationRequest:
     """The cell's request. `size` replaces the spec's size (it must follow the family's
     multiples). An extension's source is a synthetic clip of `source_frames` frames (default:
-    `duration_s` at the spec's fps) at that size."""
+    `duration_s` at the spec's fps) at that size. A storyboard has two shots of `duration_s`
+    each (its request's `duration_s` is their sum)."""
     width, height = size_of(spec, cell, size, aspect)
     values = {}
     if cell.kind == IMAGE_TO_VIDEO:
@@ -92,6 +94,9 @@ def request_for(
     if cell.kind == EXTEND:
         count = source_frames or spec.frames_for(duration_s)[0]
         values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
+    if cell.kind == STORYBOARD:
+        values["shots"] = storyboard_shots(duration_s)
+        duration_s = sum(shot.duration_s for shot in values["shots"])
     return GenerationRequest(
         kind=cell.kind,
         prompt=PROMPT,
@@ -103,6 +108,14 @@ def request_for(
         size=size,
         **values,
     )
+
+
+def storyboard_shots(duration_s: float) -> list[Shot]:
+    """Two shots of `duration_s` each, the second with a camera move."""
+    return [
+        Shot(SHOT_PROMPTS[0], duration_s),
+        Shot(SHOT_PROMPTS[1], duration_s, camera_movement="pan_left"),
+    ]
 
 
 def pattern_image(width: int, height: int, invert: bool = False) -> Image.Image:

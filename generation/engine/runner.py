@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
@@ -35,8 +36,12 @@ from .types import (
     ASPECT_RATIOS,
     EXTEND,
     IMAGE_TO_VIDEO,
+    MAX_SHOTS,
+    MIN_SHOTS,
     MODES,
+    STORYBOARD,
     TEXT_TO_PICTURE,
+    TEXT_TO_VIDEO,
     Canceled,
     GenerationRequest,
     GenerationResult,
@@ -200,6 +205,14 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
         frames = request.source_frames
         if frames is None or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames):
             raise ValueError("extend needs the source video's frames as (T, H, W, 3)")
+    if request.kind == STORYBOARD:
+        if not MIN_SHOTS <= len(request.shots) <= MAX_SHOTS:
+            raise ValueError(f"a storyboard has {MIN_SHOTS} to {MAX_SHOTS} shots")
+        for shot in request.shots:
+            if not shot.prompt or shot.duration_s <= 0:
+                raise ValueError("every shot needs a prompt and a positive duration")
+            if shot.camera_movement not in CAMERA_MOVEMENTS:
+                raise ValueError(f"unknown camera movement {shot.camera_movement!r}")
     if request.kind == TEXT_TO_PICTURE and not 1 <= request.num_images <= MAX_PICTURES:
         raise ValueError(f"between 1 and {MAX_PICTURES} pictures")
     if request.camera_movement not in CAMERA_MOVEMENTS:
@@ -263,18 +276,50 @@ def _pictures(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _St
 def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
     """A clip as the spec's call plan says: a first call (text or image to video), then
     extension calls conditioned on the end of what came before; or, for an extension job,
-    extension calls on the source's end."""
-    prompt = apply_camera_movement(request.prompt, request.camera_movement)
-    common = {
-        "prompt": prompt,
-        "negative_prompt": request.negative_prompt or spec.default_negative_prompt,
-        "output_type": "np",
-    }
+    extension calls on the source's end; or, for a storyboard, shot after shot."""
+    if request.kind == STORYBOARD:
+        return _storyboard(acquire, spec, request, watcher)
+    common = _common(spec, request, request.prompt, request.camera_movement)
     plan = spec.call_plan(request.kind, request.duration_s)
     watcher.calls = len(plan)
     if request.kind == EXTEND:
         return _extend_source(acquire, spec, request, watcher, common, plan)
+    return GenerationResult(
+        frames=_clip(acquire, spec, request, watcher, common, plan), fps=spec.fps
+    )
 
+
+def _common(spec: ModelSpec, request: GenerationRequest, prompt: str, camera: str) -> dict:
+    return {
+        "prompt": apply_camera_movement(prompt, camera),
+        "negative_prompt": request.negative_prompt or spec.default_negative_prompt,
+        "output_type": "np",
+    }
+
+
+def _storyboard(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+    """One continuous clip from the shots: the first is a text to video clip, each next one
+    extension calls with its own prompt, conditioned on the last frames so far (as an extension
+    is), so subjects and light carry over from shot to shot. Progress runs over all the calls;
+    a cancel stops before the next call (and within one, at the next step)."""
+    plans = spec.storyboard_plan([shot.duration_s for shot in request.shots])
+    watcher.calls = sum(len(plan) for plan in plans)
+    first = request.shots[0]
+    opening = replace(request, kind=TEXT_TO_VIDEO, image=None, end_image=None)
+    common = _common(spec, request, first.prompt, first.camera_movement)
+    frames = _clip(acquire, spec, opening, watcher, common, plans[0])
+    index = len(plans[0])
+    for shot, plan in zip(request.shots[1:], plans[1:], strict=True):
+        common = _common(spec, request, shot.prompt, shot.camera_movement)
+        new = _extend_frames(acquire, spec, request, watcher, common, frames, plan, index, None)
+        frames = np.concatenate([frames, new])
+        index += len(plan)
+    return GenerationResult(frames=frames, fps=spec.fps)
+
+
+def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
+    """Text or image to video frames: the plan's first call, then extension calls (numbered
+    from 0 in the job's progress)."""
     width, height = _size(request, spec)
     common.update(width=width, height=height)
     end_frame = request.end_image is not None
@@ -298,7 +343,7 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
             last = media.fit_image(request.end_image, (width, height))
         new = _extend_frames(acquire, spec, request, watcher, common, frames, plan[1:], 1, last)
         frames = np.concatenate([frames, new])
-    return GenerationResult(frames=frames, fps=spec.fps)
+    return frames
 
 
 def _image_inputs(pipeline: PipelineSpec, first, last, num_frames: int) -> dict:

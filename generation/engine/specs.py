@@ -43,7 +43,9 @@ from .types import (
     EXTEND,
     IMAGE_TO_VIDEO,
     KINDS,
+    MAX_SHOTS,
     MODES,
+    STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
     VIDEO_KINDS,
@@ -242,8 +244,13 @@ class ModelSpec:
 
     @property
     def kinds(self) -> frozenset[str]:
-        """The kinds of job this model can make (one pipeline each)."""
-        return frozenset(kind for kind in KINDS if kind in self.pipelines)
+        """The kinds of job this model can make (one pipeline each). A storyboard needs no
+        pipeline of its own: its first shot is text to video, the next ones extension calls
+        with their own prompts, so every spec that makes and extends videos tells one."""
+        kinds = {kind for kind in KINDS if kind in self.pipelines}
+        if {TEXT_TO_VIDEO, EXTEND} <= kinds:
+            kinds.add(STORYBOARD)
+        return frozenset(kinds)
 
     @property
     def checkpoint(self) -> str:
@@ -270,6 +277,8 @@ class ModelSpec:
         first-last-frame pipeline where it has one)."""
         if kind == UPSCALE and self.upscaler is not None:
             return self.upscaler
+        if kind == STORYBOARD and STORYBOARD in self.kinds:
+            kind = TEXT_TO_VIDEO  # its first call; the next ones are EXTEND's
         if kind not in self.pipelines:
             raise ValueError(f"model {self.id!r} cannot do {kind!r}")
         if mode not in MODES:
@@ -351,6 +360,17 @@ class ModelSpec:
         share, extra = divmod(units, calls)
         return first + [(share + (i < extra)) * step for i in range(calls)]
 
+    def storyboard_plan(self, durations: list[float]) -> list[list[int]]:
+        """The frames each call adds, per shot: the first shot as a text to video clip of its
+        duration, each next one as an extension by its duration. The clip lasts the sum of the
+        shots (each shot rounded down to the family's frame multiple)."""
+        if not durations:
+            return []
+        first, *rest = durations
+        return [self.call_plan(TEXT_TO_VIDEO, first)] + [
+            self.call_plan(EXTEND, duration) for duration in rest
+        ]
+
     def default_steps(self, kind: str, mode: str = "standard") -> int:
         return self.pipeline_for(kind, mode).default_steps
 
@@ -363,17 +383,26 @@ class ModelSpec:
         end_frame: bool = False,
         steps: int | None = None,
         num_images: int = MAX_PICTURES,
+        shots: list[float] | None = None,
     ) -> int:
         """Seconds one job may run before it is stopped and refunded, from the cost model:
         every call's steps at its pipeline's seconds per step (scaled by the call's share of
-        the longest call), times SAFETY, plus a cold load and the decode and post-processing."""
+        the longest call), times SAFETY, plus a cold load and the decode and post-processing.
+        A storyboard's `shots` are its shots' durations (None: MAX_SHOTS equal shots of
+        `duration_s` in all, the most calls it can take)."""
         pipeline = self.pipeline_for(kind, mode, end_frame=end_frame)
         if kind == TEXT_TO_PICTURE:
             work = (steps or pipeline.default_steps) * pipeline.seconds_per_step * num_images
             return int(COLD_LOAD_S + PER_CALL_S + SAFETY * work)
         extender = self.pipeline_for(EXTEND, mode) if EXTEND in self.pipelines else pipeline
         seconds = 0.0
-        for i, frames in enumerate(self.call_plan(kind, duration_s)):
+        if kind == STORYBOARD:
+            shots = shots or [duration_s / MAX_SHOTS] * MAX_SHOTS
+            plan = [frames for shot in self.storyboard_plan(shots) for frames in shot]
+            duration_s = sum(shots)
+        else:
+            plan = self.call_plan(kind, duration_s)
+        for i, frames in enumerate(plan):
             extension = kind == EXTEND or i > 0
             used = extender if extension else pipeline
             length = frames + (self.extend_context_frames if extension else 0)

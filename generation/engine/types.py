@@ -13,11 +13,23 @@ TEXT_TO_VIDEO = "text_to_video"
 IMAGE_TO_VIDEO = "image_to_video"
 EXTEND = "extend"
 TEXT_TO_PICTURE = "text_to_picture"
-KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE)
-VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+# Several shots, each with its own prompt, made as one continuous clip (Kling 3.0's multi-shot).
+STORYBOARD = "storyboard"
+KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD)
+VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD)
+MIN_SHOTS, MAX_SHOTS = 2, 6
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
+
+
+@dataclass
+class Shot:
+    """One shot of a storyboard: what happens, for about how long, and how the camera moves."""
+
+    prompt: str
+    duration_s: float
+    camera_movement: str = "static"
 
 
 @dataclass
@@ -31,6 +43,8 @@ class GenerationRequest:
     For `extend`, `source_frames` are the source video's last frames (T, H, W, 3) uint8, at
     least the spec's `extend_context_frames` at its fps (more are ignored), and `source_fps`
     its frame rate (None: assume the spec's fps); the result holds the new frames only.
+    For `storyboard`, `shots` (MIN_SHOTS to MAX_SHOTS) replace `prompt`, `duration_s` and
+    `camera_movement`: the clip lasts the sum of their durations.
     """
 
     kind: str
@@ -50,6 +64,7 @@ class GenerationRequest:
     camera_movement: str = "static"
     num_inference_steps: int | None = None
     size: tuple[int, int] | None = None
+    shots: list[Shot] = field(default_factory=list)
 
 
 @dataclass

@@ -31,13 +31,14 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
 from generation import media
-from generation.engine.matrix import cells, grouped_by_checkpoint, request_for
+from generation.engine.matrix import cells, grouped_by_checkpoint, request_for, storyboard_shots
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.speed import CHOICES, DEFAULT
 from generation.engine.types import (
     EXTEND,
     IMAGE_TO_VIDEO,
     KINDS,
+    STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
     GenerationRequest,
@@ -240,6 +241,7 @@ class Command(BaseCommand):
             num_images=4 if kind == TEXT_TO_PICTURE else 1,
             num_inference_steps=self.opts["steps"],
             size=self.opts["size"],
+            shots=storyboard_shots(self.opts["duration"] / 2) if kind == STORYBOARD else [],
         )
 
     def bench_outputs(self, kind: str, result) -> dict[str, float]:
