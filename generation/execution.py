@@ -42,13 +42,19 @@ class JobMonitor:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"job-{job_id}-beat", daemon=True)
 
-    def __enter__(self):
+    def start(self) -> "JobMonitor":
         self._thread.start()
         return self
 
-    def __exit__(self, *exc):
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=self.interval * 2)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
 
     def on_progress(self, step: int, total: int) -> None:
         self.progress = int(100 * step / max(total, 1))
@@ -66,7 +72,8 @@ class JobMonitor:
 
 
 def execute(job_id: int, worker: str) -> str:
-    """Run the job if it is ours to run; return its status afterwards (for logs and tests)."""
+    """Run the job if it is ours to run; return its status afterwards (for logs and tests):
+    "post-processing" when its files are being made in the background (overlap.py)."""
     close_old_connections()
     outcome = _execute(job_id, worker)
     if outcome in ("succeeded", "failed"):
@@ -75,39 +82,105 @@ def execute(job_id: int, worker: str) -> str:
 
 
 def _execute(job_id: int, worker: str) -> str:
+    from generation import overlap
+    from generation.engine.loader import resolve_device
+
     job = services.claim(job_id, worker)
     if job is None:
         # "busy": running elsewhere with a live heartbeat (a duplicate delivery, or our own
         # redelivery after a crash before the heartbeat went stale): the task looks again later.
         running = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists()
         return "busy" if running else "skipped"
+    started = time.monotonic()
     # An extension's files (the source's, the joined video) live here until they are stored.
-    with tempfile.TemporaryDirectory(prefix=f"job-{job.pk}-") as folder:
-        return _run(job, worker, folder)
+    folder = tempfile.mkdtemp(prefix=f"job-{job.pk}-")
+    # The heartbeat runs until the job's files are stored, in the background or not.
+    monitor = JobMonitor(job.pk, settings.JOB_HEARTBEAT_SECONDS, job.attempts).start()
+
+    def done():
+        monitor.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+    try:
+        denoised = _denoise(job, folder, monitor)
+    except BaseException:
+        done()
+        raise
+    if isinstance(denoised, str):  # an outcome: canceled or failed
+        done()
+        return denoised
+
+    def post_process() -> str:
+        try:
+            return _post_process(job, worker, *denoised, folder, started)
+        finally:
+            done()
+
+    if not overlap.enabled(resolve_device(settings.GENERATION_DEVICE or None)):
+        return post_process()
+
+    def in_background():
+        if post_process() in ("succeeded", "failed"):
+            notify.later(job.pk)
+
+    try:
+        # Waits for the previous job's post-processing: at most two jobs' frames in memory.
+        overlap.submit(in_background, name=f"job-{job.pk}-post")
+    except SoftTimeLimitExceeded:
+        done()
+        services.fail(job.pk, _("The job ran past its time limit. Your points were refunded."))
+        return "failed"
+    except BaseException:
+        done()
+        raise
+    return "post-processing"
 
 
-def _run(job: Job, worker: str, folder: str) -> str:
+def _denoise(job: Job, folder: str, monitor: JobMonitor):
+    """The engine's result and the extension's source, or the job's outcome if it ended."""
     from generation.engine import runner
     from generation.engine.types import Canceled
 
-    started = time.monotonic()
+    began = time.time()
     try:
         source = fetch_source(job, folder)
         request = build_request(job, source)
-        with JobMonitor(job.pk, settings.JOB_HEARTBEAT_SECONDS, job.attempts) as monitor:
-            result = runner.run(
-                request,
-                spec=job.model_spec,
-                device=settings.GENERATION_DEVICE or None,
-                options=load_options(),
-                on_progress=monitor.on_progress,
-                should_cancel=monitor.should_cancel,
-            )
-            outputs = render_outputs(job, result, source, folder)
-            # Moderation: a detector hit on a sampled frame or picture hides the outputs.
-            held = screen_result(result)
+        result = runner.run(
+            request,
+            spec=job.model_spec,
+            device=settings.GENERATION_DEVICE or None,
+            options=load_options(),
+            on_progress=monitor.on_progress,
+            should_cancel=monitor.should_cancel,
+        )
     except Canceled:
         return "canceled"
+    except SoftTimeLimitExceeded:
+        services.fail(job.pk, _("The job ran past its time limit. Your points were refunded."))
+        return "failed"
+    except Exception:
+        log.exception("job %s crashed", job.pk)
+        services.fail(job.pk, _("Generation failed on our servers. Your points were refunded."))
+        return "failed"
+    # Read by `manage.py bench_overlap`: when the pipeline worked on this job.
+    log.info("job %s stage denoise %.3f %.3f", job.pk, began, time.time())
+    return result, source
+
+
+def _post_process(job: Job, worker: str, result, source, folder: str, started: float) -> str:
+    """Mark, encode, screen and store the job's outputs, then finish it; returns its outcome."""
+    began = time.time()
+    try:
+        return _store(job, worker, result, source, folder, started)
+    finally:
+        log.info("job %s stage postprocess %.3f %.3f", job.pk, began, time.time())
+
+
+def _store(job: Job, worker: str, result, source, folder: str, started) -> str:
+    try:
+        outputs = render_outputs(job, result, source, folder)
+        # Moderation: a detector hit on a sampled frame or picture hides the outputs.
+        held = screen_result(result)
     except SoftTimeLimitExceeded:
         services.fail(job.pk, _("The job ran past its time limit. Your points were refunded."))
         return "failed"

@@ -5,7 +5,7 @@ import os
 import threading
 
 from celery import shared_task
-from celery.signals import worker_init, worker_process_init
+from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 from django.conf import settings
 
 from generation import services, threads
@@ -82,3 +82,12 @@ def warm_up_pipeline(**_):
         log.info("pipelines warm in pool process %s: %s", os.getpid(), ", ".join(loaded))
 
     threading.Thread(target=load, name="warm-up", daemon=True).start()
+
+
+@worker_process_shutdown.connect
+def finish_post_processing(**_):
+    """A pool process that stops (warm shutdown, recycling) first finishes the job whose files
+    are still being made in the background (overlap.py); its task is already acknowledged."""
+    from generation import overlap
+
+    overlap.drain()

@@ -459,6 +459,13 @@ for _name, _value in (
         _speed_check(_name, _value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"GENERATION_{_name.upper()}: {exc}") from None
+# Post-processing in a background thread while the next job denoises (generation/overlap.py):
+# "auto" (None) turns it on for GPU workers only.
+GENERATION_OVERLAP_POSTPROCESS = (
+    None
+    if env_str("GENERATION_OVERLAP_POSTPROCESS", "auto").strip().lower() == "auto"
+    else env_bool("GENERATION_OVERLAP_POSTPROCESS", False)
+)
 GENERATION_QUEUE = "gpu"
 # Members' jobs go first (generation/dispatch.py). Redis serves a worker's queues in order, so
 # they have a queue of their own; RabbitMQ serves a worker's queues side by side, so there they
