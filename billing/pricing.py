@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.units import PointsSyntaxError, parse_points
 
-KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture")
+KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard")
 DURATIONS = (5, 10)
+# A storyboard lasts the sum of its shots, whole seconds up to the longest video (10 s).
+STORYBOARD_SECONDS = range(2, max(DURATIONS) + 1)
 MODES = ("standard", "professional")
 MAX_IMAGES = 4
 
@@ -57,7 +59,9 @@ def price_of(request_params: Mapping) -> int:
     """The price in tenths of a point of one job request: {"kind": ..., "duration": 5 | 10,
     "mode": "standard" | "professional", "num_images": 1-4}. Videos: 5 s standard 10 points,
     10 s 20, professional x3.5 (35 / 70). An extension is a new 5-second clip whatever duration
-    is sent. Pictures: 0.2 points each. Raises PriceError for anything else."""
+    is sent. Pictures: 0.2 points each. A storyboard is paid per second of its total length at
+    the 5-second video's rate (2 points a second: 6 s, 12 points), so telling a story in shots
+    costs what one clip of that length would. Raises PriceError for anything else."""
     table = price_table()
     kind = request_params.get("kind")
     if kind not in KINDS:
@@ -73,6 +77,13 @@ def price_of(request_params: Mapping) -> int:
     duration = (
         5 if kind == "extend" else _whole_number(request_params.get("duration", 5), "duration")
     )
+    if kind == "storyboard":
+        if duration not in STORYBOARD_SECONDS:
+            raise PriceError(f"a storyboard lasts 2 to {max(DURATIONS)} seconds, got {duration}")
+        base = Decimal(table["video_5s"]) * duration / 5
+        if mode == "professional":
+            base *= table["professional_multiplier"]
+        return int(base.to_integral_value(ROUND_CEILING))
     if duration not in DURATIONS:
         raise PriceError(f"duration must be 5 or 10 seconds, got {duration}")
     base = table["video_5s"] if duration == 5 else table["video_10s"]
@@ -98,6 +109,14 @@ def price_rows() -> list[dict]:
     ]:
         standard, professional = both(kind, duration)
         rows.append({"label": label, "standard": standard, "professional": professional})
+    standard, professional = both("storyboard", 1 + 1)  # per second: half of two
+    rows.append(
+        {
+            "label": _("Storyboard, per second of the whole story"),
+            "standard": _per_second(standard),
+            "professional": _per_second(professional),
+        }
+    )
     rows.append(
         {
             "label": _("Text to picture, per picture"),
@@ -106,6 +125,10 @@ def price_rows() -> list[dict]:
         }
     )
     return rows
+
+
+def _per_second(two_seconds: int) -> int:
+    return -(-two_seconds // 2)
 
 
 def _whole_number(value, name: str) -> int:

@@ -12,6 +12,7 @@ class Job(models.Model):
         IMAGE_TO_VIDEO = "image_to_video", _("Image to video")
         EXTEND = "extend", _("Extend a video")
         TEXT_TO_PICTURE = "text_to_picture", _("Text to picture")
+        STORYBOARD = "storyboard", _("Storyboard")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -40,7 +41,8 @@ class Job(models.Model):
     prompt = models.TextField(_("prompt"), blank=True)
     negative_prompt = models.TextField(_("negative prompt"), blank=True)
     # Options as submitted: aspect_ratio, duration_s, mode, guidance_scale, seed, camera_movement,
-    # num_images. Kept together so "generate again" can refill the form exactly.
+    # num_images; a storyboard's shots ([{prompt, duration_s, camera_movement}], duration_s their
+    # sum). Kept together so "generate again" can refill the form exactly.
     params = models.JSONField(_("options"), default=dict)
     input_image = models.FileField(_("input photo"), upload_to="inputs/%Y/%m/", blank=True)
     end_image = models.FileField(_("end photo"), upload_to="inputs/%Y/%m/", blank=True)
