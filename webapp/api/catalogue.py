@@ -13,6 +13,7 @@ from generation.models import Job
 from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, problems
 from webapp.api.schemas import (
+    CREATABLE_KINDS,
     AspectRatio,
     CameraMovement,
     Duration,
@@ -50,7 +51,7 @@ def model(request):
         return kind in spec.kinds and not services.locked_option_errors(user, kind, {})
 
     prices = []
-    for kind in spec.kinds:
+    for kind in [kind for kind in CREATABLE_KINDS if kind in spec.kinds]:
         picture = kind == Job.Kind.TEXT_TO_PICTURE
         for mode in ["standard"] if picture else ["standard", "professional"]:
             lengths = [None] if picture else [5] if kind == Job.Kind.EXTEND else [5, 10]
@@ -69,7 +70,9 @@ def model(request):
         "id": spec.id,
         "label": spec.label,
         "is_demo": spec.is_demo,
-        "kinds": _options(Job.Kind.choices, kind_allowed),
+        "kinds": _options(
+            [(k, label) for k, label in Job.Kind.choices if k in CREATABLE_KINDS], kind_allowed
+        ),
         "aspect_ratios": _options(ASPECT_RATIOS),
         "durations_s": _options(DURATIONS),
         "modes": _options(MODES, lambda m: services.plan_has_mode(plan, spec, m)),

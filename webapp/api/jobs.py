@@ -26,11 +26,11 @@ from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, problems
 from webapp.api.schemas import (
     CURSOR_PATTERN,
+    AnyKind,
     JobIn,
     JobOut,
     JobPage,
     JobStatus,
-    Kind,
     ModerationOut,
     points,
 )
@@ -244,7 +244,7 @@ def _uploaded_photos(user, data: JobIn, files: dict) -> dict:
 @router.get("/jobs", response={200: JobPage, **problems(401, 403, 422)}, summary="List your jobs")
 def list_jobs(
     request,
-    kind: Kind | None = None,
+    kind: AnyKind | None = None,
     status: JobStatus | None = None,
     cursor: str | None = Query(None, pattern=CURSOR_PATTERN),
     limit: int = Query(20, ge=1, le=pagination.MAX_LIMIT),

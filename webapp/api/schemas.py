@@ -3,15 +3,20 @@ counts exact tenths, and a string keeps them exact in every client language."""
 
 from datetime import datetime
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, get_args
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
 from billing.units import format_points
 from generation.engine.specs import CAMERA_MOVEMENTS
+from generation.models import Job
 
+# The kinds the API can create (and price, and list in /models): a storyboard is not one yet.
 Kind = Literal["text_to_video", "image_to_video", "extend", "text_to_picture"]
+CREATABLE_KINDS = get_args(Kind)
+# Any job's kind, as it is read back: jobs made on the site may be of kinds the API cannot make.
+AnyKind = Literal[tuple(Job.Kind.values)]  # type: ignore[valid-type]
 JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "rejected", "review"]
 Mode = Literal["standard", "professional"]
 AspectRatio = Literal["16:9", "9:16", "1:1"]
@@ -95,7 +100,7 @@ class ModerationOut(Schema):
 
 class JobOut(Schema):
     id: int
-    kind: Kind
+    kind: AnyKind
     status: JobStatus
     prompt: str
     negative_prompt: str
