@@ -261,7 +261,7 @@ def build_request(job: Job, source=None):
     """The engine's request for `job`; an extension's `source` (fetch_source) gives only its
     last frames, as many as the model conditions on."""
     from generation.engine.specs import get_spec
-    from generation.engine.types import GenerationRequest
+    from generation.engine.types import GenerationRequest, Shot
     from generation.media import decode_tail
 
     p = job.params
@@ -285,7 +285,8 @@ def build_request(job: Job, source=None):
         source_fps=source_fps,
         num_images=p.get("num_images") or 1,
         camera_movement=p.get("camera_movement", "static"),
-        num_inference_steps=settings.GENERATION_STEPS.get(job.kind),
+        num_inference_steps=services.steps_override(job.kind),
+        shots=[Shot(**shot) for shot in p.get("shots", [])],
     )
 
 

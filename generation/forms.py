@@ -1,5 +1,6 @@
 """The create form: one form for every kind, so the price and the rules are computed one way."""
 
+import re
 import secrets
 
 from django import forms
@@ -7,7 +8,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from billing.pricing import STORYBOARD_SECONDS
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
+from generation.engine.types import MAX_SHOTS, MIN_SHOTS
 from generation.models import Job
 from generation.moderation.review import APPEAL_MAX_LENGTH
 from generation.uploads import clean_photo
@@ -51,6 +54,27 @@ def camera_label(key: str):
 
 
 CAMERA_MOVEMENTS = [(key, camera_label(key)) for key in ENGINE_CAMERA_MOVEMENTS]
+SHOT_DURATIONS = [(n, format_lazy(gettext_lazy("{} s"), n)) for n in range(1, 6)]
+SHOT_FIELD = re.compile(r"shot_(prompt|duration)_(\d+)$")
+
+
+def storyboard_rows(data) -> list[int]:
+    """The shot rows (numbers from 1) a storyboard's submitted data holds: a row whose prompt
+    was sent counts when the prompt is not empty (the form's empty rows are ignored, so the page
+    works without JavaScript); a row sent without its prompt (the live price, which never sends
+    prompts) counts when its duration was sent."""
+    sent = {}
+    for key in data:
+        if match := SHOT_FIELD.match(key):
+            sent.setdefault(int(match[2]), set()).add(match[1])
+    rows = []
+    for number in sorted(sent):
+        if "prompt" in sent[number]:
+            if str(data.get(f"shot_prompt_{number}", "")).strip():
+                rows.append(number)
+        elif data.get(f"shot_duration_{number}"):
+            rows.append(number)
+    return rows
 
 
 def aspect_ratio_of(width: int, height: int) -> str:
@@ -99,6 +123,33 @@ class JobForm(forms.Form):
         self.user = user
         self.photo = None
         self.end_photo = None
+        # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
+        for n in range(1, MAX_SHOTS + 1):
+            self.fields[f"shot_prompt_{n}"] = forms.CharField(
+                required=False,
+                max_length=MAX_PROMPT,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                label=format_lazy(gettext_lazy("Shot {}"), n),
+            )
+            self.fields[f"shot_duration_{n}"] = forms.TypedChoiceField(
+                choices=SHOT_DURATIONS, coerce=int, initial=3, required=False
+            )
+            self.fields[f"shot_camera_{n}"] = forms.ChoiceField(
+                choices=CAMERA_MOVEMENTS, initial="static", required=False
+            )
+
+    @property
+    def shot_rows(self) -> list[dict]:
+        """The rows as the create page shows them."""
+        return [
+            {
+                "number": n,
+                "prompt": self[f"shot_prompt_{n}"],
+                "duration": self[f"shot_duration_{n}"],
+                "camera": self[f"shot_camera_{n}"],
+            }
+            for n in range(1, MAX_SHOTS + 1)
+        ]
 
     def clean_prompt(self):
         return self.cleaned_data["prompt"].strip()
@@ -120,7 +171,9 @@ class JobForm(forms.Form):
         kind = data.get("kind")
         if kind is None:
             return data
-        if kind == Job.Kind.IMAGE_TO_VIDEO:
+        if kind == Job.Kind.STORYBOARD:
+            self._clean_storyboard(data)
+        elif kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
             if self.photo:
@@ -133,6 +186,8 @@ class JobForm(forms.Form):
         if kind == Job.Kind.EXTEND:
             data["source"] = self._clean_source(data.get("source_job"))
             data["duration_s"] = 5
+        if kind == Job.Kind.STORYBOARD:
+            data["camera_movement"] = "static"  # each shot has its own
         if kind == Job.Kind.TEXT_TO_PICTURE:
             data["duration_s"] = None
             data["camera_movement"] = "static"
@@ -141,6 +196,49 @@ class JobForm(forms.Form):
         if data.get("seed") is None:
             data["seed"] = secrets.randbelow(MAX_SEED + 1)
         return data
+
+    def _clean_storyboard(self, data):
+        """2 to MAX_SHOTS shots, each with a prompt; the story lasts the sum of its shots, at
+        most the longest video. Sets `shots`, `duration_s` (the sum) and `prompt` (the shots'
+        prompts, one a line: what My works and the job page show)."""
+        rows = storyboard_rows(self.data)
+        if len(rows) > MAX_SHOTS:
+            self.add_error(
+                None,
+                _("A storyboard has at most %(max)d shots; this one has %(n)d.")
+                % {"max": MAX_SHOTS, "n": len(rows)},
+            )
+            return
+        if len(rows) < MIN_SHOTS:
+            self.add_error(
+                None,
+                _("A storyboard needs at least %(min)d shots: write a prompt for each.")
+                % {"min": MIN_SHOTS},
+            )
+            return
+        shots = []
+        for n in rows:
+            prompt = (data.get(f"shot_prompt_{n}") or "").strip()
+            if not prompt:
+                self.add_error(f"shot_prompt_{n}", _("Describe what happens in this shot."))
+                continue
+            shots.append(
+                {
+                    "prompt": prompt,
+                    "duration_s": data.get(f"shot_duration_{n}") or 3,
+                    "camera_movement": data.get(f"shot_camera_{n}") or "static",
+                }
+            )
+        total = sum(shot["duration_s"] for shot in shots)
+        if total > STORYBOARD_SECONDS[-1]:
+            self.add_error(
+                None,
+                _("The shots add up to %(s)d s; a storyboard lasts at most %(max)d s.")
+                % {"s": total, "max": STORYBOARD_SECONDS[-1]},
+            )
+        data["shots"] = shots
+        data["duration_s"] = total
+        data["prompt"] = "\n".join(shot["prompt"] for shot in shots)
 
     def _clean_source(self, source_id):
         if not source_id:
@@ -179,6 +277,7 @@ class JobForm(forms.Form):
             "seed": d["seed"],
             "camera_movement": d["camera_movement"],
             "num_images": d["num_images"],
+            **({"shots": d["shots"]} if d["kind"] == Job.Kind.STORYBOARD else {}),
         }
 
 

@@ -33,7 +33,7 @@ from generation import dispatch, eta
 from generation.models import Asset, Job
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
-from generation.moderation.verdict import REFUSE, Hit
+from generation.moderation.verdict import REFUSE, Hit, strongest
 
 log = logging.getLogger(__name__)
 Status = Job.Status
@@ -49,7 +49,11 @@ LOCKED_MESSAGES = {
     "professional_mode": gettext_lazy("Professional mode comes with %(tier)s and higher plans."),
     "video_extension": gettext_lazy("Extending videos comes with %(tier)s and higher plans."),
     "camera_movement": gettext_lazy("Camera movement comes with %(tier)s and higher plans."),
+    "storyboard": gettext_lazy("Storyboards come with %(tier)s and higher plans."),
 }
+# A storyboard is made by extension calls, so the plans that extend videos tell storyboards
+# (members only, as Kling's multi-shot is): no entitlement of its own to keep in step.
+STORYBOARD_ENTITLEMENT = "video_extension"
 NO_PLAN_UNLOCKS = gettext_lazy("No plan on this site includes this option.")
 # A mode whose video size or frame rate the plan does not include ("1080p at 30 fps").
 OUTPUT_LOCKED = {
@@ -62,12 +66,17 @@ OUTPUT_LOCKED = {
 }
 
 
-def locked_message(entitlement: str) -> str:
-    """Why an option is locked and which plan unlocks it, in the reader's language."""
+def locked_message(entitlement: str, option: str | None = None) -> str:
+    """Why an option (by default the entitlement's own) is locked and which plan unlocks it,
+    in the reader's language."""
     tier = lowest_tier_with(entitlement)
     if tier is None:
         return str(NO_PLAN_UNLOCKS)
-    return LOCKED_MESSAGES[entitlement] % {"tier": tier.display_name}
+    return LOCKED_MESSAGES[option or entitlement] % {"tier": tier.display_name}
+
+
+def storyboard_locked_message() -> str:
+    return locked_message(STORYBOARD_ENTITLEMENT, "storyboard")
 
 
 def video_output(spec, mode: str, aspect_ratio: str = "16:9") -> tuple[int, int, int]:
@@ -118,13 +127,21 @@ def price_for(kind: str, params: dict) -> int:
     )
 
 
+def steps_override(kind: str) -> int | None:
+    """GENERATION_STEPS for this kind; a storyboard's calls are text to video and extension
+    calls, so it takes text to video's."""
+    if kind == Job.Kind.STORYBOARD:
+        kind = Job.Kind.TEXT_TO_VIDEO
+    return settings.GENERATION_STEPS.get(kind)
+
+
 def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
     """Options the user's plan does not allow, as {field: message}."""
     allowed = entitlements(user)
     errors = {}
     if params.get("mode") == "professional" and not allowed.professional_mode:
         errors["mode"] = locked_message("professional_mode")
-    if kind in (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO):
+    if kind in (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO, Job.Kind.STORYBOARD):
         # An extension keeps its source's size and frame rate; pictures have their own sizes.
         from generation.engine.specs import get_spec
 
@@ -136,6 +153,14 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
         errors["source_job"] = locked_message("video_extension")
     if params.get("camera_movement", "static") != "static" and not allowed.camera_movement:
         errors["camera_movement"] = locked_message("camera_movement")
+    if kind == Job.Kind.STORYBOARD:
+        # Not a form field: shown above the form, as the other locked tools' messages are.
+        if not getattr(allowed, STORYBOARD_ENTITLEMENT):
+            errors["storyboard"] = storyboard_locked_message()
+        elif not allowed.camera_movement and any(
+            shot.get("camera_movement", "static") != "static" for shot in params.get("shots", [])
+        ):
+            errors["storyboard"] = locked_message("camera_movement")
     return errors
 
 
@@ -167,14 +192,7 @@ def submit(user, form) -> Job:
     if kind not in spec.kinds:
         raise ValidationError({"kind": _("This site's model cannot do that.")})
     price = price_for(kind, params)
-    hit = screening.screen_submission(
-        data["prompt"],
-        data["negative_prompt"],
-        {
-            "input_image": form.photo[1] if form.photo else None,
-            "end_image": form.end_photo[1] if form.end_photo else None,
-        },
-    )
+    hit = _screen(form, params)
     fields = dict(
         user=user,
         kind=kind,
@@ -219,6 +237,21 @@ def submit(user, form) -> Job:
         else:
             transaction.on_commit(lambda: enqueue(job))
     return job
+
+
+def _screen(form, params: dict):
+    """Screening's decision on what the user sent: the prompt (a storyboard's every shot, each
+    as the prompt it is, so one banned shot refuses the whole story), the negative prompt and
+    the photos."""
+    data = form.cleaned_data
+    photos = {
+        "input_image": form.photo[1] if form.photo else None,
+        "end_image": form.end_photo[1] if form.end_photo else None,
+    }
+    prompts = [shot["prompt"] for shot in params.get("shots", [])] or [data["prompt"]]
+    return strongest(
+        screening.screen_submission(prompt, data["negative_prompt"], photos) for prompt in prompts
+    )
 
 
 def _create(form, fields: dict, written: list, **extra) -> Job:
@@ -349,8 +382,9 @@ def time_limit(job: Job) -> int:
         p.get("mode", "standard"),
         p.get("duration_s") or 5,
         end_frame=bool(job.end_image),
-        steps=settings.GENERATION_STEPS.get(job.kind),
+        steps=steps_override(job.kind),
         num_images=p.get("num_images") or 1,
+        shots=[shot["duration_s"] for shot in p.get("shots", [])] or None,
     )
 
 

@@ -16,7 +16,14 @@ from billing.pricing import PriceError
 from billing.units import format_points
 from generation import eta, services
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.forms import MAX_CHAIN_SECONDS, OLD_PHOTO_PROMPT, AppealForm, JobForm
+from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.forms import (
+    MAX_CHAIN_SECONDS,
+    OLD_PHOTO_PROMPT,
+    AppealForm,
+    JobForm,
+    storyboard_rows,
+)
 from generation.models import Asset, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
@@ -93,10 +100,14 @@ def create(request):
             "old_photo_prompt": OLD_PHOTO_PROMPT,
             "price": _price_text(form),
             "locked": {
-                name: services.locked_message(name)
-                for name in ("professional_mode", "video_extension", "camera_movement")
+                **{
+                    name: services.locked_message(name)
+                    for name in ("professional_mode", "video_extension", "camera_movement")
+                },
+                "storyboard": services.storyboard_locked_message(),
             },
             "modes": _mode_choices(form, allowed),
+            "min_shots": MIN_SHOTS,
             "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
         },
     )
@@ -153,6 +164,13 @@ def _price_text(form) -> str:
     }
     if kind == Job.Kind.TEXT_TO_PICTURE:
         params["duration_s"] = 5  # a picture has no length
+    if kind == Job.Kind.STORYBOARD:  # the sum of its shots
+        rows = storyboard_rows(form.data) if form.is_bound else range(1, MIN_SHOTS + 1)
+        names = [f"shot_duration_{n}" for n in rows]
+        durations = [value(name) if name in form.fields else None for name in names]
+        if not MIN_SHOTS <= len(durations) <= MAX_SHOTS or None in durations:
+            return ""
+        params["duration_s"] = sum(durations)
     if kind is None or None in params.values():
         return ""
     try:

@@ -37,3 +37,22 @@ def t2v_data(**overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+def storyboard_data(*shots, **overrides) -> dict:
+    """The create form for a storyboard of `shots` ((prompt, seconds) or (prompt, seconds,
+    camera)), its other rows sent empty as the page sends them."""
+    data = t2v_data(kind="storyboard", prompt="")
+    for n in range(1, 7):
+        prompt, seconds, camera = (
+            (*shots[n - 1], "static")[:3] if n <= len(shots) else ("", 3, "static")
+        )
+        data.update(
+            {
+                f"shot_prompt_{n}": prompt,
+                f"shot_duration_{n}": str(seconds),
+                f"shot_camera_{n}": camera,
+            }
+        )
+    data.update(overrides)
+    return data
