@@ -1,12 +1,14 @@
 """Post-processing off the pipeline's critical path: while one job's frames are encoded, marked,
 screened and uploaded in a background thread, the pool process denoises the next job.
 
-One thread per pool process, and at most one job handed to it at a time: a job that finishes
+One background thread at a time per pool process, for one job: a job that finishes
 denoising while the previous one is still being post-processed waits for it, so at most two
 jobs' frames are in memory. The job's heartbeat runs until its post-processing ends, so the
 sweep never takes it for lost; if the process dies meanwhile (its task already acknowledged),
 the heartbeat goes silent and the sweep sends the job again, as for any worker killed mid-job.
-A pool process that stops (warm shutdown, recycling) drains the stage first (tasks.py).
+A pool process that stops (warm shutdown, recycling) drains the stage first (tasks.py). The
+stage runs outside its task's time limits; a job stuck there past its own hard limit is failed
+and refunded by the sweep, and the next job's task, waiting for the stage, hits its own limit.
 """
 
 import logging
@@ -29,7 +31,8 @@ def enabled(device: str) -> bool:
 
 
 class PostprocessStage:
-    """A single background thread running one post-processing at a time."""
+    """Runs one post-processing at a time, each in a thread of its own (not a daemon: a normal
+    interpreter exit waits for it too)."""
 
     def __init__(self):
         self._free = threading.Semaphore(1)  # held while a job is being post-processed
