@@ -1,0 +1,80 @@
+"""A storyboard end to end on the tiny model: the create form, a real broker and worker; the MP4
+lasts the sum of its shots, carries content credentials naming the job, and its points are
+held then captured."""
+
+from datetime import timedelta
+
+import av
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from billing import ledger
+from billing.models import Hold, Membership
+from generation.engine.specs import get_spec
+from generation.models import Asset, Job
+from tests.conftest import start_worker, stop_worker, tier, wait_for
+from tests.gen_helpers import give_points, storyboard_data
+from tests.test_content_credentials import assert_names_the_job
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CREATE = reverse("generation:create")
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock():
+        # One step per call: the storyboard's calls, not the denoising, are under test.
+        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "text_to_video=1,extend=1"}
+        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
+    yield process
+    stop_worker(process)
+
+
+@pytest.fixture
+def member(client, alice):
+    Membership.objects.create(
+        user=alice,
+        tier=tier("standard"),
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=29),
+    )
+    client.force_login(alice)
+    client.get(CREATE)
+    give_points(alice, 100)
+    return alice
+
+
+def test_the_storyboard_video_lasts_the_sum_of_its_shots(client, member, worker):
+    before = ledger.balance(member)
+    data = storyboard_data(("a red kite over a green hill", 2), ("the kite falls into a lake", 3))
+    response = client.post(CREATE, data)
+    assert response.status_code == 302, response.context["form"].errors
+    job = Job.objects.get(user=member)
+    assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.HELD
+    job = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, status__in=Job.FINISHED).first(),
+        timeout=300,
+        message=f"job {job.pk} to finish",
+    )
+    assert job.status == Job.Status.SUCCEEDED, job.error_message
+
+    asset = job.assets.get(kind=Asset.Kind.VIDEO)
+    with asset.file.open("rb") as f:
+        data = f.read()
+    with av.open(asset.file.open("rb")) as container:
+        stream = container.streams.video[0]
+        decoded = sum(1 for _frame in container.decode(stream))
+        fps = float(stream.average_rate)
+    spec = get_spec("tiny")
+    frames, spec_fps = spec.frames_for(2 + 3)  # 41 frames at 8 fps: 5 s
+    assert (decoded, round(fps)) == (frames, spec_fps)
+    assert asset.frames == frames and asset.duration_s == pytest.approx(5, abs=1 / spec_fps)
+    # Provenance as for any video: content credentials naming this job (Standard: no visible
+    # watermark).
+    assert not job.watermarked
+    assert_names_the_job(data, "video/mp4", job, visible_mark=False)
+    # Held on submit, captured on success: 5 s at 2 points a second.
+    assert ledger.balance(member) == before - 100
+    assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.CAPTURED
+    assert ledger.audit_wallet(member).ok
