@@ -72,6 +72,19 @@ LTX_095 = {
     "max_sequence_length": 128,
 }
 
+# LTX-Video 0.9.7 13B (dev and distilled share it): the published transformer config of
+# Lightricks/LTX-Video-0.9.7-dev, as diffusers' scripts/convert_ltx_to_diffusers.py writes it
+# (4096 wide, 48 layers, cross-attention on T5-XXL's full 4096); its VAE has 0.9.5's config.
+LTX_097_13B = {
+    **LTX_095,
+    "transformer": {
+        **LTX_095["transformer"],
+        "attention_head_dim": 128,
+        "cross_attention_dim": 4096,
+        "num_layers": 48,
+    },
+}
+
 # Tiny LTX: the VAE keeps the real 32x / 8x compression (patch 4, three 2x2x2 stages); its
 # weights are then set to a pass-through (see builders.set_pass_through_vae).
 _C = 8
@@ -339,6 +352,7 @@ TINY_LTX_UPSCALER["latent_upsampler"].update(mid_channels=32, num_blocks_per_sta
 # checkpoint -> (pipeline class, component configs)
 ARCHITECTURES = {
     "Lightricks/LTX-Video-0.9.5": ("LTXConditionPipeline", LTX_095),
+    "Lightricks/LTX-Video-0.9.7-distilled": ("LTXConditionPipeline", LTX_097_13B),
     "black-forest-labs/FLUX.1-schnell": ("FluxPipeline", FLUX_SCHNELL),
     "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": ("WanPipeline", WAN_T2V_13B),
     "Wan-AI/Wan2.1-T2V-14B-Diffusers": ("WanPipeline", WAN_T2V_14B),

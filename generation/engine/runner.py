@@ -238,8 +238,14 @@ def _sampling(request: GenerationRequest, pipeline: PipelineSpec) -> dict:
     guidance = request.guidance_scale
     if guidance is None:
         guidance = pipeline.guidance_for(request.creativity)
+    # A timestep-distilled checkpoint gets its schedule, never a step count (one it was not
+    # trained for would blur its output); overrides of the count leave it alone.
+    if pipeline.timesteps:
+        steps = {"timesteps": list(pipeline.timesteps)}
+    else:
+        steps = {"num_inference_steps": pipeline.steps_for(request.num_inference_steps)}
     return {
-        "num_inference_steps": request.num_inference_steps or pipeline.default_steps,
+        **steps,
         "guidance_scale": guidance,
         "generator": torch.Generator("cpu").manual_seed(request.seed),
         **pipeline.call_options,

@@ -78,6 +78,9 @@ class PipelineSpec:
     - `speed`: this pipeline's own defaults for the speed options (`speed.py`: step_cache,
       compile, precision); a worker setting other than "default" overrides them. None of our
       specs turns one on yet: their effect on real weights has not been measured on a GPU.
+    - `timesteps`: a timestep-distilled checkpoint's fixed schedule, passed to the pipeline as
+      `timesteps` instead of a step count: the model was trained on those timesteps only, so a
+      step count (GENERATION_STEPS, a request's) does not apply to it (`steps_for`).
     - `seconds_per_step`: the cost model. Seconds per denoising step on one H100 for one call
       at this pipeline's size and its family's longest call (pictures: one 1024x1024 image),
       guidance included. Time limits are derived from it (`ModelSpec.time_limit`). An upscaler
@@ -94,6 +97,18 @@ class PipelineSpec:
     flow_shift: float | None = None
     seconds_per_step: float = 1.0
     speed: dict[str, str] = field(default_factory=dict)
+    timesteps: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        if self.timesteps and self.default_steps != len(self.timesteps):
+            raise ValueError(f"{self.checkpoint}: default_steps must be its timesteps' count")
+
+    def steps_for(self, requested: int | None = None) -> int:
+        """The denoising steps a call makes: the fixed schedule's length where there is one,
+        else `requested` (an override) or the default."""
+        if self.timesteps:
+            return len(self.timesteps)
+        return requested or self.default_steps
 
     @property
     def default_guidance(self) -> float:
@@ -392,7 +407,7 @@ class ModelSpec:
         `duration_s` in all, the most calls it can take)."""
         pipeline = self.pipeline_for(kind, mode, end_frame=end_frame)
         if kind == TEXT_TO_PICTURE:
-            work = (steps or pipeline.default_steps) * pipeline.seconds_per_step * num_images
+            work = pipeline.steps_for(steps) * pipeline.seconds_per_step * num_images
             return int(COLD_LOAD_S + PER_CALL_S + SAFETY * work)
         extender = self.pipeline_for(EXTEND, mode) if EXTEND in self.pipelines else pipeline
         seconds = 0.0
@@ -406,7 +421,7 @@ class ModelSpec:
             extension = kind == EXTEND or i > 0
             used = extender if extension else pipeline
             length = frames + (self.extend_context_frames if extension else 0)
-            work = (steps or used.default_steps) * used.seconds_per_step * length / self.max_frames
+            work = used.steps_for(steps) * used.seconds_per_step * length / self.max_frames
             seconds += PER_CALL_S + SAFETY * work
         if kind != EXTEND and self.upscales(mode):
             upscaler = self.upscaler
@@ -495,6 +510,37 @@ _LTX_UPSCALER = PipelineSpec(
     seconds_per_step=40.0,
 )
 _1080P = {"16:9": (1920, 1080), "9:16": (1080, 1920), "1:1": (1080, 1080)}
+
+# LTX-Video 0.9.7 13B, guidance- and timestep-distilled (diffusers' LTX docs): guidance 1.0 (one
+# pass per step, no unconditional one), its 8 trained timesteps, bf16, the timestep-aware VAE's
+# decode settings. The cost model is an estimate, not a measurement: Lightricks publish "HD
+# videos in 10 seconds, a low-resolution preview after 3" on an H100 (121 frames; the preview
+# is the 8-step pass at about 608x352, some 0.35 s a step); scaled by tokens to the longest
+# call (257 frames, attention growing faster than linearly) that gives about 2 s a step at
+# 832x480 and 2.8 s at 960x544. Professional makes 960x544, which the 2x upscaler takes to
+# 1920x1088, cropped to 1920x1080 (diffusers' example too generates at 2/3 and
+# upscales 2x), instead of ltx-video's 1216x704 -> 2432x1408 -> 1920x1080.
+LTX_DISTILLED = "Lightricks/LTX-Video-0.9.7-distilled"
+LTX_DISTILLED_TIMESTEPS = (1000, 993, 987, 981, 975, 909, 725, 0.03)
+_LTX_DISTILLED = PipelineSpec(
+    "LTXConditionPipeline",
+    LTX_DISTILLED,
+    default_steps=len(LTX_DISTILLED_TIMESTEPS),
+    guidance_range=(1.0, 1.0),
+    call_options={
+        "decode_timestep": 0.05,
+        "decode_noise_scale": 0.025,
+        "image_cond_noise_scale": 0.025,
+    },
+    shared={"text_encoder": (FLUX, "text_encoder_2")},
+    seconds_per_step=2.0,
+    timesteps=LTX_DISTILLED_TIMESTEPS,
+)
+# The same upscaler on the distilled checkpoint's VAE; one pass over 257 frames at 1920x1088,
+# scaled from ltx-video's 40 s at 2432x1408 by pixels.
+_LTX_DISTILLED_UPSCALER = replace(
+    _LTX_UPSCALER, shared={"vae": (LTX_DISTILLED, "vae")}, seconds_per_step=25.0
+)
 
 # Demo pipelines mirror the real ones' sharing, so tests exercise it.
 _TINY_LTX = PipelineSpec(
@@ -630,6 +676,37 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             output_sizes={"professional": _1080P},
             output_fps={"professional": 30},
             upscaler=_LTX_UPSCALER,
+        ),
+        ModelSpec(
+            id="ltx-video-distilled",
+            label="LTX-Video 13B distilled",
+            family="ltx",
+            pipelines={
+                TEXT_TO_VIDEO: _LTX_DISTILLED,
+                IMAGE_TO_VIDEO: _LTX_DISTILLED,
+                EXTEND: _LTX_DISTILLED,
+                TEXT_TO_PICTURE: FLUX_SCHNELL,
+            },
+            professional={
+                kind: replace(_LTX_DISTILLED, seconds_per_step=2.8)
+                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+            },
+            fps=24,
+            video_sizes={
+                "standard": _sizes((832, 480), (576, 576)),
+                "professional": _sizes((960, 544), (544, 544)),
+            },
+            picture_sizes=FLUX_PICTURE_SIZES,
+            extend_context_frames=25,
+            max_frames=257,
+            default_negative_prompt=LTX_NEGATIVE,
+            description=(
+                "LTX-Video 0.9.7 13B, guidance- and timestep-distilled: 8 fixed steps, "
+                "no guidance pass; FLUX.1-schnell pictures."
+            ),
+            output_sizes={"professional": _1080P},
+            output_fps={"professional": 30},
+            upscaler=_LTX_DISTILLED_UPSCALER,
         ),
         ModelSpec(
             id="wan2.1",
