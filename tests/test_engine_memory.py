@@ -14,6 +14,7 @@ GiB = memory.GiB
 LTX = "Lightricks/LTX-Video-0.9.5"
 FLUX = "black-forest-labs/FLUX.1-schnell"
 UP = "Lightricks/ltxv-spatial-upscaler-0.9.7"
+DISTILLED = "Lightricks/LTX-Video-0.9.7-distilled"
 W = "Wan-AI/Wan2.1-"
 R, S, OF, ST = memory.RESIDENT, memory.SWAP, memory.OFFLOAD, memory.STREAM
 
@@ -23,6 +24,11 @@ PLANS = {
     ("ltx-video", 48): {LTX: R, FLUX: R, UP: S},
     ("ltx-video", 80): {LTX: R, FLUX: R, UP: R},
     ("ltx-video", 141): {LTX: R, FLUX: R, UP: R},
+    # The 13B transformer (26 GB in bf16) streams block by block on a 24 GiB GPU.
+    ("ltx-video-distilled", 24): {DISTILLED: ST, FLUX: ST, UP: R},
+    ("ltx-video-distilled", 48): {DISTILLED: R, FLUX: S, UP: R},
+    ("ltx-video-distilled", 80): {DISTILLED: R, FLUX: R, UP: R},
+    ("ltx-video-distilled", 141): {DISTILLED: R, FLUX: R, UP: R},
     ("wan2.1", 24): {
         W + "T2V-1.3B-Diffusers": R,
         W + "VACE-1.3B-diffusers": R,
@@ -109,6 +115,27 @@ def test_the_real_sizes_match_the_published_models():
     assert ltx[(FLUX, "text_encoder_2")] / GiB == pytest.approx(8.9, abs=0.2)
 
 
+def test_the_distilled_13b_has_the_published_size_and_borrows_flux_t5():
+    """LTX-Video 0.9.7 13B: 13.04 billion transformer parameters, 26.1 GB in bf16; the VAE
+    is 0.9.5's architecture; T5-XXL and the upscaler's VAE are not loaded twice."""
+    import torch
+
+    from generation.engine.builders import build_pipeline
+
+    pipe = build_pipeline(DISTILLED, device="meta", dtype=torch.bfloat16)
+    params = sum(p.numel() for p in pipe.transformer.parameters())
+    assert params / 1e9 == pytest.approx(13.04, abs=0.01)
+    sizes = memory.expected_sizes("ltx-video-distilled")
+    assert sizes[(DISTILLED, "transformer")] / 1e9 == pytest.approx(26.1, abs=0.1)
+    assert sizes[(DISTILLED, "vae")] == memory.expected_sizes("ltx-video")[(LTX, "vae")]
+    assert {key for key in sizes if key[1] in ("text_encoder", "vae")} == {
+        (DISTILLED, "vae"),
+        (FLUX, "vae"),
+        (FLUX, "text_encoder"),  # Flux's CLIP-L; its T5-XXL is text_encoder_2
+    }
+    assert (UP, "latent_upsampler") in sizes
+
+
 def test_warm_up_leaves_cold_what_host_memory_cannot_hold():
     plan = memory.plan("wan2.1", memory.expected_sizes("wan2.1"), 80 * GiB, 128 * GiB)
     warm = {p.checkpoint: p.warm for p in plan.pipelines}
@@ -118,7 +145,7 @@ def test_warm_up_leaves_cold_what_host_memory_cannot_hold():
 
 
 def test_check_model_prints_the_plans_for_24_48_80_and_141_gib():
-    for spec in ("ltx-video", "wan2.1"):
+    for spec in ("ltx-video", "ltx-video-distilled", "wan2.1"):
         out = io.StringIO()
         call_command(
             "check_model",
