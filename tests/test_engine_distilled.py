@@ -91,3 +91,38 @@ def test_the_runner_passes_the_timesteps_and_no_step_count(cell, monkeypatch):
     expected = torch.tensor(LTX_DISTILLED_TIMESTEPS, dtype=schedule.dtype)
     assert torch.allclose(schedule, expected, atol=1e-3)
     assert progress[-1] == (8, 8) and len(progress) == 8
+
+
+LTX_INDEX = {
+    "_class_name": "LTXConditionPipeline",
+    "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+    "text_encoder": ["transformers", "T5EncoderModel"],
+    "tokenizer": ["transformers", "T5TokenizerFast"],
+    "transformer": ["diffusers", "LTXVideoTransformer3DModel"],
+    "vae": ["diffusers", "AutoencoderKLLTXVideo"],
+}
+UPSCALER_INDEX = {
+    "_class_name": "LTXLatentUpsamplePipeline",
+    "latent_upsampler": ["diffusers", "LTXLatentUpsamplerModel"],
+    "vae": ["diffusers", "AutoencoderKLLTXVideo"],
+}
+
+
+def test_fetch_model_takes_the_13b_without_its_t5_and_the_upscaler_without_its_vae():
+    from generation.engine import checkpoints
+    from generation.engine.specs import FLUX, LTX_DISTILLED
+
+    upscaler = "Lightricks/ltxv-spatial-upscaler-0.9.7"
+    assert checkpoints.source_checkpoints(SPEC) == [LTX_DISTILLED, FLUX, upscaler]
+    parts = checkpoints.needed_parts(
+        SPEC, {LTX_DISTILLED: LTX_INDEX, upscaler: UPSCALER_INDEX, FLUX: {}}
+    )
+    assert [p.component for p in parts[LTX_DISTILLED]] == [
+        "scheduler",
+        "tokenizer",
+        "transformer",
+        "vae",
+    ]
+    assert [p.component for p in parts[upscaler]] == ["latent_upsampler"]
+    assert "text_encoder_2" in [p.component for p in parts[FLUX]]  # T5-XXL, once, for both
+    assert all(p.load_dtype == "bfloat16" for p in parts[LTX_DISTILLED])
