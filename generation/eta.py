@@ -111,14 +111,21 @@ def _cache_key(key: str) -> str:
 
 
 def queue_position(job: Job) -> int:
-    """How many queued jobs run before this one (members' first, then first come): one count on
-    the (status, priority, created_at) index."""
+    """How many queued jobs the workers take before this one: those sent at a higher level
+    (members first, then each user's earlier jobs before anyone's later ones: dispatch.py),
+    then those at its level sent before it, as the broker serves them. One count on the
+    (status, dispatch_level, enqueued_at) index. A job not sent yet (broker down) counts
+    every sent job of its level as ahead."""
     if job.status != Job.Status.QUEUED:
         return 0
+    level = job.dispatch_level
+    same_level = Q(dispatch_level=level)
+    if job.enqueued_at is None:
+        earlier = Q(enqueued_at__isnull=False) | Q(enqueued_at=None, created_at__lt=job.created_at)
+    else:
+        earlier = Q(enqueued_at__lt=job.enqueued_at)
     ahead = Job.objects.filter(status=Job.Status.QUEUED).filter(
-        Q(priority=True, created_at__lt=job.created_at)
-        if job.priority
-        else Q(priority=True) | Q(created_at__lt=job.created_at)
+        Q(dispatch_level__gt=level) | same_level & earlier
     )
     return ahead.count()
 

@@ -80,6 +80,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # When its message last reached the broker; a queued job without it is sent by the sweep.
     enqueued_at = models.DateTimeField(_("sent to the queue"), null=True, blank=True)
+    # The priority its message was last sent with (generation/dispatch.py, 9 first): the order
+    # the workers take it in, which the queue position shown to its owner must follow.
+    dispatch_level = models.PositiveSmallIntegerField(_("queue level"), default=0)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -91,6 +94,7 @@ class Job(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "priority", "created_at"]),
+            models.Index(fields=["status", "dispatch_level", "enqueued_at"]),
             models.Index(fields=["user", "status"]),
         ]
 

@@ -360,8 +360,8 @@ def enqueue(job: Job) -> bool:
     except Exception:  # kombu's OperationalError, a DNS failure, a refused connection...
         log.exception("job %s could not be sent to the broker; the sweep will send it", job.pk)
         return False
-    job.enqueued_at = timezone.now()
-    Job.objects.filter(pk=job.pk).update(enqueued_at=job.enqueued_at)
+    job.enqueued_at, job.dispatch_level = timezone.now(), priority
+    Job.objects.filter(pk=job.pk).update(enqueued_at=job.enqueued_at, dispatch_level=priority)
     return True
 
 

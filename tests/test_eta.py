@@ -124,3 +124,31 @@ def test_without_javascript_the_job_page_refreshes_itself_while_the_job_is_activ
     Job.objects.filter(pk=mine.pk).update(status="succeeded")
     html = client.get(reverse("generation:job", args=[mine.pk])).content.decode()
     assert "http-equiv" not in html
+
+
+def test_the_queue_position_follows_the_order_the_workers_take_jobs_in(alice, bob, monkeypatch):
+    """Members first, then each user's earlier jobs before anyone's later ones (dispatch.py):
+    bob's first job is sent after alice's three but runs second, and its page says so."""
+    from generation import services
+    from generation.tasks import run_job
+
+    sent = []
+    monkeypatch.setattr(run_job, "apply_async", lambda args, **options: sent.append(options))
+    alices = [job(alice) for _ in range(3)]
+    for queued in alices:
+        assert services.enqueue(queued)
+    bobs = job(bob)
+    assert services.enqueue(bobs)
+    for queued in (*alices, bobs):
+        queued.refresh_from_db()
+    assert [eta.queue_position(j) for j in alices] == [0, 2, 3]
+    assert eta.queue_position(bobs) == 1
+    member = job(bob)
+    Job.objects.filter(pk=member.pk).update(priority=True)
+    member.refresh_from_db()
+    assert services.enqueue(member)
+    member.refresh_from_db()
+    assert eta.queue_position(member) == 0  # a member's job goes before every free one
+    assert eta.queue_position(bobs) == 2
+    # What the broker was told matches what the page shows: the stored level was sent.
+    assert len(sent) == 5
