@@ -94,11 +94,11 @@ class Command(BaseCommand):
 
         if self.dry_run:
             self.line(f"gpu-smoke plan: {self.steps} steps per job, {self.duration:g}-s clips")
-            self.line(f"{'spec':<10}{'kind':<20}{'mode':<14}{'expected s':>11}{'at s':>7}")
+            self.line(f"{'spec':<21}{'kind':<20}{'mode':<14}{'expected s':>11}{'at s':>7}")
         else:
             self.line(self.header())
             self.line(
-                f"{'spec':<10}{'kind':<20}{'mode':<14}{'output':<18}{'load':>7}{'s/step':>8}"
+                f"{'spec':<21}{'kind':<20}{'mode':<14}{'output':<18}{'load':>7}{'s/step':>8}"
                 f"{'peak GB':>9}{'job s':>8}{'clip s':>8}  checkpoint"
             )
         plan = self.plan(spec_ids, modes)
@@ -109,7 +109,7 @@ class Command(BaseCommand):
             identity = (checkpoint, cell.kind, cell.end_frame, _size(spec, cell))
             if identity in done:  # the same pipeline at the same size: the same figures
                 self.line(
-                    f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{done[identity]} (as above)"
+                    f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}{done[identity]} (as above)"
                 )
                 continue
             if checkpoint != loaded:
@@ -125,7 +125,7 @@ class Command(BaseCommand):
                 self.simulated += expected
                 done[identity] = f"{expected:11.0f}"
                 self.line(
-                    f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{done[identity]}"
+                    f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}{done[identity]}"
                     f"{self.simulated:7.0f}"
                 )
                 loaded = checkpoint
@@ -139,7 +139,7 @@ class Command(BaseCommand):
                     self.ratios.append((time.perf_counter() - started) / guess)
             except Exception as error:  # report it, free everything, go on with the others
                 failures.append(f"{spec.id} {cell.label} {cell.mode}: {error!r}"[:400])
-                self.line(f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}FAILED: {error!r}"[:200])
+                self.line(f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}FAILED: {error!r}"[:200])
                 loader.clear_cache()
                 self.free_memory()
                 loaded = None
@@ -188,9 +188,11 @@ class Command(BaseCommand):
         peak = self.peak_gb()
         timings = result.timings
         per_step = timings["denoise_per_step"]
-        calls = max(1, (progress[-1] if progress else self.steps) // self.steps)
+        # A fixed (distilled) schedule runs its own steps whatever --steps says.
+        made = cell.pipeline(spec).steps_for(self.steps)
+        calls = max(1, (progress[-1] if progress else made) // made)
         default_steps = cell.pipeline(spec).default_steps
-        clip_s = job_s - timings.get("load", 0.0) + calls * (default_steps - self.steps) * per_step
+        clip_s = job_s - timings.get("load", 0.0) + calls * (default_steps - made) * per_step
         clip_s += post_s
         if result.frames is not None:
             count, height, width, _ = result.frames.shape
@@ -202,7 +204,7 @@ class Command(BaseCommand):
             f"{output:<18}{timings.get('load', 0.0):7.1f}{per_step:8.2f}{peak_text}"
             f"{job_s:8.1f}{clip_s:8.1f}  {checkpoint}"
         )
-        self.line(f"{spec.id:<10}{cell.label:<20}{cell.mode:<14}{figures}")
+        self.line(f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}{figures}")
         return figures
 
     def post_process(self, spec, result) -> float:
@@ -238,7 +240,8 @@ class Command(BaseCommand):
         width, height = _size(spec, cell)
         frames = 1 if cell.kind == TEXT_TO_PICTURE else spec.frames_for(self.duration)[0]
         media_s = PER_PIXEL_FRAME_S * width * height * frames * calls
-        return (BUILD_S if build else 0) + FIXED_S + media_s + calls * self.steps * per_step
+        steps = cell.pipeline(spec).steps_for(self.steps)
+        return (BUILD_S if build else 0) + FIXED_S + media_s + calls * steps * per_step
 
     def elapsed(self) -> float:
         return self.simulated if self.dry_run else time.perf_counter() - self.started
