@@ -262,3 +262,23 @@ def test_a_worker_killed_during_post_processing_loses_nothing(
     assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.CAPTURED
     assert ledger.balance(alice) == before - job.points_held
     assert ledger.audit_wallet(alice).ok
+
+
+def test_the_bench_counts_idle_time_only_while_post_processing_holds_up_queued_work():
+    from generation.management.commands.bench_overlap import Timeline
+
+    # In turn: denoise 0-4, post 4-5, denoise 5-9, post 9-10, denoise 10-14, post 14-15.
+    serial = Timeline(
+        denoise={1: (0, 4), 2: (5, 9), 3: (10, 14)},
+        postprocess={1: (4, 5), 2: (9, 10), 3: (14, 15)},
+    )
+    assert serial.idle_waiting() == 2  # the last post-processing holds up nothing
+    assert serial.wall == 15
+    assert not serial.overlapped()
+    # Overlapped: job 3 waits 1 s (5-6) for job 2's post-processing (5-7).
+    overlapped = Timeline(
+        denoise={1: (0, 4), 2: (4, 5), 3: (6, 9)},
+        postprocess={1: (4, 5), 2: (5, 7), 3: (9, 10)},
+    )
+    assert overlapped.idle_waiting() == 1
+    assert overlapped.overlapped()
