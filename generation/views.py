@@ -22,6 +22,7 @@ from generation.forms import (
     OLD_PHOTO_PROMPT,
     AppealForm,
     JobForm,
+    camera_label,
     storyboard_rows,
 )
 from generation.models import Asset, Job
@@ -199,6 +200,7 @@ def job_detail(request, job_id):
         # A clip at the length limit cannot grow: no button that can only fail.
         "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS),
         "extend_locked": services.locked_message("video_extension"),
+        "shots": _timeline(job),
         **_status_context(job),
     }
     if review.can_appeal(job):
@@ -208,6 +210,17 @@ def job_detail(request, job_id):
         if review.appeal_accepted(job):
             context["run_price"] = services.price_for(job.kind, job.params)
     return render(request, "generation/job.html", context)
+
+
+def _timeline(job) -> list[dict]:
+    """A storyboard's shots with where each starts and ends in the video, in seconds."""
+    shots, start = [], 0
+    for number, shot in enumerate(job.params.get("shots", []), start=1):
+        end = start + shot["duration_s"]
+        camera = camera_label(shot.get("camera_movement", "static"))
+        shots.append({"number": number, "start": start, "end": end, "camera": camera, **shot})
+        start = end
+    return shots
 
 
 @login_required

@@ -140,3 +140,24 @@ def test_the_create_page_has_six_shot_rows_that_work_without_javascript(client, 
     for n in range(1, 7):
         assert f'name="shot_prompt_{n}"' in html and f'name="shot_duration_{n}"' in html
     assert '<strong id="price">12</strong>' in html  # two shots of 3 s to start with
+
+
+def test_the_job_page_shows_each_shot_on_a_timeline(
+    client, member, django_capture_on_commit_callbacks
+):
+    data = storyboard_data(("a lighthouse at dawn", 3), ("the keeper climbs", 4, "static"))
+    with django_capture_on_commit_callbacks():
+        response = client.post(CREATE, data)
+    html = client.get(response.url).content.decode()
+    assert 'data-testid="timeline"' in html
+    assert "0–3 s · Static" in html and "a lighthouse at dawn" in html
+    assert "3–7 s · Static" in html and "the keeper climbs" in html
+
+
+def test_another_user_gets_404_for_a_storyboard(
+    client, member, bob, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        response = client.post(CREATE, storyboard_data(*TWO_SHOTS))
+    client.force_login(bob)
+    assert client.get(response.url).status_code == 404
