@@ -137,6 +137,11 @@ class JobForm(forms.Form):
             self.fields[f"shot_camera_{n}"] = forms.ChoiceField(
                 choices=CAMERA_MOVEMENTS, initial="static", required=False
             )
+        # "Generate again" and remixes refill a storyboard's rows from its stored shots.
+        for n, shot in enumerate(self.initial.get("shots") or [], start=1):
+            self.initial.setdefault(f"shot_prompt_{n}", shot.get("prompt", ""))
+            self.initial.setdefault(f"shot_duration_{n}", shot.get("duration_s"))
+            self.initial.setdefault(f"shot_camera_{n}", shot.get("camera_movement", "static"))
 
     @property
     def shot_rows(self) -> list[dict]:

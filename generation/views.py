@@ -166,7 +166,10 @@ def _price_text(form) -> str:
     if kind == Job.Kind.TEXT_TO_PICTURE:
         params["duration_s"] = 5  # a picture has no length
     if kind == Job.Kind.STORYBOARD:  # the sum of its shots
-        rows = storyboard_rows(form.data) if form.is_bound else range(1, MIN_SHOTS + 1)
+        if form.is_bound:
+            rows = storyboard_rows(form.data)
+        else:  # the shots refilled from an earlier job, or the first two rows
+            rows = range(1, len(form.initial.get("shots") or []) + 1) or range(1, MIN_SHOTS + 1)
         names = [f"shot_duration_{n}" for n in rows]
         durations = [value(name) if name in form.fields else None for name in names]
         if not MIN_SHOTS <= len(durations) <= MAX_SHOTS or None in durations:

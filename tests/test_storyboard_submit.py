@@ -161,3 +161,16 @@ def test_another_user_gets_404_for_a_storyboard(
         response = client.post(CREATE, storyboard_data(*TWO_SHOTS))
     client.force_login(bob)
     assert client.get(response.url).status_code == 404
+
+
+def test_generate_again_refills_the_shots_and_their_price(
+    client, member, django_capture_on_commit_callbacks
+):
+    shots = (("a", 2), ("b", 1), ("c", 4, "static"))
+    with django_capture_on_commit_callbacks():
+        client.post(CREATE, storyboard_data(*shots))
+    job = Job.objects.get()
+    html = client.get(CREATE, {"from": job.pk}).content.decode()
+    assert 'value="storyboard" id="kind-storyboard" checked' in html
+    assert 'id="id_shot_prompt_3" rows="2" maxlength="2500">c</textarea>' in html
+    assert '<strong id="price">14</strong>' in html  # 7 s
