@@ -30,7 +30,12 @@ from django.utils import timezone
 
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import MODES, TEXT_TO_PICTURE
+from generation.engine.types import KINDS, MODES, STORYBOARD, TEXT_TO_PICTURE
+
+# What the smoke test proves on a GPU is every pipeline the specs load. A storyboard loads none of
+# its own (text to video, then extension calls, both proven here), so it stays out of the time
+# budget; its chaining is proven on the CPU (tests/test_engine_matrix.py, test_storyboard_*).
+SMOKE_KINDS = tuple(kind for kind in KINDS if kind != STORYBOARD)
 
 REAL_SPECS = ("ltx-video", "wan2.1")
 TINY_SPECS = ("tiny", "tiny-wan")
@@ -162,7 +167,7 @@ class Command(BaseCommand):
             jobs = [
                 (spec, cell)
                 for spec in map(get_spec, spec_ids)
-                for cell in grouped_by_checkpoint(spec, cells(spec, [mode]))
+                for cell in grouped_by_checkpoint(spec, cells(spec, [mode], SMOKE_KINDS))
             ]
             jobs.sort(key=lambda job: job[1].checkpoint(job[0]) in seen)
             seen.update(cell.checkpoint(spec) for spec, cell in jobs)
