@@ -30,6 +30,8 @@ def test_the_live_price_sends_no_prompt_and_no_csrf_token(page):
     for request in asked:
         assert request.method == "GET"
         sent = parse_qs(urlsplit(request.url).query)
-        assert set(sent) <= {"kind", "duration_s", "mode", "num_images"}, request.url
+        price_fields = {"kind", "duration_s", "mode", "num_images"}
+        price_fields |= {f"shot_duration_{n}" for n in range(1, 7)}  # a storyboard's lengths
+        assert set(sent) <= price_fields, request.url
         assert "birthday" not in request.url and "csrf" not in request.url.lower()
     assert parse_qs(urlsplit(asked[-1].url).query)["duration_s"] == ["10"]
