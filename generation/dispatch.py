@@ -36,8 +36,12 @@ def jobs_ahead(job: Job) -> int:
 
 def priority_of(job: Job, ahead: int) -> int:
     """The job's priority, 0 to 9 (9 first), given how many of its owner's jobs are ahead."""
-    band = FAIR_LEVELS if job.priority else 0
-    return band + FAIR_LEVELS - 1 - min(ahead, FAIR_LEVELS - 1)
+    return first_level(job.priority) - min(ahead, FAIR_LEVELS - 1)
+
+
+def first_level(member: bool) -> int:
+    """The level of a user's first job in its band: where a job not sent yet will stand."""
+    return (FAIR_LEVELS if member else 0) + FAIR_LEVELS - 1
 
 
 def broker_priority(priority: int, broker_url: str) -> int:

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from generation import dispatch
 from generation.models import Job, RunTime
 
 DEFAULT_SECONDS = 60.0  # before anything was measured
@@ -111,23 +112,26 @@ def _cache_key(key: str) -> str:
 
 
 def queue_position(job: Job) -> int:
-    """How many queued jobs the workers take before this one: those sent at a higher level
-    (members first, then each user's earlier jobs before anyone's later ones: dispatch.py),
-    then those at its level sent before it, as the broker serves them. One count on the
-    (status, dispatch_level, enqueued_at) index. A job not sent yet (broker down) counts
-    every sent job of its level as ahead."""
+    """How many queued jobs the workers take before this one, in the broker's order
+    (dispatch.py): sent jobs by the level they were sent at, then by when; jobs not sent yet
+    (the broker was down) stand at their band's first level, behind every sent job of that
+    level, in order of creation. One count on the (status, dispatch_level, enqueued_at) index."""
     if job.status != Job.Status.QUEUED:
         return 0
-    level = job.dispatch_level
-    same_level = Q(dispatch_level=level)
-    if job.enqueued_at is None:
-        earlier = Q(enqueued_at__isnull=False) | Q(enqueued_at=None, created_at__lt=job.created_at)
+    sent = job.enqueued_at is not None
+    level = job.dispatch_level if sent else dispatch.first_level(job.priority)
+    if sent:
+        same_level_first = Q(dispatch_level=level, enqueued_at__lt=job.enqueued_at)
+        ahead = Q(enqueued_at__isnull=False) & (Q(dispatch_level__gt=level) | same_level_first)
     else:
-        earlier = Q(enqueued_at__lt=job.enqueued_at)
-    ahead = Job.objects.filter(status=Job.Status.QUEUED).filter(
-        Q(dispatch_level__gt=level) | same_level & earlier
-    )
-    return ahead.count()
+        ahead = Q(enqueued_at__isnull=False, dispatch_level__gte=level)
+    for member in (True, False):
+        band_level = dispatch.first_level(member)
+        if band_level > level:
+            ahead |= Q(enqueued_at=None, priority=member)
+        elif band_level == level and not sent:
+            ahead |= Q(enqueued_at=None, priority=member, created_at__lt=job.created_at)
+    return Job.objects.filter(ahead, status=Job.Status.QUEUED).count()
 
 
 def eta_seconds(job: Job, position: int | None = None) -> int | None:
