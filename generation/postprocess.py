@@ -111,37 +111,7 @@ def render_video(
             visible.mark_frames(frames)  # in place: the clean files are done with them
         marked = _encode(stamp, frames, fps, hardware, timer, marked=True)
         marked["preview"] = preview
-    return [
-        Output(
-            kind="video",
-            name="video.mp4",
-            content_type="video/mp4",
-            width=width,
-            height=height,
-            data=clean["video"],
-            marked_data=marked and marked["video"],
-            frames=len(frames),
-            fps=round(fps),
-        ),
-        Output(
-            kind="poster",
-            name="poster.jpg",
-            content_type="image/jpeg",
-            width=width,
-            height=height,
-            data=clean["poster"],
-            marked_data=marked and marked["poster"],
-        ),
-        Output(
-            kind="preview",
-            name="preview.webp",
-            content_type="image/webp",
-            width=small.shape[2],
-            height=small.shape[1],
-            data=clean["preview"],
-            marked_data=marked and marked["preview"],
-        ),
-    ]
+    return _video_outputs(clean, marked, (width, height), len(frames), fps, small)
 
 
 def _preview(stamp, frames, fps, timer) -> tuple[np.ndarray, int, bytes]:
@@ -225,37 +195,7 @@ def render_extension(
             poster = media.make_poster(head[0])
             marked["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", True)
         marked["preview"] = preview
-    return [
-        Output(
-            kind="video",
-            name="video.mp4",
-            content_type="video/mp4",
-            width=width,
-            height=height,
-            data=clean["video"],
-            marked_data=marked and marked["video"],
-            frames=count,
-            fps=round(rate),
-        ),
-        Output(
-            kind="poster",
-            name="poster.jpg",
-            content_type="image/jpeg",
-            width=width,
-            height=height,
-            data=clean["poster"],
-            marked_data=marked and marked["poster"],
-        ),
-        Output(
-            kind="preview",
-            name="preview.webp",
-            content_type="image/webp",
-            width=small.shape[2],
-            height=small.shape[1],
-            data=clean["preview"],
-            marked_data=marked and marked["preview"],
-        ),
-    ]
+    return _video_outputs(clean, marked, (width, height), count, rate, small)
 
 
 def _append(
@@ -301,6 +241,43 @@ def _encode(stamp, frames, fps, hardware, timer, *, marked: bool) -> dict[str, b
             "video": _sign(stamp, video, "video/mp4", "video.mp4", marked),
             "poster": _sign(stamp, poster, "image/jpeg", "poster.jpg", marked),
         }
+
+
+def _video_outputs(clean: dict, marked: dict | None, size, frames: int, fps, small) -> list:
+    """The video, poster and preview Outputs of a clip: clean files, and the visibly marked
+    ones where the job has them; `small` is the preview's frames (its size)."""
+    width, height = size
+    return [
+        Output(
+            kind="video",
+            name="video.mp4",
+            content_type="video/mp4",
+            width=width,
+            height=height,
+            data=clean["video"],
+            marked_data=marked and marked["video"],
+            frames=frames,
+            fps=round(fps),
+        ),
+        Output(
+            kind="poster",
+            name="poster.jpg",
+            content_type="image/jpeg",
+            width=width,
+            height=height,
+            data=clean["poster"],
+            marked_data=marked and marked["poster"],
+        ),
+        Output(
+            kind="preview",
+            name="preview.webp",
+            content_type="image/webp",
+            width=small.shape[2],
+            height=small.shape[1],
+            data=clean["preview"],
+            marked_data=marked and marked["preview"],
+        ),
+    ]
 
 
 def render_pictures(
