@@ -16,8 +16,6 @@ Linux only (/proc).
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,9 +30,9 @@ from django.db import transaction
 from billing import ledger
 from billing.models import Lot
 from generation import services
+from generation.management import bench_worker
 from generation.models import Job
 
-ROOT = Path(settings.BASE_DIR)
 LINK_SECONDS = 5
 
 
@@ -184,36 +182,7 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def start_worker(self, steps):
-        log_path = ROOT / "var" / "bench-chain-worker.log"
-        log_path.parent.mkdir(exist_ok=True)
         env = dict(os.environ)
         if steps:
             env["GENERATION_STEPS"] = f"text_to_video={steps},extend={steps}"
-        log = open(log_path, "w")  # noqa: SIM115 - the worker writes to it until it ends
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "webapp",
-                "worker",
-                "--concurrency=1",
-                "-Q",
-                "gpu-priority,gpu",
-                f"--hostname=bench-chain-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 300
-        while " ready." not in log_path.read_text(errors="ignore"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the bench worker did not start; see {log_path}")
-            time.sleep(0.2)
-        return proc
+        return bench_worker.start("chain", env)[0]

@@ -10,13 +10,9 @@ machine's run times (generation/eta.py); later rounds are the measured ones. Pri
 estimate, actual wait and error. The bench user, its jobs and ledger are deleted afterwards.
 """
 
-import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,9 +22,8 @@ from django.db import transaction
 from billing import ledger
 from billing.models import Lot
 from generation import eta, services
+from generation.management import bench_worker
 from generation.models import Job
-
-ROOT = Path(settings.BASE_DIR)
 
 
 class Command(BaseCommand):
@@ -55,34 +50,7 @@ class Command(BaseCommand):
             user.delete()
 
     def start_worker(self):
-        log = open(ROOT / "var" / "bench-eta-worker.log", "w")  # noqa: SIM115
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "webapp",
-                "worker",
-                "--concurrency=1",
-                "-Q",
-                "gpu-priority,gpu",
-                f"--hostname=bench-eta-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=dict(os.environ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 120
-        while " ready." not in (ROOT / "var" / "bench-eta-worker.log").read_text(errors="ignore"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the bench worker did not start; see var/bench-eta-worker.log")
-            time.sleep(0.2)
-        return proc
+        return bench_worker.start("eta")[0]
 
     def run_round(self, user, round_, opts):
         params = {"mode": "standard", "aspect_ratio": "16:9", "duration_s": opts["duration"]}

@@ -24,12 +24,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,9 +36,9 @@ from django.db import transaction
 from billing import ledger
 from billing.models import Lot
 from generation import services
+from generation.management import bench_worker
 from generation.models import Job
 
-ROOT = Path(settings.BASE_DIR)
 STAGE_LINE = re.compile(r"job (\d+) stage (denoise|postprocess) ([\d.]+) ([\d.]+)")
 
 
@@ -175,36 +172,7 @@ class Command(BaseCommand):
             user.delete()
 
     def start_worker(self, overlap: str, steps):
-        log_path = ROOT / "var" / f"bench-overlap-{overlap}-worker.log"
-        log_path.parent.mkdir(exist_ok=True)
         env = {**os.environ, "GENERATION_OVERLAP_POSTPROCESS": overlap}
         if steps:
             env["GENERATION_STEPS"] = str(steps)
-        log = open(log_path, "w")  # noqa: SIM115 - the worker writes to it until it ends
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "webapp",
-                "worker",
-                "--concurrency=1",
-                "-Q",
-                "gpu-priority,gpu",
-                f"--hostname=bench-overlap-{uuid.uuid4().hex[:6]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=INFO",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 300
-        while " ready." not in log_path.read_text(errors="ignore"):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the bench worker did not start; see {log_path}")
-            time.sleep(0.2)
-        return proc, log_path
+        return bench_worker.start(f"overlap-{overlap}", env)
