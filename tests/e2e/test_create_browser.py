@@ -9,9 +9,11 @@ from tests.gen_helpers import give_points
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-# Enough denoising steps that the tiny model's run spans several one-second polls when the
-# machine is idle; a busy machine only makes the run longer.
-STEPS = 40
+# Enough denoising steps that the tiny model's run spans several polls when the machine is
+# idle (about 15 s; the page polls every 1-10 s, by the estimate: generation/eta.py); a busy
+# machine only makes the run longer. At 40 steps an idle run took 5 s and could end between
+# two polls, so the page never showed it running.
+STEPS = 150
 # The job's time limit, and so the bound of every wait on it below: a job not done by then is
 # failed by the site itself. The spec's own limit is sized for an idle machine, and on a busy one
 # (load ~12 on 2 cores) it stopped this job. The limit travels with the job's message, so the
