@@ -1,13 +1,15 @@
 """gunicorn settings for the web tier: the image's and compose's web command is
 `gunicorn -c deploy/gunicorn.conf.py webapp.wsgi:application`.
 
-Why gthread: a log-in spends ~240 ms of CPU in PBKDF2. With sync workers a burst of log-ins
-holds every worker and every other request queues behind them. hashlib's PBKDF2 releases the
-GIL and most other requests wait on PostgreSQL or Redis, so threads let one process serve other
-requests while a log-in hashes, and WEB_WORKERS processes (default: one per core) use every core.
+Why gthread: a log-in spends ~30 ms of CPU hashing its password (Argon2id; ~230 ms with
+Django's default PBKDF2). With sync workers a burst of log-ins holds every worker and every
+other request queues behind them. The hashing releases the GIL and most other requests wait on
+PostgreSQL or Redis, so threads let one process serve other requests while a log-in hashes, and
+WEB_WORKERS processes (default: one per core) use every core.
 docs/OPERATIONS.md ("Web tier") has the measurements behind the defaults.
 """
 
+import logging
 import os
 
 _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -35,3 +37,19 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # gunicorn's control socket (one fixed path in the home folder) is not used by this deployment,
 # and two servers on one host would fight over it.
 control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Load the prompt screen's sentence model before the first request, not during it: the
+    first submissions a fresh process served were the slowest requests of the load test."""
+    try:
+        from generation.moderation import semantic
+
+        semantic.warm()
+    except Exception:  # a process that cannot warm up still serves; the first prompt loads it
+        logging.getLogger(__name__).exception("moderation warm-up failed")
+    finally:
+        from django.db import connections
+
+        # Requests run in other threads with their own connections; this one would sit idle.
+        connections.close_all()

@@ -49,6 +49,16 @@ def test_the_web_process_embeds_prompts_without_importing_torch():
     assert out.stdout.strip() == "False"
 
 
+def test_warming_up_loads_the_model_and_every_active_concept(monkeypatch):
+    # What gunicorn's post_worker_init runs, so that a process's first prompt pays nothing.
+    monkeypatch.setattr(semantic, "_model", None)
+    monkeypatch.setattr(semantic, "_concept_vectors", {})
+    semantic.warm()
+    assert semantic._model is not None
+    active = set(BannedConcept.objects.filter(active=True).values_list("description", flat=True))
+    assert active and active <= set(semantic._concept_vectors)
+
+
 def test_a_prompt_with_no_blocked_word_is_refused_by_meaning():
     hit = semantic.check(
         "the president caught in a humiliating sexual act, realistic fake news footage", "prompt"
