@@ -26,10 +26,6 @@ from generation import eta
 from generation.models import Job
 
 
-class Rollback(Exception):
-    pass
-
-
 class Command(BaseCommand):
     help = "Print CPU-ms, wall-ms and queries per status poll over a synthetic job history."
 
@@ -39,12 +35,10 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=200)
 
     def handle(self, *args, **opts):
-        try:
-            with transaction.atomic():
-                self.run(opts)
-                raise Rollback
-        except Rollback:
-            pass
+        with transaction.atomic():
+            self.run(opts)
+            # Everything made for the measurement goes again.
+            transaction.set_rollback(True)
 
     def run(self, opts):
         User = get_user_model()
