@@ -436,6 +436,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Which model spec workers run (generation/engine/specs.py); `tiny` is the random-weight demo.
 GENERATION_MODEL = env_str("GENERATION_MODEL", "tiny")
+# Pictures from another model than the spec's own (specs.PICTURE_MODELS: `kolors`...): the spec
+# run is then `<GENERATION_MODEL>+<picture model>`, the name jobs record and workers load.
+GENERATION_PICTURE_MODEL = env_str("GENERATION_PICTURE_MODEL")
+if GENERATION_PICTURE_MODEL:
+    GENERATION_MODEL = f"{GENERATION_MODEL.partition('+')[0]}+{GENERATION_PICTURE_MODEL}"
 if os.environ.get("GENERATION_MODEL_PATH"):
     raise ImproperlyConfigured(
         "GENERATION_MODEL_PATH is now GENERATION_MODEL_DIR: the folder holding one <org>/<name> "

@@ -273,10 +273,19 @@ def _ltx_upscaler(arch: dict):
     )
 
 
+def _kolors(arch: dict):
+    from . import kolors
+
+    with _on_host():
+        scheduler = kolors.scheduler_for(arch)
+    return kolors.build(arch, scheduler)
+
+
 _RECIPES = {
     "LTXConditionPipeline": _ltx,
     "LTXLatentUpsamplePipeline": _ltx_upscaler,
     "FluxPipeline": _flux,
+    "KolorsPipeline": _kolors,
     "WanPipeline": _wan,
     "WanImageToVideoPipeline": _wan_i2v,
     "WanVACEPipeline": _wan_vace,

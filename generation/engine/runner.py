@@ -26,7 +26,6 @@ from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
     MAX_PICTURES,
-    PICTURE_MULTIPLE,
     ModelSpec,
     PipelineSpec,
     apply_camera_movement,
@@ -220,7 +219,8 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
     if request.duration_s <= 0:
         raise ValueError("duration must be positive")
     if request.size is not None:
-        multiple = PICTURE_MULTIPLE if request.kind == TEXT_TO_PICTURE else spec.spatial_multiple
+        picture = request.kind == TEXT_TO_PICTURE
+        multiple = spec.picture_multiple if picture else spec.spatial_multiple
         if any(side <= 0 or side % multiple for side in request.size):
             raise ValueError(f"size must be positive multiples of {multiple}")
 

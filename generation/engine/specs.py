@@ -227,6 +227,8 @@ class ModelSpec:
     output_fps: dict[str, int] = field(default_factory=dict)
     upscaler: PipelineSpec | None = None
     upscale_chunk_frames: int = 65
+    # The sides a picture's size must be multiples of (Flux: 16; Kolors' UNet: 32).
+    picture_multiple: int = PICTURE_MULTIPLE
 
     def __post_init__(self):
         spatial, temporal = FAMILY_RULES[self.family]
@@ -236,8 +238,10 @@ class ModelSpec:
                 if w % spatial or h % spatial:
                     raise ValueError(f"{self.id}: {w}x{h} is not a multiple of {spatial}")
         for w, h in self.picture_sizes.values():
-            if w % PICTURE_MULTIPLE or h % PICTURE_MULTIPLE:
-                raise ValueError(f"{self.id}: picture {w}x{h} not a multiple of 16")
+            if w % self.picture_multiple or h % self.picture_multiple:
+                raise ValueError(
+                    f"{self.id}: picture {w}x{h} not a multiple of {self.picture_multiple}"
+                )
         if (self.extend_context_frames - 1) % temporal:
             raise ValueError(f"{self.id}: extend context must be {temporal}k + 1 frames")
         if (self.max_frames - 1) % temporal or self.max_frames <= self.extend_context_frames:
@@ -767,16 +771,86 @@ MODEL_SPECS: dict[str, ModelSpec] = {
 DEFAULT_SPEC = "tiny"
 
 
+@dataclass(frozen=True)
+class PictureModel:
+    """A picture pipeline an operator may run instead of a spec's own (GENERATION_PICTURE_MODEL):
+    `<video spec>+<picture model>` names the spec with its pictures made by this one."""
+
+    id: str
+    label: str
+    pipeline: PipelineSpec
+    sizes: dict[str, tuple[int, int]]
+    multiple: int = PICTURE_MULTIPLE
+
+
+# Kolors (Kwai-Kolors/Kolors-diffusers, Apache-2.0 code, its own model licence): SDXL's UNet on
+# ChatGLM3-6B, which reads Chinese and English prompts natively. Its model card's defaults:
+# 50 steps at guidance 5.0 (the middle of the creativity range), 1024x1024; the other shapes are
+# SDXL's buckets, multiples of 32. The cost model is an estimate (an SDXL-class UNet with
+# guidance at 1024x1024 on an H100), not a measurement.
+KOLORS = PipelineSpec(
+    "KolorsPipeline",
+    "Kwai-Kolors/Kolors-diffusers",
+    default_steps=50,
+    guidance_range=(3.0, 7.0),
+    call_options={"max_sequence_length": 256},
+    seconds_per_step=0.08,
+)
+KOLORS_SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
+_TINY_KOLORS = PipelineSpec(
+    "KolorsPipeline",
+    "tiny/kolors",
+    default_steps=4,
+    guidance_range=(3.0, 7.0),
+    call_options={"max_sequence_length": 256},
+    seconds_per_step=0.5,
+)
+
+PICTURE_MODELS: dict[str, PictureModel] = {
+    picture.id: picture
+    for picture in (
+        PictureModel("flux-schnell", "FLUX.1-schnell", FLUX_SCHNELL, FLUX_PICTURE_SIZES),
+        PictureModel("kolors", "Kolors", KOLORS, KOLORS_SIZES, multiple=32),
+        PictureModel("tiny-flux", "Demo Flux (untrained weights)", _TINY_FLUX, _TINY_SIZES),
+        PictureModel(
+            "tiny-kolors", "Demo Kolors (untrained weights)", _TINY_KOLORS, _TINY_SIZES, 32
+        ),
+    )
+}
+
+
+def with_picture(spec: ModelSpec, picture: PictureModel) -> ModelSpec:
+    """`spec` with its pictures made by `picture`: its id names both ("ltx-video+kolors"), so a
+    job records which picture model made it and a worker given the job runs the same."""
+    return replace(
+        spec,
+        id=f"{spec.id}+{picture.id}",
+        label=f"{spec.label}, {picture.label} pictures",
+        pipelines={**spec.pipelines, TEXT_TO_PICTURE: picture.pipeline},
+        picture_sizes=picture.sizes,
+        picture_multiple=picture.multiple,
+    )
+
+
 def get_spec(name: str | ModelSpec | None = None) -> ModelSpec:
-    """The spec called `name` (None: the default, "tiny"); unknown names raise KeyError."""
+    """The spec called `name` (None: the default, "tiny"), or `<spec>+<picture model>` for a
+    spec whose pictures another model makes; unknown names raise KeyError."""
     if isinstance(name, ModelSpec):
         return name
     name = name or DEFAULT_SPEC
+    video, _, picture = name.partition("+")
     try:
-        return MODEL_SPECS[name]
+        spec = MODEL_SPECS[video]
     except KeyError:
         known = ", ".join(sorted(MODEL_SPECS))
-        raise KeyError(f"unknown model spec {name!r} (known: {known})") from None
+        raise KeyError(f"unknown model spec {video!r} (known: {known})") from None
+    if not picture:
+        return spec
+    try:
+        return with_picture(spec, PICTURE_MODELS[picture])
+    except KeyError:
+        known = ", ".join(sorted(PICTURE_MODELS))
+        raise KeyError(f"unknown picture model {picture!r} (known: {known})") from None
 
 
 __all__ = [
@@ -784,7 +858,9 @@ __all__ = [
     "FIRST_LAST_FRAME",
     "UPSCALE",
     "MODEL_SPECS",
+    "PICTURE_MODELS",
     "ModelSpec",
+    "PictureModel",
     "PipelineSpec",
     "VIDEO_KINDS",
     "apply_camera_movement",

@@ -1,0 +1,149 @@
+"""Kolors pictures: a spec's pictures made by KolorsPipeline (GENERATION_PICTURE_MODEL=kolors),
+its real checkpoint and defaults, and Chinese and English prompts through the engine on a tiny
+KolorsPipeline built in code from the real classes (ChatGLM text encoder and tokenizer as
+diffusers ships them). The prompt reaches the model exactly as the user wrote it."""
+
+import numpy as np
+import pytest
+
+from generation.engine import loader, runner
+from generation.engine.specs import (
+    KOLORS,
+    KOLORS_SIZES,
+    MODEL_SPECS,
+    PICTURE_MODELS,
+    get_spec,
+)
+from generation.engine.types import TEXT_TO_PICTURE, TEXT_TO_VIDEO, GenerationRequest
+
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+TINY_KOLORS = "tiny+tiny-kolors"
+CHINESE = "一只红色的狐狸在雪地里睡觉，清晨柔和的光线"
+ENGLISH = "a red fox sleeping in the snow, soft morning light"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _free_pipelines():
+    yield
+    loader.clear_cache()
+
+
+@pytest.fixture
+def prompts_seen(monkeypatch):
+    """Every prompt KolorsPipeline encodes, recorded on its way to the real encode_prompt."""
+    from diffusers import KolorsPipeline
+
+    seen = []
+    encode = KolorsPipeline.encode_prompt
+
+    def recording(self, prompt, *args, **kwargs):
+        seen.append(prompt)
+        return encode(self, prompt, *args, **kwargs)
+
+    monkeypatch.setattr(KolorsPipeline, "encode_prompt", recording)
+    return seen
+
+
+def picture(prompt, spec=TINY_KOLORS, **values):
+    request = GenerationRequest(
+        kind=TEXT_TO_PICTURE, prompt=prompt, aspect_ratio="16:9", seed=3, **values
+    )
+    return runner.run(request, spec=spec, device="cpu")
+
+
+def test_the_kolors_picture_model_is_the_real_checkpoint_with_its_model_cards_defaults():
+    kolors = PICTURE_MODELS["kolors"]
+    assert kolors.pipeline is KOLORS
+    assert (KOLORS.class_name, KOLORS.checkpoint) == (
+        "KolorsPipeline",
+        "Kwai-Kolors/Kolors-diffusers",
+    )
+    assert KOLORS.default_steps == 50 and KOLORS.default_guidance == 5.0
+    assert KOLORS_SIZES["1:1"] == (1024, 1024)
+    assert all(w % 32 == 0 and h % 32 == 0 for w, h in KOLORS_SIZES.values())
+
+
+@pytest.mark.parametrize("video", sorted(MODEL_SPECS))
+def test_every_video_spec_can_take_kolors_pictures_and_keep_its_videos(video):
+    own = get_spec(video)
+    spec = get_spec(f"{video}+kolors")
+    assert spec.id == f"{video}+kolors" and spec.kinds == own.kinds
+    assert spec.pipeline_for(TEXT_TO_PICTURE) is KOLORS
+    assert spec.size_for("9:16", kind=TEXT_TO_PICTURE) == (768, 1344)
+    assert spec.pipeline_for(TEXT_TO_VIDEO) is own.pipeline_for(TEXT_TO_VIDEO)
+    assert spec.video_sizes == own.video_sizes
+    # fetch_model and the memory plan take the Kolors checkpoint instead of the spec's own.
+    checkpoints = [p.checkpoint for p in spec.all_pipelines()]
+    assert "Kwai-Kolors/Kolors-diffusers" in checkpoints
+    assert own.pipeline_for(TEXT_TO_PICTURE).checkpoint not in checkpoints
+
+
+def test_unknown_picture_models_are_refused_by_name():
+    with pytest.raises(KeyError, match="unknown picture model 'kolours'"):
+        get_spec("ltx-video+kolours")
+    with pytest.raises(KeyError, match="unknown model spec 'nope'"):
+        get_spec("nope+kolors")
+
+
+def test_the_setting_names_the_spec_with_its_picture_model(monkeypatch):
+    import subprocess
+    import sys
+
+    script = "from django.conf import settings; print(settings.GENERATION_MODEL)"
+    env = {"GENERATION_MODEL": "ltx-video", "GENERATION_PICTURE_MODEL": "kolors"}
+    from tests.conftest import subprocess_env
+
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        env=subprocess_env(DJANGO_SETTINGS_MODULE="webapp.settings", **env),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "ltx-video+kolors"
+    bad = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=subprocess_env(
+            DJANGO_SETTINGS_MODULE="webapp.settings", GENERATION_PICTURE_MODEL="kolours"
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode != 0 and "unknown picture model 'kolours'" in bad.stderr
+
+
+def test_a_chinese_and_an_english_prompt_reach_the_model_as_written(prompts_seen):
+    chinese = picture(CHINESE)
+    english = picture(ENGLISH)
+    assert prompts_seen == [CHINESE, ENGLISH]  # no translation, no sentence added
+    spec = get_spec(TINY_KOLORS)
+    for result in (chinese, english):
+        (image,) = result.images
+        assert image.size == spec.size_for("16:9", kind=TEXT_TO_PICTURE)
+        assert np.isfinite(np.asarray(image, dtype=np.float32)).all()
+    # The text conditions the picture: the same seed with the other language differs.
+    a, b = (np.asarray(r.images[0], dtype=np.int16) for r in (chinese, english))
+    assert np.abs(a - b).mean() > 0
+
+
+def test_the_tokenizer_reads_chinese_without_unknown_pieces():
+    pipe = loader.get_pipeline(TINY_KOLORS, TEXT_TO_PICTURE, "cpu")
+    assert pipe.__class__.__name__ == "KolorsPipeline"
+    assert pipe.text_encoder.__class__.__name__ == "ChatGLMModel"
+    ids = pipe.tokenizer(CHINESE)["input_ids"]
+    unknown = pipe.tokenizer.tokenizer.sp_model.unk_id()
+    assert unknown not in ids and len(ids) > 5
+
+
+def test_a_camera_preset_never_reaches_a_picture(prompts_seen):
+    # The create form keeps pictures static; a request that asks for a move still gets the
+    # prompt alone (a camera sentence is for videos, and English).
+    picture(CHINESE, camera_movement="orbit")
+    assert prompts_seen == [CHINESE]
+
+
+def test_a_kolors_picture_size_must_be_a_multiple_of_32():
+    with pytest.raises(ValueError, match="multiples of 32"):
+        picture(ENGLISH, size=(80, 48))
+    result = picture(ENGLISH, size=(96, 64), num_images=2)
+    assert [image.size for image in result.images] == [(96, 64), (96, 64)]
