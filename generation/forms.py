@@ -4,6 +4,7 @@ import re
 import secrets
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
+from generation.engine.specs import get_spec
 from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.models import Job
 from generation.moderation.review import APPEAL_MAX_LENGTH
@@ -143,6 +145,11 @@ class JobForm(forms.Form):
         self.end_photo = None
         # A reference video's photos, each (PNG file, decoded image) as clean_photo gives them.
         self.reference_photos = []
+        if Job.Kind.REFERENCES not in get_spec(settings.GENERATION_MODEL).kinds:
+            # Only Wan's VACE (and the demo) takes reference photos: no tab that can only fail.
+            self.fields["kind"].choices = [
+                choice for choice in Job.Kind.choices if choice[0] != Job.Kind.REFERENCES
+            ]
         # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
         for n in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_prompt_{n}"] = forms.CharField(

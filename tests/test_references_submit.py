@@ -187,3 +187,11 @@ def test_a_deleted_account_takes_its_reference_photos_with_it(
         erasure.end_open_jobs(member)
         erasure.erase_works(member)
     assert not ReferencePhoto.objects.exists() and not default_storage.exists(name)
+
+
+def test_a_site_whose_model_takes_no_references_does_not_offer_the_tool(client, member, settings):
+    settings.GENERATION_MODEL = "ltx-video"
+    html = client.get(CREATE).content.decode()
+    assert 'id="kind-references"' not in html and 'id="kind-storyboard"' in html
+    page = refused(client, member, references_data(photo()))
+    assert "Choose what to make" in page
