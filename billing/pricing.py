@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.units import PointsSyntaxError, parse_points
 
-KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard")
+KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard", "references")
 DURATIONS = (5, 10)
 # A storyboard lasts the sum of its shots, whole seconds up to the longest video (10 s).
 STORYBOARD_SECONDS = range(2, max(DURATIONS) + 1)
@@ -61,7 +61,9 @@ def price_of(request_params: Mapping) -> int:
     10 s 20, professional x3.5 (35 / 70). An extension is a new 5-second clip whatever duration
     is sent. Pictures: 0.2 points each. A storyboard is paid per second of its total length at
     the 5-second video's rate (2 points a second: 6 s, 12 points), so telling a story in shots
-    costs what one clip of that length would. Raises PriceError for anything else."""
+    costs what one clip of that length would. A video from reference photos costs what a text
+    to video of its length does, whatever the number of photos (1-4), as Kling's Elements
+    cost what its other videos do. Raises PriceError for anything else."""
     table = price_table()
     kind = request_params.get("kind")
     if kind not in KINDS:
@@ -106,6 +108,8 @@ def price_rows() -> list[dict]:
         (_("Text or image to video, 5 s"), "text_to_video", 5),
         (_("Text or image to video, 10 s"), "text_to_video", 10),
         (_("Extend a video by 5 s"), "extend", 5),
+        (_("Video from 1-4 reference photos, 5 s"), "references", 5),
+        (_("Video from 1-4 reference photos, 10 s"), "references", 10),
     ]:
         standard, professional = both(kind, duration)
         rows.append({"label": label, "standard": standard, "professional": professional})

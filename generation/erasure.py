@@ -14,7 +14,7 @@ from django.db import transaction
 
 from billing import ledger
 from generation import services
-from generation.models import Asset, Job
+from generation.models import Asset, Job, ReferencePhoto
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,10 @@ def erase_works(user) -> int:
         for job in jobs.only("input_image", "end_image")
         for f in (job.input_image, job.end_image)
         if f
+    ]
+    names += [
+        reference.image.name
+        for reference in ReferencePhoto.objects.filter(job__user=user).only("image")
     ]
     names += [
         f.name

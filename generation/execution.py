@@ -287,6 +287,7 @@ def build_request(job: Job, source=None):
         camera_movement=p.get("camera_movement", "static"),
         num_inference_steps=services.steps_override(job.kind),
         shots=[Shot(**shot) for shot in p.get("shots", [])],
+        references=[_open_image(reference.image) for reference in job.references.all()],
     )
 
 

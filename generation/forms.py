@@ -4,13 +4,16 @@ import re
 import secrets
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
-from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.engine.specs import get_spec
+from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.models import Job
 from generation.moderation.review import APPEAL_MAX_LENGTH
 from generation.uploads import clean_photo
@@ -77,6 +80,22 @@ def storyboard_rows(data) -> list[int]:
     return rows
 
 
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several files from one <input type=file multiple>: a list (empty when none was sent)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"multiple": True}))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, (list, tuple)) else [data]
+        return [super(PhotosField, self).clean(upload, initial) for upload in uploads if upload]
+
+
 def aspect_ratio_of(width: int, height: int) -> str:
     """The offered aspect ratio closest to a `width` x `height` picture's."""
     ratio = width / height
@@ -113,6 +132,7 @@ class JobForm(forms.Form):
     camera_movement = forms.ChoiceField(choices=CAMERA_MOVEMENTS, initial="static")
     image = forms.FileField(required=False, label=gettext_lazy("Photo"))
     end_image = forms.FileField(required=False, label=gettext_lazy("End frame (optional)"))
+    references = PhotosField(label=gettext_lazy("Reference photos"))
     source_job = forms.IntegerField(required=False, widget=forms.HiddenInput)
     num_images = forms.TypedChoiceField(
         choices=[(n, n) for n in range(1, 5)], coerce=int, initial=1
@@ -123,6 +143,13 @@ class JobForm(forms.Form):
         self.user = user
         self.photo = None
         self.end_photo = None
+        # A reference video's photos, each (PNG file, decoded image) as clean_photo gives them.
+        self.reference_photos = []
+        if Job.Kind.REFERENCES not in get_spec(settings.GENERATION_MODEL).kinds:
+            # Only Wan's VACE (and the demo) takes reference photos: no tab that can only fail.
+            self.fields["kind"].choices = [
+                choice for choice in Job.Kind.choices if choice[0] != Job.Kind.REFERENCES
+            ]
         # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
         for n in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_prompt_{n}"] = forms.CharField(
@@ -170,6 +197,37 @@ class JobForm(forms.Form):
         if upload:
             self.end_photo = clean_photo(upload)
         return upload
+
+    def clean_references(self):
+        """A reference video's 1-MAX_REFERENCES photos, each checked as any upload is (format,
+        size, pixels, damage); the message names the photo. Ignored for other kinds."""
+        uploads = self.cleaned_data.get("references") or []
+        if self.cleaned_data.get("kind") != Job.Kind.REFERENCES:
+            return []
+        if not uploads:
+            raise ValidationError(
+                _("Add 1 to %(max)d reference photos: a person, an object or a style.")
+                % {"max": MAX_REFERENCES}
+            )
+        if len(uploads) > MAX_REFERENCES:
+            raise ValidationError(
+                _("Choose at most %(max)d reference photos; you chose %(n)d.")
+                % {"max": MAX_REFERENCES, "n": len(uploads)}
+            )
+        errors = []
+        for number, upload in enumerate(uploads, start=1):
+            try:
+                self.reference_photos.append(clean_photo(upload))
+            except ValidationError as exc:
+                errors += [
+                    _("Reference photo %(n)d (%(name)s): %(error)s")
+                    % {"n": number, "name": upload.name[:80], "error": message}
+                    for message in exc.messages
+                ]
+        if errors:
+            self.reference_photos = []
+            raise ValidationError(errors)
+        return uploads
 
     def clean(self):
         data = super().clean()

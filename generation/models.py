@@ -13,6 +13,7 @@ class Job(models.Model):
         EXTEND = "extend", _("Extend a video")
         TEXT_TO_PICTURE = "text_to_picture", _("Text to picture")
         STORYBOARD = "storyboard", _("Storyboard")
+        REFERENCES = "references", _("References")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -151,6 +152,28 @@ class Job(models.Model):
     @property
     def pictures(self):
         return [a for a in self.assets.all() if a.kind == Asset.Kind.PICTURE]
+
+
+class ReferencePhoto(models.Model):
+    """One of a reference video's photos (a person, an object, a style), re-encoded as PNG.
+    Shown to the job's owner only (generation.views.input_photo), deleted with the account."""
+
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="references", verbose_name=_("job")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    image = models.FileField(_("photo"), upload_to="inputs/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("reference photo")
+        verbose_name_plural = _("reference photos")
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="one_reference_per_position")
+        ]
+
+    def __str__(self):
+        return f"reference {self.position} of job {self.job_id}"
 
 
 class Asset(models.Model):

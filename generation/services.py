@@ -30,7 +30,7 @@ from billing.entitlements import (
 from billing.pricing import price_of
 from billing.units import format_points
 from generation import dispatch, eta
-from generation.models import Asset, Job
+from generation.models import Asset, Job, ReferencePhoto
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
 from generation.moderation.verdict import REFUSE, Hit, strongest
@@ -50,10 +50,14 @@ LOCKED_MESSAGES = {
     "video_extension": gettext_lazy("Extending videos comes with %(tier)s and higher plans."),
     "camera_movement": gettext_lazy("Camera movement comes with %(tier)s and higher plans."),
     "storyboard": gettext_lazy("Storyboards come with %(tier)s and higher plans."),
+    "references": gettext_lazy("Videos from reference photos come with %(tier)s and higher plans."),
 }
 # A storyboard is made by extension calls, so the plans that extend videos tell storyboards
 # (members only, as Kling's multi-shot is): no entitlement of its own to keep in step.
 STORYBOARD_ENTITLEMENT = "video_extension"
+# Reference videos run on Wan's VACE, the model that extends Wan videos: the same plans tell
+# them (members only, as Kling's Elements are).
+REFERENCES_ENTITLEMENT = "video_extension"
 NO_PLAN_UNLOCKS = gettext_lazy("No plan on this site includes this option.")
 # A mode whose video size or frame rate the plan does not include ("1080p at 30 fps").
 OUTPUT_LOCKED = {
@@ -77,6 +81,10 @@ def locked_message(entitlement: str, option: str | None = None) -> str:
 
 def storyboard_locked_message() -> str:
     return locked_message(STORYBOARD_ENTITLEMENT, "storyboard")
+
+
+def references_locked_message() -> str:
+    return locked_message(REFERENCES_ENTITLEMENT, "references")
 
 
 def video_output(spec, mode: str, aspect_ratio: str = "16:9") -> tuple[int, int, int]:
@@ -141,7 +149,12 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
     errors = {}
     if params.get("mode") == "professional" and not allowed.professional_mode:
         errors["mode"] = locked_message("professional_mode")
-    if kind in (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO, Job.Kind.STORYBOARD):
+    if kind in (
+        Job.Kind.TEXT_TO_VIDEO,
+        Job.Kind.IMAGE_TO_VIDEO,
+        Job.Kind.STORYBOARD,
+        Job.Kind.REFERENCES,
+    ):
         # An extension keeps its source's size and frame rate; pictures have their own sizes.
         from generation.engine.specs import get_spec
 
@@ -153,6 +166,8 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
         errors["source_job"] = locked_message("video_extension")
     if params.get("camera_movement", "static") != "static" and not allowed.camera_movement:
         errors["camera_movement"] = locked_message("camera_movement")
+    if kind == Job.Kind.REFERENCES and not getattr(allowed, REFERENCES_ENTITLEMENT):
+        errors["references"] = references_locked_message()
     if kind == Job.Kind.STORYBOARD:
         # Not a form field: shown above the form, as the other locked tools' messages are.
         if not getattr(allowed, STORYBOARD_ENTITLEMENT):
@@ -242,16 +257,20 @@ def submit(user, form) -> Job:
 def _screen(form, params: dict):
     """Screening's decision on what the user sent: the prompt (a storyboard's every shot, each
     as the prompt it is, so one banned shot refuses the whole story), the negative prompt and
-    the photos."""
+    the photos (a reference video's each as the input photo it is)."""
     data = form.cleaned_data
     photos = {
         "input_image": form.photo[1] if form.photo else None,
         "end_image": form.end_photo[1] if form.end_photo else None,
     }
     prompts = [shot["prompt"] for shot in params.get("shots", [])] or [data["prompt"]]
-    return strongest(
+    hits = [
         screening.screen_submission(prompt, data["negative_prompt"], photos) for prompt in prompts
-    )
+    ]
+    hits += [
+        screening.screen_photos({"input_image": image}) for _file, image in form.reference_photos
+    ]
+    return strongest(hits)
 
 
 def _create(form, fields: dict, written: list, **extra) -> Job:
@@ -264,6 +283,11 @@ def _create(form, fields: dict, written: list, **extra) -> Job:
         job.end_image.save("end.png", form.end_photo[0], save=False)
         written.append(job.end_image.name)
     job.save()
+    for position, (file, _image) in enumerate(form.reference_photos, start=1):
+        reference = ReferencePhoto(job=job, position=position)
+        reference.image.save(f"reference-{position}.png", file, save=False)
+        written.append(reference.image.name)
+        reference.save()
     return job
 
 

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from billing.pricing import PriceError
 from billing.units import format_points
 from generation import eta, services
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import (
     MAX_CHAIN_SECONDS,
     OLD_PHOTO_PROMPT,
@@ -107,7 +108,9 @@ def create(request):
                     for name in ("professional_mode", "video_extension", "camera_movement")
                 },
                 "storyboard": services.storyboard_locked_message(),
+                "references": services.references_locked_message(),
             },
+            "max_references": MAX_REFERENCES,
             "modes": _mode_choices(form, allowed),
             "min_shots": MIN_SHOTS,
             "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
@@ -205,6 +208,13 @@ def job_detail(request, job_id):
         "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS),
         "extend_locked": services.locked_message("video_extension"),
         "shots": _timeline(job),
+        "references": [
+            {
+                "position": reference.position,
+                "url": reverse("generation:input_photo", args=[job.pk, f"ref{reference.position}"]),
+            }
+            for reference in job.references.all()
+        ],
         **_status_context(job),
     }
     if review.can_appeal(job):
@@ -389,9 +399,13 @@ def asset_file(request, asset_id):
 
 @login_required
 def input_photo(request, job_id, which):
-    """The photo a job was made from ("start") or its end frame ("end"), for its owner only."""
+    """The photo a job was made from ("start"), its end frame ("end") or one of its reference
+    photos ("ref1" to "ref4"), for its owner only."""
     job = _get_job_for_user(request, job_id)
     stored = {"start": job.input_image, "end": job.end_image}.get(which)
+    if which.startswith("ref") and which[3:].isdigit():
+        reference = job.references.filter(position=int(which[3:])).first()
+        stored = reference.image if reference else None
     if not stored:
         raise Http404("no such photo")
     if settings.S3_BUCKET:

@@ -136,6 +136,7 @@ def test_a_clip_longer_than_one_call_is_chained_to_its_full_length(spec_id, cell
         ("ltx-video", Cell("text_to_video")),
         ("wan2.1", Cell("image_to_video", "professional", end_frame=True)),
         ("wan2.1", Cell("extend", "professional")),
+        ("wan2.1", Cell("references", "professional")),
     ],
 )
 def test_the_cells_run_the_real_pipeline_class_cut_to_one_layer(spec_id, cell):

@@ -60,7 +60,7 @@ def env_float(name: str) -> float | None:
 def generation_steps(name: str) -> dict[str, int]:
     """Denoising-step overrides per kind: "30" (every video kind; pictures keep their distilled
     model's steps) or "text_to_video=30,extend=20,text_to_picture=4". Unset: spec defaults."""
-    video = ("text_to_video", "image_to_video", "extend")
+    video = ("text_to_video", "image_to_video", "extend", "references")
     kinds = (*video, "text_to_picture")
     raw = os.environ.get(name, "").strip()
     if not raw or raw == "0":

@@ -14,7 +14,16 @@ import numpy as np
 from PIL import Image
 
 from .specs import ModelSpec
-from .types import EXTEND, IMAGE_TO_VIDEO, KINDS, MODES, STORYBOARD, GenerationRequest, Shot
+from .types import (
+    EXTEND,
+    IMAGE_TO_VIDEO,
+    KINDS,
+    MODES,
+    REFERENCES,
+    STORYBOARD,
+    GenerationRequest,
+    Shot,
+)
 
 PROMPT = "an old photo of my grandmother smiling in her garden"
 SHOT_PROMPTS = (PROMPT, "she waves at the camera, then turns to water her roses")
@@ -84,7 +93,8 @@ def request_for(
     """The cell's request. `size` replaces the spec's size (it must follow the family's
     multiples). An extension's source is a synthetic clip of `source_frames` frames (default:
     `duration_s` at the spec's fps) at that size. A storyboard has two shots of `duration_s`
-    each (its request's `duration_s` is their sum)."""
+    each (its request's `duration_s` is their sum). A reference video has two reference photos
+    (a subject and a differently shaped second one)."""
     width, height = size_of(spec, cell, size, aspect)
     values = {}
     if cell.kind == IMAGE_TO_VIDEO:
@@ -94,6 +104,8 @@ def request_for(
     if cell.kind == EXTEND:
         count = source_frames or spec.frames_for(duration_s)[0]
         values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
+    if cell.kind == REFERENCES:
+        values["references"] = reference_photos(width, height)
     if cell.kind == STORYBOARD:
         values["shots"] = storyboard_shots(duration_s)
         duration_s = sum(shot.duration_s for shot in values["shots"])
@@ -116,6 +128,12 @@ def storyboard_shots(duration_s: float) -> list[Shot]:
         Shot(SHOT_PROMPTS[0], duration_s),
         Shot(SHOT_PROMPTS[1], duration_s, camera_movement="pan_left"),
     ]
+
+
+def reference_photos(width: int, height: int) -> list[Image.Image]:
+    """Two reference photos: the pattern at the call's shape and an inverted portrait one (VACE
+    pads each onto the frame, so their shapes need not match the video's)."""
+    return [pattern_image(width, height), pattern_image(height, width * 2, invert=True)]
 
 
 def pattern_image(width: int, height: int, invert: bool = False) -> Image.Image:

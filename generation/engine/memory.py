@@ -240,14 +240,15 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
         sizes = [spec.size_for(a, m) for m in _modes_of(spec, pipeline) for a in ("16:9", "1:1")]
         w, h = max(sizes, key=lambda s: s[0] * s[1])
         frames = spec.max_frames
-        if spec.family == "ltx":
+        family = spec.family_of(pipeline)
+        if family == "ltx":
             tokens = (w // 32) * (h // 32) * ((frames - 1) // 8 + 1)
             batch, ffn = 2, 4 * width  # LTX batches the unconditional pass
         else:
             tokens = (w // 16) * (h // 16) * ((frames - 1) // 4 + 1)
             batch, ffn = 1, t["ffn_dim"]  # Wan runs it separately
         transformer = batch * tokens * (6 * width + ffn) * 2
-        vae = VAE_BYTES_PER_PIXEL[spec.family] * w * h
+        vae = VAE_BYTES_PER_PIXEL[family] * w * h
     return int(WORKING_MARGIN * (transformer + vae))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from generation import media
 
@@ -35,9 +35,12 @@ from .types import (
     ASPECT_RATIOS,
     EXTEND,
     IMAGE_TO_VIDEO,
+    MAX_REFERENCES,
     MAX_SHOTS,
+    MIN_REFERENCES,
     MIN_SHOTS,
     MODES,
+    REFERENCES,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -212,6 +215,11 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
                 raise ValueError("every shot needs a prompt and a positive duration")
             if shot.camera_movement not in CAMERA_MOVEMENTS:
                 raise ValueError(f"unknown camera movement {shot.camera_movement!r}")
+    if (
+        request.kind == REFERENCES
+        and not MIN_REFERENCES <= len(request.references) <= MAX_REFERENCES
+    ):
+        raise ValueError(f"{MIN_REFERENCES} to {MAX_REFERENCES} reference photos")
     if request.kind == TEXT_TO_PICTURE and not 1 <= request.num_images <= MAX_PICTURES:
         raise ValueError(f"between 1 and {MAX_PICTURES} pictures")
     if request.camera_movement not in CAMERA_MOVEMENTS:
@@ -334,15 +342,22 @@ def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
     first_end = end_frame and len(plan) == 1
     pipeline = spec.pipeline_for(request.kind, request.mode, end_frame=first_end)
     num_frames = plan[0]
+    # A pipeline with sizes of its own (the demo's Wan VACE) makes smaller frames, resized below.
+    call_size = (width, height)
+    if request.size is None and pipeline.sizes:
+        call_size = pipeline.sizes[request.aspect_ratio]
     kwargs = {**common, **_sampling(request, pipeline), "num_frames": num_frames}
-    if spec.family == "ltx":
+    kwargs.update(width=call_size[0], height=call_size[1])
+    if spec.family_of(pipeline) == "ltx":
         kwargs["frame_rate"] = spec.fps
     if request.kind == IMAGE_TO_VIDEO:
         first = media.fit_image(request.image, (width, height))
         last = media.fit_image(request.end_image, (width, height)) if first_end else None
         kwargs.update(_image_inputs(pipeline, first, last, num_frames))
+    if request.kind == REFERENCES:
+        kwargs["reference_images"] = _reference_images(request.references, call_size)
     output = watcher.call(acquire(request.kind, first_end), 0, pipeline, **kwargs)
-    frames = _to_uint8(output.frames[0])
+    frames = media.resize_frames(_to_uint8(output.frames[0]), (width, height))
     if len(plan) > 1:
         last = None
         if end_frame:
@@ -350,6 +365,15 @@ def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
         new = _extend_frames(acquire, spec, request, watcher, common, frames, plan[1:], 1, last)
         frames = np.concatenate([frames, new])
     return frames
+
+
+def _reference_images(photos: list, size: tuple[int, int]) -> list[Image.Image]:
+    """The reference photos whole (VACE pads each onto a white canvas of the call's size; a
+    crop could cut the subject out), scaled down to fit it so no 25-megapixel photo becomes a
+    tensor."""
+    return [
+        ImageOps.contain(photo.convert("RGB"), size, Image.Resampling.LANCZOS) for photo in photos
+    ]
 
 
 def _image_inputs(pipeline: PipelineSpec, first, last, num_frames: int) -> dict:

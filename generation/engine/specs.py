@@ -29,6 +29,11 @@ re-timed by blending neighbouring frames (`generation/engine/upscale.py`). The d
 both in professional mode (1920x1080, 1080x1920, 1080x1080 at 30 fps) with a tiny upsampler of
 the same class built in code, so tests exercise the stage.
 
+References: Wan's VACE models take 1-4 reference photos (people, objects, a style) with the
+prompt (`WanVACEPipeline(reference_images=...)`, the checkpoints of its extension calls). The
+demo spec, LTX's, runs the tiny Wan VACE for them (`PipelineSpec.family`): its sizes and frame
+counts follow both families' rules (multiples of 32, 8k + 1 frames).
+
 Camera presets: the real models take camera direction from the prompt, so a preset appends one
 sentence (CAMERA_MOVEMENTS) to the user's prompt; "master shots" are the compound moves.
 """
@@ -45,6 +50,7 @@ from .types import (
     KINDS,
     MAX_SHOTS,
     MODES,
+    REFERENCES,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -81,6 +87,13 @@ class PipelineSpec:
     - `timesteps`: a timestep-distilled checkpoint's fixed schedule, passed to the pipeline as
       `timesteps` instead of a step count: the model was trained on those timesteps only, so a
       step count (GENERATION_STEPS, a request's) does not apply to it (`steps_for`).
+    - `family`: the pipeline's family where it is not its spec's (None: the spec's). The demo
+      spec is LTX's but makes reference videos with a tiny Wan VACE pipeline, as the Wan specs
+      do: the spec's sizes and frame counts must then follow both families' multiples.
+    - `sizes`: per aspect ratio, what this pipeline makes where it is smaller than its spec's
+      size (empty: the spec's). Only the demo uses it: a Wan VAE on a CPU takes minutes at the
+      demo's 512x288, so its VACE makes 112x64 and the runner resizes the frames to the spec's
+      size (Lanczos, centre crop) before anything else sees them.
     - `seconds_per_step`: the cost model. Seconds per denoising step on one H100 for one call
       at this pipeline's size and its family's longest call (pictures: one 1024x1024 image),
       guidance included. Time limits are derived from it (`ModelSpec.time_limit`). An upscaler
@@ -98,8 +111,12 @@ class PipelineSpec:
     seconds_per_step: float = 1.0
     speed: dict[str, str] = field(default_factory=dict)
     timesteps: tuple[float, ...] = ()
+    family: str | None = None
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.family is not None and self.family not in FAMILY_RULES:
+            raise ValueError(f"{self.checkpoint}: unknown family {self.family!r}")
         if self.timesteps and self.default_steps != len(self.timesteps):
             raise ValueError(f"{self.checkpoint}: default_steps must be its timesteps' count")
 
@@ -251,6 +268,16 @@ class ModelSpec:
         if unknown := set(self.professional) - set(self.pipelines):
             raise ValueError(f"{self.id}: professional pipelines for unknown kinds {unknown}")
         for pipeline in (*self.pipelines.values(), *self.professional.values()):
+            other_spatial, other_temporal = FAMILY_RULES[self.family_of(pipeline)]
+            if spatial % other_spatial or temporal % other_temporal:
+                raise ValueError(
+                    f"{self.id}: {pipeline.checkpoint} needs multiples of {other_spatial} and "
+                    f"{other_temporal}k + 1 frames, which {self.family}'s rules do not give"
+                )
+            for w, h in pipeline.sizes.values():
+                if w % other_spatial or h % other_spatial:
+                    raise ValueError(f"{self.id}: {pipeline.checkpoint} makes {w}x{h}")
+        for pipeline in (*self.pipelines.values(), *self.professional.values()):
             for name, value in pipeline.speed.items():
                 speed.check(name, value)
         for mode in MODES:
@@ -275,6 +302,10 @@ class ModelSpec:
     def checkpoint(self) -> str:
         """The main (text to video) checkpoint; `pipelines` has one per kind."""
         return self.pipelines[TEXT_TO_VIDEO].checkpoint
+
+    def family_of(self, pipeline: PipelineSpec) -> str:
+        """The family whose conventions `pipeline` follows (LTX takes a frame rate, Wan not)."""
+        return pipeline.family or self.family
 
     @property
     def spatial_multiple(self) -> int:
@@ -583,6 +614,20 @@ def _tiny_wan(class_name, checkpoint, shift, shared=_TINY_WAN_COMMON):
     return _wan(class_name, checkpoint, 4, shift, 0.5, shared)
 
 
+# Reference photos (people, objects, a style) reach a video through Wan VACE's
+# `reference_images`: the same checkpoints as Wan's first-last frame and extension calls.
+_WAN_VACE_13B, _WAN_VACE_14B = (
+    "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
+    "Wan-AI/Wan2.1-VACE-14B-diffusers",
+)
+# The demo spec (LTX) has no reference pipeline of its family: it runs the tiny Wan VACE.
+_TINY_REFERENCES = replace(
+    _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
+    family="wan",
+    sizes=_sizes((112, 64), (96, 96)),
+)
+
+
 MODEL_SPECS: dict[str, ModelSpec] = {
     spec.id: spec
     for spec in (
@@ -595,6 +640,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _TINY_LTX,
                 EXTEND: _TINY_LTX,
                 TEXT_TO_PICTURE: _TINY_FLUX,
+                REFERENCES: _TINY_REFERENCES,
             },
             fps=8,
             # Professional makes the standard size and upscales it: 2x by the tiny upsampler, then
@@ -607,7 +653,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             is_demo=True,
             description=(
                 "LTX-Video and Flux pipelines built in code from tiny configs with random "
-                "weights; the output is noise. Runs on a CPU in seconds."
+                "weights, and Wan VACE for reference photos; the output is noise. Runs on a CPU."
             ),
             # Professional: upscaled to 1080p and re-timed to 30 fps, as LTX-Video's is.
             output_sizes={"professional": _1080P},
@@ -628,6 +674,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 FIRST_LAST_FRAME: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
                 EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
                 TEXT_TO_PICTURE: _TINY_FLUX,
+                REFERENCES: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
             },
             professional={
                 TEXT_TO_VIDEO: _tiny_wan("WanPipeline", "tiny/wan-t2v", _WAN_720P),
@@ -638,6 +685,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                     "WanImageToVideoPipeline", "tiny/wan-flf2v", _WAN_720P, _TINY_WAN_IMAGE
                 ),
                 EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
+                REFERENCES: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
             },
             fps=8,
             video_sizes={
@@ -649,7 +697,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             max_frames=41,
             is_demo=True,
             description=(
-                "Wan 2.1's pipeline classes (text, image, first-last frame, VACE extension) built "
+                "Wan 2.1's pipeline classes (text, image, first-last frame, VACE extension and "
+                "references) built "
                 "from tiny configs with random weights, at small sizes: exercises the Wan code "
                 "path on a CPU. The output is noise."
             ),
@@ -722,13 +771,10 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _wan(
                     "WanImageToVideoPipeline", _WAN_I2V_480, 40, _WAN_480P, 9.0, _WAN_IMAGE
                 ),
-                FIRST_LAST_FRAME: _wan(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, _WAN_480P, 3.0
-                ),
-                EXTEND: _wan(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, _WAN_480P, 3.0
-                ),
+                FIRST_LAST_FRAME: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
+                EXTEND: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
+                REFERENCES: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
             },
             # 720P: the 14B models, each trained at 720P.
             professional={
@@ -751,9 +797,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                     38.0,
                     _WAN_IMAGE,
                 ),
-                EXTEND: _wan(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-14B-diffusers", 30, _WAN_720P, 40.0
-                ),
+                EXTEND: _wan("WanVACEPipeline", _WAN_VACE_14B, 30, _WAN_720P, 40.0),
+                REFERENCES: _wan("WanVACEPipeline", _WAN_VACE_14B, 30, _WAN_720P, 40.0),
             },
             fps=16,
             video_sizes={

@@ -15,9 +15,12 @@ EXTEND = "extend"
 TEXT_TO_PICTURE = "text_to_picture"
 # Several shots, each with its own prompt, made as one continuous clip (Kling 3.0's multi-shot).
 STORYBOARD = "storyboard"
-KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD)
-VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD)
+# A video of the people, objects or style in 1-4 reference photos (Kling's "Elements").
+REFERENCES = "references"
+KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD, REFERENCES)
+VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD, REFERENCES)
 MIN_SHOTS, MAX_SHOTS = 2, 6
+MIN_REFERENCES, MAX_REFERENCES = 1, 4
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
@@ -45,6 +48,8 @@ class GenerationRequest:
     its frame rate (None: assume the spec's fps); the result holds the new frames only.
     For `storyboard`, `shots` (MIN_SHOTS to MAX_SHOTS) replace `prompt`, `duration_s` and
     `camera_movement`: the clip lasts the sum of their durations.
+    For `references`, `references` (MIN_REFERENCES to MAX_REFERENCES photos of people, objects
+    or a style) condition the first call, as Wan VACE's `reference_images`.
     """
 
     kind: str
@@ -65,6 +70,7 @@ class GenerationRequest:
     num_inference_steps: int | None = None
     size: tuple[int, int] | None = None
     shots: list[Shot] = field(default_factory=list)
+    references: list[Image.Image] = field(default_factory=list)
 
 
 @dataclass

@@ -31,13 +31,20 @@ from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
 from generation import media
-from generation.engine.matrix import cells, grouped_by_checkpoint, request_for, storyboard_shots
+from generation.engine.matrix import (
+    cells,
+    grouped_by_checkpoint,
+    reference_photos,
+    request_for,
+    storyboard_shots,
+)
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.speed import CHOICES, DEFAULT
 from generation.engine.types import (
     EXTEND,
     IMAGE_TO_VIDEO,
     KINDS,
+    REFERENCES,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -242,6 +249,7 @@ class Command(BaseCommand):
             num_inference_steps=self.opts["steps"],
             size=self.opts["size"],
             shots=storyboard_shots(self.opts["duration"] / 2) if kind == STORYBOARD else [],
+            references=reference_photos(width, height) if kind == REFERENCES else [],
         )
 
     def bench_outputs(self, kind: str, result) -> dict[str, float]:
