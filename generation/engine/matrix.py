@@ -14,7 +14,16 @@ import numpy as np
 from PIL import Image
 
 from .specs import ModelSpec
-from .types import EXTEND, IMAGE_TO_VIDEO, KINDS, MODES, STORYBOARD, GenerationRequest, Shot
+from .types import (
+    EXTEND,
+    IMAGE_TO_VIDEO,
+    KINDS,
+    MODES,
+    RESTYLE,
+    STORYBOARD,
+    GenerationRequest,
+    Shot,
+)
 
 PROMPT = "an old photo of my grandmother smiling in her garden"
 SHOT_PROMPTS = (PROMPT, "she waves at the camera, then turns to water her roses")
@@ -84,7 +93,8 @@ def request_for(
     """The cell's request. `size` replaces the spec's size (it must follow the family's
     multiples). An extension's source is a synthetic clip of `source_frames` frames (default:
     `duration_s` at the spec's fps) at that size. A storyboard has two shots of `duration_s`
-    each (its request's `duration_s` is their sum)."""
+    each (its request's `duration_s` is their sum). A restyle's source is a synthetic clip of
+    `duration_s` (the frames the spec would make for it), restyled at strength 0.6."""
     width, height = size_of(spec, cell, size, aspect)
     values = {}
     if cell.kind == IMAGE_TO_VIDEO:
@@ -94,6 +104,11 @@ def request_for(
     if cell.kind == EXTEND:
         count = source_frames or spec.frames_for(duration_s)[0]
         values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
+    if cell.kind == RESTYLE:
+        count = spec.frames_for(duration_s)[0]
+        values.update(
+            source_frames=moving_clip(count, width, height), source_fps=spec.fps, strength=0.6
+        )
     if cell.kind == STORYBOARD:
         values["shots"] = storyboard_shots(duration_s)
         duration_s = sum(shot.duration_s for shot in values["shots"])

@@ -15,9 +15,13 @@ EXTEND = "extend"
 TEXT_TO_PICTURE = "text_to_picture"
 # Several shots, each with its own prompt, made as one continuous clip (Kling 3.0's multi-shot).
 STORYBOARD = "storyboard"
-KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD)
-VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD)
+# An existing clip changed as a prompt says, as much as `strength` lets it (Runway Aleph, Pika).
+RESTYLE = "restyle"
+KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD, RESTYLE)
+VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD, RESTYLE)
 MIN_SHOTS, MAX_SHOTS = 2, 6
+# How much a restyle may change its source: 0 keeps it, 1 redraws it from noise.
+MIN_STRENGTH, MAX_STRENGTH, DEFAULT_STRENGTH = 0.1, 1.0, 0.6
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
@@ -45,6 +49,9 @@ class GenerationRequest:
     its frame rate (None: assume the spec's fps); the result holds the new frames only.
     For `storyboard`, `shots` (MIN_SHOTS to MAX_SHOTS) replace `prompt`, `duration_s` and
     `camera_movement`: the clip lasts the sum of their durations.
+    For `restyle`, `source_frames` are the whole source clip (T, H, W, 3) uint8 at `source_fps`
+    and `strength` (MIN_STRENGTH to MAX_STRENGTH) how much of it may change; the result has the
+    source's duration (its frame count at the spec's fps), `duration_s` is ignored.
     """
 
     kind: str
@@ -65,6 +72,7 @@ class GenerationRequest:
     num_inference_steps: int | None = None
     size: tuple[int, int] | None = None
     shots: list[Shot] = field(default_factory=list)
+    strength: float = DEFAULT_STRENGTH
 
 
 @dataclass
