@@ -13,10 +13,21 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.units import PointsSyntaxError, parse_points
 
-KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard", "references")
+KINDS = (
+    "text_to_video",
+    "image_to_video",
+    "extend",
+    "text_to_picture",
+    "storyboard",
+    "references",
+    "restyle",
+)
 DURATIONS = (5, 10)
 # A storyboard lasts the sum of its shots, whole seconds up to the longest video (10 s).
 STORYBOARD_SECONDS = range(2, max(DURATIONS) + 1)
+# A restyle is paid per second of its source clip (rounded up), 1 to 10 s.
+RESTYLE_SECONDS = range(1, max(DURATIONS) + 1)
+PER_SECOND = {"storyboard": STORYBOARD_SECONDS, "restyle": RESTYLE_SECONDS}
 MODES = ("standard", "professional")
 MAX_IMAGES = 4
 
@@ -61,9 +72,10 @@ def price_of(request_params: Mapping) -> int:
     10 s 20, professional x3.5 (35 / 70). An extension is a new 5-second clip whatever duration
     is sent. Pictures: 0.2 points each. A storyboard is paid per second of its total length at
     the 5-second video's rate (2 points a second: 6 s, 12 points), so telling a story in shots
-    costs what one clip of that length would. A video from reference photos costs what a text
-    to video of its length does, whatever the number of photos (1-4), as Kling's Elements
-    cost what its other videos do. Raises PriceError for anything else."""
+    costs what one clip of that length would; a restyle the same per second of its source
+    (1 to 10 s). A video from reference photos costs what a text to video of its length does,
+    whatever the number of photos (1-4), as Kling's Elements cost what its other videos do.
+    Raises PriceError for anything else."""
     table = price_table()
     kind = request_params.get("kind")
     if kind not in KINDS:
@@ -79,9 +91,11 @@ def price_of(request_params: Mapping) -> int:
     duration = (
         5 if kind == "extend" else _whole_number(request_params.get("duration", 5), "duration")
     )
-    if kind == "storyboard":
-        if duration not in STORYBOARD_SECONDS:
-            raise PriceError(f"a storyboard lasts 2 to {max(DURATIONS)} seconds, got {duration}")
+    if kind in PER_SECOND:
+        seconds = PER_SECOND[kind]
+        if duration not in seconds:
+            lasts = f"{seconds[0]} to {seconds[-1]} seconds"
+            raise PriceError(f"a {kind} lasts {lasts}, got {duration}")
         base = Decimal(table["video_5s"]) * duration / 5
         if mode == "professional":
             base *= table["professional_multiplier"]
@@ -119,6 +133,14 @@ def price_rows() -> list[dict]:
             "label": _("Storyboard, per second of the whole story"),
             "standard": _per_second(standard),
             "professional": _per_second(professional),
+        }
+    )
+    standard, professional = both("restyle", 1)
+    rows.append(
+        {
+            "label": _("Restyle a video, per second of the clip"),
+            "standard": standard,
+            "professional": professional,
         }
     )
     rows.append(

@@ -259,10 +259,11 @@ def chain_root(job: Job) -> int:
 
 def build_request(job: Job, source=None):
     """The engine's request for `job`; an extension's `source` (fetch_source) gives only its
-    last frames, as many as the model conditions on."""
+    last frames, as many as the model conditions on; a restyle's source is its whole clip (at
+    most 10 s at the spec's size and fps, as the web tier stored it)."""
     from generation.engine.specs import get_spec
-    from generation.engine.types import GenerationRequest, Shot
-    from generation.media import decode_tail
+    from generation.engine.types import DEFAULT_STRENGTH, GenerationRequest, Shot
+    from generation.media import decode_tail, decode_video
 
     p = job.params
     source_frames = source_fps = None
@@ -270,6 +271,9 @@ def build_request(job: Job, source=None):
         spec = get_spec(job.model_spec)
         seconds = spec.extend_context_frames / spec.fps
         source_frames, source_fps = decode_tail(source.clean, seconds)
+    if job.kind == Job.Kind.RESTYLE:
+        with job.input_video.open("rb") as clip:
+            source_frames, source_fps = decode_video(clip.read())
     return GenerationRequest(
         kind=job.kind,
         prompt=job.prompt,
@@ -288,6 +292,7 @@ def build_request(job: Job, source=None):
         num_inference_steps=services.steps_override(job.kind),
         shots=[Shot(**shot) for shot in p.get("shots", [])],
         references=[_open_image(reference.image) for reference in job.references.all()],
+        strength=p.get("strength", DEFAULT_STRENGTH),
     )
 
 

@@ -13,9 +13,17 @@ from django.utils.translation import gettext_lazy
 from billing.pricing import STORYBOARD_SECONDS
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
 from generation.engine.specs import get_spec
-from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
+from generation.engine.types import (
+    DEFAULT_STRENGTH,
+    MAX_REFERENCES,
+    MAX_SHOTS,
+    MAX_STRENGTH,
+    MIN_SHOTS,
+    MIN_STRENGTH,
+)
 from generation.models import Job
 from generation.moderation.review import APPEAL_MAX_LENGTH
+from generation.restyle import clean_restyle
 from generation.uploads import clean_photo
 
 MAX_PROMPT = 2500
@@ -137,6 +145,15 @@ class JobForm(forms.Form):
     num_images = forms.TypedChoiceField(
         choices=[(n, n) for n in range(1, 5)], coerce=int, initial=1
     )
+    # Restyle: a clip to upload or one of the user's videos, and how much may change. The
+    # seconds are the page's reading of the clip, for the live price only: submit prices the
+    # clip as decoded.
+    video = forms.FileField(required=False, label=gettext_lazy("Clip"))
+    restyle_source = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    strength = forms.FloatField(
+        required=False, min_value=MIN_STRENGTH, max_value=MAX_STRENGTH, initial=DEFAULT_STRENGTH
+    )
+    restyle_seconds = forms.IntegerField(required=False, min_value=1, max_value=10)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,6 +167,7 @@ class JobForm(forms.Form):
             self.fields["kind"].choices = [
                 choice for choice in Job.Kind.choices if choice[0] != Job.Kind.REFERENCES
             ]
+        self.clip = None
         # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
         for n in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_prompt_{n}"] = forms.CharField(
@@ -236,6 +254,10 @@ class JobForm(forms.Form):
             return data
         if kind == Job.Kind.STORYBOARD:
             self._clean_storyboard(data)
+        elif kind == Job.Kind.RESTYLE:
+            clean_restyle(self, data)
+            if not data.get("prompt"):
+                self.add_error("prompt", _("Describe the change you want."))
         elif kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
@@ -341,6 +363,11 @@ class JobForm(forms.Form):
             "camera_movement": d["camera_movement"],
             "num_images": d["num_images"],
             **({"shots": d["shots"]} if d["kind"] == Job.Kind.STORYBOARD else {}),
+            **(
+                {"strength": d["strength"], "source_s": d["source_s"]}
+                if d["kind"] == Job.Kind.RESTYLE
+                else {}
+            ),
         }
 
 

@@ -14,6 +14,7 @@ class Job(models.Model):
         TEXT_TO_PICTURE = "text_to_picture", _("Text to picture")
         STORYBOARD = "storyboard", _("Storyboard")
         REFERENCES = "references", _("References")
+        RESTYLE = "restyle", _("Restyle a video")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -42,11 +43,15 @@ class Job(models.Model):
     prompt = models.TextField(_("prompt"), blank=True)
     negative_prompt = models.TextField(_("negative prompt"), blank=True)
     # Options as submitted: aspect_ratio, duration_s, mode, guidance_scale, seed, camera_movement,
-    # num_images; a storyboard's shots ([{prompt, duration_s, camera_movement}], duration_s their
+    # num_images; a restyle's strength and its source's exact length (source_s);
+    # a storyboard's shots ([{prompt, duration_s, camera_movement}], duration_s their
     # sum). Kept together so "generate again" can refill the form exactly.
     params = models.JSONField(_("options"), default=dict)
     input_image = models.FileField(_("input photo"), upload_to="inputs/%Y/%m/", blank=True)
     end_image = models.FileField(_("end photo"), upload_to="inputs/%Y/%m/", blank=True)
+    # A restyle's source clip, as the web tier normalised it (generation/restyle.py): an upload,
+    # or the video of the user's own work named by `source_job`.
+    input_video = models.FileField(_("source clip"), upload_to="inputs/%Y/%m/", blank=True)
     source_job = models.ForeignKey(
         "self",
         null=True,

@@ -34,6 +34,7 @@ from generation.models import Asset, Job, ReferencePhoto
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
 from generation.moderation.verdict import REFUSE, Hit, strongest
+from generation.restyle import screened_frames
 
 log = logging.getLogger(__name__)
 Status = Job.Status
@@ -137,8 +138,8 @@ def price_for(kind: str, params: dict) -> int:
 
 def steps_override(kind: str) -> int | None:
     """GENERATION_STEPS for this kind; a storyboard's calls are text to video and extension
-    calls, so it takes text to video's."""
-    if kind == Job.Kind.STORYBOARD:
+    calls, and a restyle runs text to video's weights, so they take text to video's."""
+    if kind in (Job.Kind.STORYBOARD, Job.Kind.RESTYLE):
         kind = Job.Kind.TEXT_TO_VIDEO
     return settings.GENERATION_STEPS.get(kind)
 
@@ -154,6 +155,7 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
         Job.Kind.IMAGE_TO_VIDEO,
         Job.Kind.STORYBOARD,
         Job.Kind.REFERENCES,
+        Job.Kind.RESTYLE,
     ):
         # An extension keeps its source's size and frame rate; pictures have their own sizes.
         from generation.engine.specs import get_spec
@@ -257,19 +259,20 @@ def submit(user, form) -> Job:
 def _screen(form, params: dict):
     """Screening's decision on what the user sent: the prompt (a storyboard's every shot, each
     as the prompt it is, so one banned shot refuses the whole story), the negative prompt and
-    the photos (a reference video's each as the input photo it is)."""
+    the photos (a reference video's each as the input photo it is), and a sample of a
+    restyle's frames (generation/restyle.py)."""
     data = form.cleaned_data
     photos = {
         "input_image": form.photo[1] if form.photo else None,
         "end_image": form.end_photo[1] if form.end_photo else None,
     }
     prompts = [shot["prompt"] for shot in params.get("shots", [])] or [data["prompt"]]
-    hits = [
-        screening.screen_submission(prompt, data["negative_prompt"], photos) for prompt in prompts
-    ]
+    hits = [screening.screen_submission(p, data["negative_prompt"], photos) for p in prompts]
     hits += [
         screening.screen_photos({"input_image": image}) for _file, image in form.reference_photos
     ]
+    if frames := screened_frames(form):
+        hits.append(screening.screen_clip(frames))
     return strongest(hits)
 
 
@@ -282,6 +285,9 @@ def _create(form, fields: dict, written: list, **extra) -> Job:
     if form.end_photo:
         job.end_image.save("end.png", form.end_photo[0], save=False)
         written.append(job.end_image.name)
+    if form.clip:
+        job.input_video.save("clip.mp4", form.clip.file, save=False)
+        written.append(job.input_video.name)
     job.save()
     for position, (file, _image) in enumerate(form.reference_photos, start=1):
         reference = ReferencePhoto(job=job, position=position)
@@ -330,6 +336,7 @@ FLAG_KINDS = {
     "negative_prompt": Flag.Kind.PROMPT,
     "input_image": Flag.Kind.UPLOAD,
     "end_image": Flag.Kind.UPLOAD,
+    "input_video": Flag.Kind.UPLOAD,
     "output": Flag.Kind.OUTPUT,
 }
 

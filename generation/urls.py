@@ -15,6 +15,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/appeal/", views.appeal, name="appeal"),
     path("jobs/<int:job_id>/run/", views.run_appealed, name="run_appealed"),
     path("jobs/<int:job_id>/photo/<str:which>/", views.input_photo, name="input_photo"),
+    path("jobs/<int:job_id>/clip/", views.input_clip, name="input_clip"),
     path("settings/notifications/", views.notifications, name="notifications"),
     path("files/<int:asset_id>/", views.asset_file, name="asset"),
     path("check/", provenance_views.check, name="check"),

@@ -30,6 +30,7 @@ from generation.forms import (
 from generation.models import Asset, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
+from generation.restyle import restyle_sources
 from webapp.sharing import services as sharing
 
 
@@ -92,6 +93,7 @@ def create(request):
     else:
         form = JobForm(initial=_initial_from(request), user=request.user)
     allowed = entitlements(request.user)
+    videos = _extendable_videos(request.user)
     return render(
         request,
         "generation/create.html",
@@ -99,7 +101,8 @@ def create(request):
             "form": form,
             "remix_of": request.POST.get("remix_of") or form.initial.get("remix_of", ""),
             "allowed": entitlements(request.user),
-            "videos": _extendable_videos(request.user),
+            "videos": videos,
+            "restyle_videos": restyle_sources(request.user, videos),
             "old_photo_prompt": OLD_PHOTO_PROMPT,
             "price": _price_text(form),
             "locked": {
@@ -169,6 +172,8 @@ def _price_text(form) -> str:
     }
     if kind == Job.Kind.TEXT_TO_PICTURE:
         params["duration_s"] = 5  # a picture has no length
+    if kind == Job.Kind.RESTYLE:  # per second of the clip, as the page read its length
+        params["duration_s"] = value("restyle_seconds")
     if kind == Job.Kind.STORYBOARD:  # the sum of its shots
         if form.is_bound:
             rows = storyboard_rows(form.data)
@@ -416,6 +421,24 @@ def input_photo(request, job_id, which):
         except FileNotFoundError:
             raise Http404 from None
         response = FileResponse(handle, content_type="image/png")
+    patch_cache_control(response, private=True)
+    return response
+
+
+@login_required
+def input_clip(request, job_id):
+    """The clip a restyle was made from, for its owner only."""
+    job = _get_job_for_user(request, job_id)
+    if not job.input_video:
+        raise Http404("no source clip")
+    if settings.S3_BUCKET:
+        response = redirect(default_storage.url(job.input_video.name))
+    else:
+        try:
+            handle = job.input_video.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type="video/mp4")
     patch_cache_control(response, private=True)
     return response
 

@@ -137,6 +137,9 @@ def test_a_clip_longer_than_one_call_is_chained_to_its_full_length(spec_id, cell
         ("wan2.1", Cell("image_to_video", "professional", end_frame=True)),
         ("wan2.1", Cell("extend", "professional")),
         ("wan2.1", Cell("references", "professional")),
+        # Wan's text model's weights, loaded once, as WanVideoToVideoPipeline (a loader view).
+        ("wan2.1", Cell("restyle")),
+        ("wan2.1", Cell("restyle", "professional")),
     ],
 )
 def test_the_cells_run_the_real_pipeline_class_cut_to_one_layer(spec_id, cell):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import json
 import logging
 import os
@@ -34,6 +35,9 @@ _LOCK = threading.RLock()
 _PIPELINES: dict[tuple, object] = {}
 _COMPONENTS: dict[tuple, object] = {}
 _RESIDENCY: dict[tuple, object] = {}
+# A checkpoint loaded once may serve another pipeline class over the same components (Wan's
+# text model as WanVideoToVideoPipeline for restyles): (pipeline key, class name) -> that view.
+_VIEWS: dict[tuple, object] = {}
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,8 @@ def get_pipeline(
     options: LoadOptions | None = None,
 ):
     """The pipeline serving `kind` at `mode`, loaded once per process (in host memory or on the
-    GPU as the plan places it). Kinds and modes served by one checkpoint share one object."""
+    GPU as the plan places it). Kinds and modes served by one checkpoint share one object, or,
+    where they name another pipeline class, share its components (`_view`)."""
     spec = get_spec(spec)
     device = resolve_device(device)
     options = options or LoadOptions()
@@ -136,7 +141,22 @@ def get_pipeline(
                 device,
                 time.perf_counter() - started,
             )
-        return _PIPELINES[key]
+        pipe = _PIPELINES[key]
+        if type(pipe).__name__ == pipeline.class_name:
+            return pipe
+        if (key, pipeline.class_name) not in _VIEWS:
+            _VIEWS[key, pipeline.class_name] = _view(pipe, pipeline)
+        return _VIEWS[key, pipeline.class_name]
+
+
+def _view(pipe, pipeline: PipelineSpec):
+    """`pipe`'s very components (nothing copied, moved or cast: diffusers' `from_pipe` would
+    cast them all to one dtype) as a `pipeline.class_name` pipeline."""
+    cls = pipeline_class(pipeline)
+    names = inspect.signature(cls.__init__).parameters
+    view = cls(**{name: module for name, module in pipe.components.items() if name in names})
+    view.set_progress_bar_config(disable=True)
+    return view
 
 
 @contextlib.contextmanager
@@ -203,6 +223,8 @@ def _forget(key: tuple, dropped: list, device: str, options: LoadOptions) -> Non
     """Drop a pipeline and the components only it used from this process (host memory ran
     short); its next job loads it again."""
     _PIPELINES.pop(key, None)
+    for view in [view for view in _VIEWS if view[0] == key]:
+        _VIEWS.pop(view)
     for component in dropped:
         _COMPONENTS.pop((component, device, options), None)
 
@@ -370,6 +392,7 @@ def clear_cache() -> None:
     """Forget every loaded pipeline and component (tests; a worker keeps them for life)."""
     with _LOCK:
         _PIPELINES.clear()
+        _VIEWS.clear()
         _COMPONENTS.clear()
         _RESIDENCY.clear()
 

@@ -20,6 +20,7 @@ from .types import (
     KINDS,
     MODES,
     REFERENCES,
+    RESTYLE,
     STORYBOARD,
     GenerationRequest,
     Shot,
@@ -94,7 +95,8 @@ def request_for(
     multiples). An extension's source is a synthetic clip of `source_frames` frames (default:
     `duration_s` at the spec's fps) at that size. A storyboard has two shots of `duration_s`
     each (its request's `duration_s` is their sum). A reference video has two reference photos
-    (a subject and a differently shaped second one)."""
+    (a subject and a differently shaped second one). A restyle's source is a synthetic clip of
+    `duration_s` (the frames the spec would make for it), restyled at strength 0.6."""
     width, height = size_of(spec, cell, size, aspect)
     values = {}
     if cell.kind == IMAGE_TO_VIDEO:
@@ -106,6 +108,11 @@ def request_for(
         values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
     if cell.kind == REFERENCES:
         values["references"] = reference_photos(width, height)
+    if cell.kind == RESTYLE:
+        count = spec.frames_for(duration_s)[0]
+        values.update(
+            source_frames=moving_clip(count, width, height), source_fps=spec.fps, strength=0.6
+        )
     if cell.kind == STORYBOARD:
         values["shots"] = storyboard_shots(duration_s)
         duration_s = sum(shot.duration_s for shot in values["shots"])

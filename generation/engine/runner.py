@@ -21,7 +21,7 @@ from PIL import Image, ImageOps
 
 from generation import media
 
-from . import loader, upscale
+from . import loader, restyle, upscale
 from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
@@ -37,10 +37,13 @@ from .types import (
     IMAGE_TO_VIDEO,
     MAX_REFERENCES,
     MAX_SHOTS,
+    MAX_STRENGTH,
     MIN_REFERENCES,
     MIN_SHOTS,
+    MIN_STRENGTH,
     MODES,
     REFERENCES,
+    RESTYLE,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -153,9 +156,10 @@ class _StepWatcher:
             raise Canceled()
         return {}
 
-    def call(self, acquired, index: int, pipeline: PipelineSpec, **kwargs):
+    def call(self, acquired, index: int, pipeline: PipelineSpec, prepare=None, **kwargs):
         """Run the pipeline `acquired` (a loader.acquire context) as call `index` of the job,
-        with `pipeline`'s scheduler shift; returns its output."""
+        with `pipeline`'s scheduler shift; returns its output. `prepare(pipe)`, when given,
+        returns more keyword arguments made with the pipeline itself (a restyle's latents)."""
         self.index = index
         entered = time.perf_counter()
         with acquired as pipe:
@@ -165,6 +169,8 @@ class _StepWatcher:
             self.step_times = []
             self.called_at = time.perf_counter()
             self.load += self.called_at - entered
+            if prepare is not None:
+                kwargs.update(prepare(pipe))
             try:
                 output = pipe(callback_on_step_end=self, **kwargs)
             except Canceled:
@@ -207,6 +213,12 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
         frames = request.source_frames
         if frames is None or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames):
             raise ValueError("extend needs the source video's frames as (T, H, W, 3)")
+    if request.kind == RESTYLE:
+        frames = request.source_frames
+        if frames is None or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames):
+            raise ValueError("restyle needs the source video's frames as (T, H, W, 3)")
+        if not MIN_STRENGTH <= request.strength <= MAX_STRENGTH:
+            raise ValueError(f"strength must be {MIN_STRENGTH} to {MAX_STRENGTH}")
     if request.kind == STORYBOARD:
         if not MIN_SHOTS <= len(request.shots) <= MAX_SHOTS:
             raise ValueError(f"a storyboard has {MIN_SHOTS} to {MAX_SHOTS} shots")
@@ -293,6 +305,8 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
     extension calls on the source's end; or, for a storyboard, shot after shot."""
     if request.kind == STORYBOARD:
         return _storyboard(acquire, spec, request, watcher)
+    if request.kind == RESTYLE:
+        return _restyle(acquire, spec, request, watcher)
     common = _common(spec, request, request.prompt, request.camera_movement)
     plan = spec.call_plan(request.kind, request.duration_s)
     watcher.calls = len(plan)
@@ -329,6 +343,30 @@ def _storyboard(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _
         frames = np.concatenate([frames, new])
         index += len(plan)
     return GenerationResult(frames=frames, fps=spec.fps)
+
+
+def _restyle(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+    """The source, at the spec's fps and the call size, restyled window by window (restyle.py);
+    the result has the source's duration: its frame count at the spec's fps."""
+    width, height = _size(request, spec)
+    fps = request.source_fps or spec.fps
+    source = restyle.source_at(request.source_frames, fps, spec.fps, (width, height))
+    pipeline = spec.pipeline_for(RESTYLE, request.mode)
+    strength = restyle.effective_strength(
+        request.strength, pipeline.steps_for(request.num_inference_steps)
+    )
+    common = {**_common(spec, request, request.prompt, "static"), "width": width, "height": height}
+    windows = spec.restyle_windows(len(source))
+    watcher.calls = len(windows)
+    made, start = [], 0
+    for i, count in enumerate(windows):
+        window = restyle.padded(source[start : start + count], spec.temporal_multiple)
+        inputs, prepare = restyle.call_inputs(pipeline, window, strength, spec.fps)
+        kwargs = {**common, **_sampling(request, pipeline), **inputs}
+        output = watcher.call(acquire(RESTYLE), i, pipeline, prepare=prepare, **kwargs)
+        made.append(_to_uint8(output.frames[0])[:count])
+        start += count
+    return GenerationResult(frames=np.concatenate(made), fps=spec.fps)
 
 
 def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:

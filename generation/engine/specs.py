@@ -51,6 +51,7 @@ from .types import (
     MAX_SHOTS,
     MODES,
     REFERENCES,
+    RESTYLE,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -399,6 +400,8 @@ class ModelSpec:
         total, _ = self.frames_for(duration_s)
         step = self.temporal_multiple
         room = (self.max_frames - self.extend_context_frames) // step * step
+        if kind == RESTYLE:
+            return self.restyle_windows(total)
         if kind == EXTEND:
             first, rest = [], total - 1
         else:
@@ -409,6 +412,15 @@ class ModelSpec:
             return first
         share, extra = divmod(units, calls)
         return first + [(share + (i < extra)) * step for i in range(calls)]
+
+    def restyle_windows(self, num_frames: int) -> list[int]:
+        """How a restyle's source of `num_frames` frames is cut into calls: as few windows of
+        at most `max_frames` as will do, of even lengths, each restyled on its own (a 10 s
+        clip is one call for LTX-Video, two for Wan 2.1 and the demo specs). A window is padded
+        to the family's k * multiple + 1 for its call and cut back after it."""
+        calls = max(1, -(-num_frames // self.max_frames))
+        share, extra = divmod(num_frames, calls)
+        return [share + (i < extra) for i in range(calls)]
 
     def storyboard_plan(self, durations: list[float]) -> list[list[int]]:
         """The frames each call adds, per shot: the first shot as a text to video clip of its
@@ -453,7 +465,7 @@ class ModelSpec:
         else:
             plan = self.call_plan(kind, duration_s)
         for i, frames in enumerate(plan):
-            extension = kind == EXTEND or i > 0
+            extension = kind == EXTEND or (i > 0 and kind != RESTYLE)  # restyle: windows
             used = extender if extension else pipeline
             length = frames + (self.extend_context_frames if extension else 0)
             work = used.steps_for(steps) * used.seconds_per_step * length / self.max_frames
@@ -641,6 +653,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 EXTEND: _TINY_LTX,
                 TEXT_TO_PICTURE: _TINY_FLUX,
                 REFERENCES: _TINY_REFERENCES,
+                RESTYLE: _TINY_LTX,
             },
             fps=8,
             # Professional makes the standard size and upscales it: 2x by the tiny upsampler, then
@@ -675,6 +688,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
                 TEXT_TO_PICTURE: _TINY_FLUX,
                 REFERENCES: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
+                # The text model's weights run as video to video (the loader shares them).
+                RESTYLE: _tiny_wan("WanVideoToVideoPipeline", "tiny/wan-t2v", _WAN_480P),
             },
             professional={
                 TEXT_TO_VIDEO: _tiny_wan("WanPipeline", "tiny/wan-t2v", _WAN_720P),
@@ -686,6 +701,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 ),
                 EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
                 REFERENCES: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
+                RESTYLE: _tiny_wan("WanVideoToVideoPipeline", "tiny/wan-t2v", _WAN_720P),
             },
             fps=8,
             video_sizes={
@@ -712,10 +728,11 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _LTX,
                 EXTEND: _LTX,
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
+                RESTYLE: _LTX,
             },
             professional={
                 kind: replace(_LTX, seconds_per_step=2.6)
-                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, RESTYLE)
             },
             fps=24,
             video_sizes={
@@ -739,10 +756,11 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _LTX_DISTILLED,
                 EXTEND: _LTX_DISTILLED,
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
+                RESTYLE: _LTX_DISTILLED,
             },
             professional={
                 kind: replace(_LTX_DISTILLED, seconds_per_step=2.8)
-                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, RESTYLE)
             },
             fps=24,
             video_sizes={
@@ -775,6 +793,9 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 EXTEND: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
                 REFERENCES: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
+                # Restyle: the text model's weights as WanVideoToVideoPipeline (diffusers' Wan
+                # video-to-video example loads the T2V checkpoint with that class).
+                RESTYLE: _wan("WanVideoToVideoPipeline", _WAN_T2V_13B, 50, _WAN_480P, 2.2),
             },
             # 720P: the 14B models, each trained at 720P.
             professional={
@@ -799,6 +820,13 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 ),
                 EXTEND: _wan("WanVACEPipeline", _WAN_VACE_14B, 30, _WAN_720P, 40.0),
                 REFERENCES: _wan("WanVACEPipeline", _WAN_VACE_14B, 30, _WAN_720P, 40.0),
+                RESTYLE: _wan(
+                    "WanVideoToVideoPipeline",
+                    "Wan-AI/Wan2.1-T2V-14B-Diffusers",
+                    50,
+                    _WAN_720P,
+                    36.0,
+                ),
             },
             fps=16,
             video_sizes={

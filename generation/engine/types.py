@@ -17,10 +17,14 @@ TEXT_TO_PICTURE = "text_to_picture"
 STORYBOARD = "storyboard"
 # A video of the people, objects or style in 1-4 reference photos (Kling's "Elements").
 REFERENCES = "references"
-KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD, REFERENCES)
-VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD, REFERENCES)
+# An existing clip changed as a prompt says, as much as `strength` lets it (Runway Aleph, Pika).
+RESTYLE = "restyle"
+KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD, REFERENCES, RESTYLE)
+VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD, REFERENCES, RESTYLE)
 MIN_SHOTS, MAX_SHOTS = 2, 6
 MIN_REFERENCES, MAX_REFERENCES = 1, 4
+# How much a restyle may change its source: 0 keeps it, 1 redraws it from noise.
+MIN_STRENGTH, MAX_STRENGTH, DEFAULT_STRENGTH = 0.1, 1.0, 0.6
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
@@ -50,6 +54,9 @@ class GenerationRequest:
     `camera_movement`: the clip lasts the sum of their durations.
     For `references`, `references` (MIN_REFERENCES to MAX_REFERENCES photos of people, objects
     or a style) condition the first call, as Wan VACE's `reference_images`.
+    For `restyle`, `source_frames` are the whole source clip (T, H, W, 3) uint8 at `source_fps`
+    and `strength` (MIN_STRENGTH to MAX_STRENGTH) how much of it may change; the result has the
+    source's duration (its frame count at the spec's fps), `duration_s` is ignored.
     """
 
     kind: str
@@ -71,6 +78,7 @@ class GenerationRequest:
     size: tuple[int, int] | None = None
     shots: list[Shot] = field(default_factory=list)
     references: list[Image.Image] = field(default_factory=list)
+    strength: float = DEFAULT_STRENGTH
 
 
 @dataclass

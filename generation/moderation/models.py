@@ -59,6 +59,7 @@ class Subject(models.TextChoices):
     NEGATIVE_PROMPT = "negative_prompt", _("negative prompt")
     INPUT_IMAGE = "input_image", _("photo")
     END_IMAGE = "end_image", _("end frame")
+    INPUT_VIDEO = "input_video", _("clip")
     OUTPUT = "output", _("result")
 
 

@@ -45,6 +45,7 @@ from generation.engine.types import (
     IMAGE_TO_VIDEO,
     KINDS,
     REFERENCES,
+    RESTYLE,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -231,7 +232,7 @@ class Command(BaseCommand):
             image = Image.fromarray(
                 np.stack([pattern, x * 255 // width, y * 255 // height], -1).astype(np.uint8)
             )
-        if kind == EXTEND and source is None:
+        if kind in (EXTEND, RESTYLE) and source is None:
             source = np.zeros(
                 (spec.frames_for(self.opts["duration"])[0], height, width, 3), np.uint8
             )
@@ -243,7 +244,7 @@ class Command(BaseCommand):
             duration_s=self.opts["duration"],
             seed=42,
             image=image,
-            source_frames=source if kind == EXTEND else None,
+            source_frames=source if kind in (EXTEND, RESTYLE) else None,
             source_fps=spec.fps,
             num_images=4 if kind == TEXT_TO_PICTURE else 1,
             num_inference_steps=self.opts["steps"],
