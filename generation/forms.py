@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
+from generation import effects
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
 from generation.engine.types import MAX_SHOTS, MIN_SHOTS
 from generation.models import Job
@@ -117,12 +118,21 @@ class JobForm(forms.Form):
     num_images = forms.TypedChoiceField(
         choices=[(n, n) for n in range(1, 5)], coerce=int, initial=1
     )
+    # The effects catalogue (generation/effects.py): the effect's code, a second person's photo.
+    # Its own photo field: the page's photo-to-video field is sent too, empty or not.
+    effect = forms.CharField(required=False, max_length=50)
+    effect_image = forms.FileField(required=False, label=gettext_lazy("Photo"))
+    second_image = forms.FileField(required=False, label=gettext_lazy("Second photo"))
+    restore_colour = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["colour"])
+    restore_faces = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["faces"])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.photo = None
         self.end_photo = None
+        self.second_photo = None
+        self.effect_photo = None
         # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
         for n in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_prompt_{n}"] = forms.CharField(
@@ -171,13 +181,29 @@ class JobForm(forms.Form):
             self.end_photo = clean_photo(upload)
         return upload
 
+    def clean_effect_image(self):
+        upload = self.cleaned_data.get("effect_image")
+        if upload:
+            self.effect_photo = clean_photo(upload)
+        return upload
+
+    def clean_second_image(self):
+        upload = self.cleaned_data.get("second_image")
+        if upload:
+            self.second_photo = clean_photo(upload)
+        return upload
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         if kind is None:
             return data
+        if kind != Job.Kind.EFFECT:
+            self.second_photo = None  # only two-photo effects take one
         if kind == Job.Kind.STORYBOARD:
             self._clean_storyboard(data)
+        elif kind == Job.Kind.EFFECT:
+            effects.clean_form(self, data)
         elif kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
@@ -283,6 +309,7 @@ class JobForm(forms.Form):
             "camera_movement": d["camera_movement"],
             "num_images": d["num_images"],
             **({"shots": d["shots"]} if d["kind"] == Job.Kind.STORYBOARD else {}),
+            **(effects.job_params(d) if d["kind"] == Job.Kind.EFFECT else {}),
         }
 
 

@@ -32,6 +32,20 @@ class Shot:
     camera_movement: str = "static"
 
 
+@dataclass(frozen=True)
+class Adapter:
+    """A LoRA adapter for one job (an effect's): its file on this worker, the name it is kept
+    under in the pipeline (the same file keeps the same name) and how strongly it applies."""
+
+    name: str
+    path: str
+    weight: float = 1.0
+
+
+class AdapterError(Exception):
+    """The job's adapter does not load into the pipeline (a file that does not fit it)."""
+
+
 @dataclass
 class GenerationRequest:
     """One job's inputs, already validated by the web tier.
@@ -45,6 +59,8 @@ class GenerationRequest:
     its frame rate (None: assume the spec's fps); the result holds the new frames only.
     For `storyboard`, `shots` (MIN_SHOTS to MAX_SHOTS) replace `prompt`, `duration_s` and
     `camera_movement`: the clip lasts the sum of their durations.
+    `adapter` (an effect's LoRA) is switched on in the pipeline for this job only; `restore`
+    ("colour", "faces") first retouches `image` with the spec's picture pipeline (restore.py).
     """
 
     kind: str
@@ -65,6 +81,8 @@ class GenerationRequest:
     num_inference_steps: int | None = None
     size: tuple[int, int] | None = None
     shots: list[Shot] = field(default_factory=list)
+    adapter: Adapter | None = None
+    restore: tuple[str, ...] = ()
 
 
 @dataclass
