@@ -22,10 +22,10 @@ from .types import TEXT_TO_PICTURE, GenerationRequest
 RETOUCHES = ("colour", "faces")
 # Low: the photo's people must stay themselves. About a third of the schedule is re-drawn.
 STRENGTH = 0.35
+# Short: Flux's CLIP encoder reads 77 tokens.
 PROMPTS = {
-    "colour": "a faithful colour restoration of this old photograph, natural skin tones, "
-    "realistic period colours",
-    "faces": "sharp, clear, natural faces with restored detail, no scratches, dust or blur",
+    "colour": "restored colour photograph, natural skin tones, realistic colours",
+    "faces": "sharp natural faces, restored detail, no scratches or blur",
 }
 _IMG2IMG = {"FluxPipeline": "FluxImg2ImgPipeline"}
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -79,4 +79,5 @@ def _img2img(acquired):
         if pipe not in _CACHE:
             cls = getattr(diffusers, _IMG2IMG[pipe.__class__.__name__])
             _CACHE[pipe] = cls.from_pipe(pipe)
+            _CACHE[pipe].set_progress_bar_config(disable=True)
         yield _CACHE[pipe]
