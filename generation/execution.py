@@ -139,7 +139,7 @@ def _execute(job_id: int, worker: str) -> str:
 def _denoise(job: Job, folder: str, monitor: JobMonitor):
     """The engine's result and the extension's source, or the job's outcome if it ended."""
     from generation.engine import runner
-    from generation.engine.types import Canceled
+    from generation.engine.types import AdapterError, Canceled
 
     began = time.time()
     try:
@@ -157,6 +157,14 @@ def _denoise(job: Job, folder: str, monitor: JobMonitor):
         return "canceled"
     except SoftTimeLimitExceeded:
         services.fail(job.pk, _("The job ran past its time limit. Your points were refunded."))
+        return "failed"
+    except AdapterError:
+        # The effect's adapter does not fit the model (or the effect is gone): this job ends,
+        # refunded; the pipeline stays as it was for the next one.
+        log.exception("job %s: its effect cannot be applied", job.pk)
+        services.fail(
+            job.pk, _("This effect could not be applied on our servers. Your points were refunded.")
+        )
         return "failed"
     except Exception:
         log.exception("job %s crashed", job.pk)
@@ -225,6 +233,7 @@ def load_options():
         step_cache=settings.GENERATION_STEP_CACHE,
         compile=settings.GENERATION_COMPILE,
         precision=settings.GENERATION_PRECISION,
+        adapter_slots=settings.GENERATION_ADAPTER_SLOTS,
     )
 
 
@@ -267,6 +276,13 @@ def build_request(job: Job, source=None):
 
     p = job.params
     source_frames = source_fps = None
+    image, adapter = _open_image(job.input_image), None
+    if job.kind == Job.Kind.EFFECT:
+        from generation import effects
+
+        adapter = effects.adapter_for(job)
+        if job.second_image:  # both people on the first frame, side by side
+            image = effects.compose_pair(image, _open_image(job.second_image))
     if job.kind == Job.Kind.EXTEND:
         spec = get_spec(job.model_spec)
         seconds = spec.extend_context_frames / spec.fps
@@ -275,7 +291,7 @@ def build_request(job: Job, source=None):
         with job.input_video.open("rb") as clip:
             source_frames, source_fps = decode_video(clip.read())
     return GenerationRequest(
-        kind=job.kind,
+        kind=services.engine_kind(job.kind),
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
         aspect_ratio=p["aspect_ratio"],
@@ -283,7 +299,7 @@ def build_request(job: Job, source=None):
         mode=p.get("mode", "standard"),
         creativity=p.get("creativity", 0.5),
         seed=p["seed"],
-        image=_open_image(job.input_image),
+        image=image,
         end_image=_open_image(job.end_image),
         source_frames=source_frames,
         source_fps=source_fps,
@@ -293,6 +309,8 @@ def build_request(job: Job, source=None):
         shots=[Shot(**shot) for shot in p.get("shots", [])],
         references=[_open_image(reference.image) for reference in job.references.all()],
         strength=p.get("strength", DEFAULT_STRENGTH),
+        adapter=adapter,
+        restore=tuple(p.get("restore") or ()),
     )
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
+from generation import effects
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
 from generation.engine.specs import get_spec
 from generation.engine.types import (
@@ -154,6 +155,13 @@ class JobForm(forms.Form):
         required=False, min_value=MIN_STRENGTH, max_value=MAX_STRENGTH, initial=DEFAULT_STRENGTH
     )
     restyle_seconds = forms.IntegerField(required=False, min_value=1, max_value=10)
+    # The effects catalogue (generation/effects.py): the effect's code, a second person's photo.
+    # Its own photo field: the page's photo-to-video field is sent too, empty or not.
+    effect = forms.CharField(required=False, max_length=50)
+    effect_image = forms.FileField(required=False, label=gettext_lazy("Photo"))
+    second_image = forms.FileField(required=False, label=gettext_lazy("Second photo"))
+    restore_colour = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["colour"])
+    restore_faces = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["faces"])
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -168,6 +176,8 @@ class JobForm(forms.Form):
                 choice for choice in Job.Kind.choices if choice[0] != Job.Kind.REFERENCES
             ]
         self.clip = None
+        self.second_photo = None
+        self.effect_photo = None
         # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
         for n in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_prompt_{n}"] = forms.CharField(
@@ -247,17 +257,33 @@ class JobForm(forms.Form):
             raise ValidationError(errors)
         return uploads
 
+    def clean_effect_image(self):
+        upload = self.cleaned_data.get("effect_image")
+        if upload:
+            self.effect_photo = clean_photo(upload)
+        return upload
+
+    def clean_second_image(self):
+        upload = self.cleaned_data.get("second_image")
+        if upload:
+            self.second_photo = clean_photo(upload)
+        return upload
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         if kind is None:
             return data
+        if kind != Job.Kind.EFFECT:
+            self.second_photo = None  # only two-photo effects take one
         if kind == Job.Kind.STORYBOARD:
             self._clean_storyboard(data)
         elif kind == Job.Kind.RESTYLE:
             clean_restyle(self, data)
             if not data.get("prompt"):
                 self.add_error("prompt", _("Describe the change you want."))
+        elif kind == Job.Kind.EFFECT:
+            effects.clean_form(self, data)
         elif kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
@@ -368,6 +394,7 @@ class JobForm(forms.Form):
                 if d["kind"] == Job.Kind.RESTYLE
                 else {}
             ),
+            **(effects.job_params(d) if d["kind"] == Job.Kind.EFFECT else {}),
         }
 
 

@@ -29,7 +29,7 @@ from billing.entitlements import (
 )
 from billing.pricing import price_of
 from billing.units import format_points
-from generation import dispatch, eta
+from generation import dispatch, effects, eta
 from generation.models import Asset, Job, ReferencePhoto
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
@@ -125,7 +125,10 @@ def short_of_points(exc: ledger.NotEnoughPoints) -> str:
 
 
 def price_for(kind: str, params: dict) -> int:
-    """The price of a request in tenths of a point, from the one price table."""
+    """The price of a request in tenths of a point, from the one price table (an effect's is
+    its own, set in the catalogue)."""
+    if kind == Job.Kind.EFFECT:
+        return effects.price_of(params)
     return price_of(
         {
             "kind": kind,
@@ -139,9 +142,17 @@ def price_for(kind: str, params: dict) -> int:
 def steps_override(kind: str) -> int | None:
     """GENERATION_STEPS for this kind; a storyboard's calls are text to video and extension
     calls, and a restyle runs text to video's weights, so they take text to video's."""
-    if kind in (Job.Kind.STORYBOARD, Job.Kind.RESTYLE):
-        kind = Job.Kind.TEXT_TO_VIDEO
-    return settings.GENERATION_STEPS.get(kind)
+    return settings.GENERATION_STEPS.get(engine_kind(kind, steps=True))
+
+
+def engine_kind(kind: str, steps: bool = False) -> str:
+    """The engine's kind for a job's kind: an effect is image to video (with its adapter); a
+    storyboard and a restyle are their own, but their steps are text to video's (`steps`)."""
+    if kind == Job.Kind.EFFECT:
+        return Job.Kind.IMAGE_TO_VIDEO
+    if steps and kind in (Job.Kind.STORYBOARD, Job.Kind.RESTYLE):
+        return Job.Kind.TEXT_TO_VIDEO
+    return kind
 
 
 def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
@@ -150,6 +161,10 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
     errors = {}
     if params.get("mode") == "professional" and not allowed.professional_mode:
         errors["mode"] = locked_message("professional_mode")
+    if kind == Job.Kind.EFFECT:
+        effect = effects.get_effect(params.get("effect"))
+        if effect is not None and not effects.allowed(effect, allowed):
+            errors["effect"] = effects.locked_message(effect)
     if kind in (
         Job.Kind.TEXT_TO_VIDEO,
         Job.Kind.IMAGE_TO_VIDEO,
@@ -206,7 +221,7 @@ def submit(user, form) -> Job:
         raise ValidationError(errors)
     allowed = entitlements(user)
     spec = get_spec(settings.GENERATION_MODEL)
-    if kind not in spec.kinds:
+    if engine_kind(kind) not in spec.kinds:
         raise ValidationError({"kind": _("This site's model cannot do that.")})
     price = price_for(kind, params)
     hit = _screen(form, params)
@@ -265,6 +280,7 @@ def _screen(form, params: dict):
     photos = {
         "input_image": form.photo[1] if form.photo else None,
         "end_image": form.end_photo[1] if form.end_photo else None,
+        "second_image": form.second_photo[1] if form.second_photo else None,
     }
     prompts = [shot["prompt"] for shot in params.get("shots", [])] or [data["prompt"]]
     hits = [screening.screen_submission(p, data["negative_prompt"], photos) for p in prompts]
@@ -288,6 +304,9 @@ def _create(form, fields: dict, written: list, **extra) -> Job:
     if form.clip:
         job.input_video.save("clip.mp4", form.clip.file, save=False)
         written.append(job.input_video.name)
+    if form.second_photo:
+        job.second_image.save("second.png", form.second_photo[0], save=False)
+        written.append(job.second_image.name)
     job.save()
     for position, (file, _image) in enumerate(form.reference_photos, start=1):
         reference = ReferencePhoto(job=job, position=position)
@@ -337,6 +356,7 @@ FLAG_KINDS = {
     "input_image": Flag.Kind.UPLOAD,
     "end_image": Flag.Kind.UPLOAD,
     "input_video": Flag.Kind.UPLOAD,
+    "second_image": Flag.Kind.UPLOAD,
     "output": Flag.Kind.OUTPUT,
 }
 
@@ -409,7 +429,7 @@ def time_limit(job: Job) -> int:
         return settings.JOB_LONGEST_HARD_LIMIT - settings.JOB_KILL_GRACE
     p = job.params
     return spec.time_limit(
-        job.kind,
+        engine_kind(job.kind),
         p.get("mode", "standard"),
         p.get("duration_s") or 5,
         end_frame=bool(job.end_image),

@@ -7,6 +7,7 @@ app_name = "generation"
 urlpatterns = [
     path("create/", views.create, name="create"),
     path("create/price/", views.price, name="price"),
+    path("effects/<slug:slug>/preview/", views.effect_preview, name="effect_preview"),
     path("works/", views.my_works, name="works"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/status/", views.job_status, name="job_status"),

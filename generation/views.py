@@ -16,7 +16,7 @@ from billing import ledger
 from billing.entitlements import entitlements
 from billing.pricing import PriceError
 from billing.units import format_points
-from generation import eta, services
+from generation import effects, eta, services
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import (
@@ -116,9 +116,24 @@ def create(request):
             "max_references": MAX_REFERENCES,
             "modes": _mode_choices(form, allowed),
             "min_shots": MIN_SHOTS,
+            "effects": _effect_cards(allowed),
             "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
         },
     )
+
+
+def _effect_cards(allowed) -> list[dict]:
+    """The catalogue as the create page shows it: each effect with its price and, when the
+    plan does not include it, why."""
+    return [
+        {
+            "effect": effect,
+            "price": format_points(effect.price),
+            "locked": None if effects.allowed(effect, allowed) else effects.locked_message(effect),
+            "retouches": effects.retouches_offered(effect),
+        }
+        for effect in effects.catalogue()
+    ]
 
 
 def _mode_choices(form, allowed) -> list[dict]:
@@ -165,6 +180,9 @@ def _price_text(form) -> str:
             return None
 
     kind = value("kind")
+    if kind == Job.Kind.EFFECT:
+        effect = effects.get_effect(value("effect"))
+        return format_points(effect.price) if effect else ""
     params = {
         "duration_s": 5 if kind == Job.Kind.EXTEND else value("duration_s"),
         "mode": value("mode"),
@@ -197,6 +215,15 @@ def price(request):
     """The live price shown on the create form as options change (htmx)."""
     form = JobForm(request.GET, user=request.user)
     return HttpResponse(_price_text(form))
+
+
+@login_required
+def effect_preview(request, slug):
+    """An effect's preview clip (stored through the default storage, as outputs are)."""
+    effect = effects.get_effect(slug)
+    if effect is None or not effect.preview:
+        raise Http404
+    return FileResponse(effect.preview.open("rb"), content_type="video/mp4")
 
 
 @login_required

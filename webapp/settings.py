@@ -473,6 +473,13 @@ for _name, _value in (
         _speed_check(_name, _value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"GENERATION_{_name.upper()}: {exc}") from None
+# LoRA adapters (effects) each warm pipeline keeps loaded; the least recently used is removed
+# when another is needed (generation/engine/adapters.py).
+GENERATION_ADAPTER_SLOTS = env_int("GENERATION_ADAPTER_SLOTS", 4)
+if GENERATION_ADAPTER_SLOTS < 1:
+    raise ImproperlyConfigured(
+        f"GENERATION_ADAPTER_SLOTS must be 1 or more, got {GENERATION_ADAPTER_SLOTS}"
+    )
 # Post-processing in a background thread while the next job denoises (generation/overlap.py):
 # "auto" (None) turns it on for GPU workers only.
 GENERATION_OVERLAP_POSTPROCESS = (

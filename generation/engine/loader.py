@@ -65,6 +65,8 @@ class LoadOptions:
     gpu_memory_gb: float | None = None
     host_memory_gb: float | None = None
     memory_plan: str | None = None
+    # How many LoRA adapters (effects) each pipeline keeps loaded (adapters.py).
+    adapter_slots: int = 4
 
 
 def resolve_device(device: str | None = None) -> str:

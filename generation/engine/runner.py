@@ -21,7 +21,7 @@ from PIL import Image, ImageOps
 
 from generation import media
 
-from . import loader, restyle, upscale
+from . import adapters, loader, restore, restyle, upscale
 from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
@@ -83,11 +83,17 @@ def run(
     device = resolve_device(device)
 
     def acquire(kind: str, end_frame: bool = False):
-        return loader.acquire(
+        acquired = loader.acquire(
             spec, kind, device, mode=request.mode, end_frame=end_frame, options=options
         )
+        # The job's adapter (an effect's: it fits the video transformer) on, or LoRA off: the
+        # same warm pipeline serves jobs with and without one.
+        adapter = request.adapter if kind != TEXT_TO_PICTURE else None
+        return adapters.applied(acquired, adapter, options.adapter_slots)
 
     finishing = {}
+    if request.restore:
+        request = replace(request, image=restore.retouch(acquire, spec, request, watcher))
     if request.kind == TEXT_TO_PICTURE:
         result = _pictures(acquire, spec, request, watcher)
     else:

@@ -39,6 +39,20 @@ class Shot:
     camera_movement: str = "static"
 
 
+@dataclass(frozen=True)
+class Adapter:
+    """A LoRA adapter for one job (an effect's): its file on this worker, the name it is kept
+    under in the pipeline (the same file keeps the same name) and how strongly it applies."""
+
+    name: str
+    path: str
+    weight: float = 1.0
+
+
+class AdapterError(Exception):
+    """The job's adapter does not load into the pipeline (a file that does not fit it)."""
+
+
 @dataclass
 class GenerationRequest:
     """One job's inputs, already validated by the web tier.
@@ -57,6 +71,8 @@ class GenerationRequest:
     For `restyle`, `source_frames` are the whole source clip (T, H, W, 3) uint8 at `source_fps`
     and `strength` (MIN_STRENGTH to MAX_STRENGTH) how much of it may change; the result has the
     source's duration (its frame count at the spec's fps), `duration_s` is ignored.
+    `adapter` (an effect's LoRA) is switched on in the pipeline for this job only; `restore`
+    ("colour", "faces") first retouches `image` with the spec's picture pipeline (restore.py).
     """
 
     kind: str
@@ -79,6 +95,8 @@ class GenerationRequest:
     shots: list[Shot] = field(default_factory=list)
     references: list[Image.Image] = field(default_factory=list)
     strength: float = DEFAULT_STRENGTH
+    adapter: Adapter | None = None
+    restore: tuple[str, ...] = ()
 
 
 @dataclass
