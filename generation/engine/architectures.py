@@ -8,6 +8,8 @@ model and the tests. Plain data: importing this never loads torch.
 
 import math
 
+from .sound_architectures import SOUND_ARCHITECTURES, reduce_ltx2
+
 # google/t5-v1_1-xxl, the text encoder of LTX-Video and Flux.
 T5_XXL = {
     "vocab_size": 32128,
@@ -369,6 +371,7 @@ ARCHITECTURES = {
     "tiny/wan-flf2v": ("WanImageToVideoPipeline", TINY_WAN_FLF2V),
     "tiny/wan-vace": ("WanVACEPipeline", TINY_WAN_VACE),
     "tiny/ltx-upscaler": ("LTXLatentUpsamplePipeline", TINY_LTX_UPSCALER),
+    **SOUND_ARCHITECTURES,
 }
 
 
@@ -396,6 +399,8 @@ def reduce(class_name: str, arch: dict, layers: int | None = None, width_divisor
     if layers is None and width_divisor == 1:
         return arch
     cut = _Cut(layers, width_divisor)
+    if class_name == "LTX2Pipeline":
+        return reduce_ltx2(arch, cut)
     arch = {**arch}
     if class_name == "LTXLatentUpsamplePipeline":
         arch["latent_upsampler"] = cut.latent_upsampler(arch["latent_upsampler"])

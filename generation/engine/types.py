@@ -45,6 +45,8 @@ class GenerationRequest:
     its frame rate (None: assume the spec's fps); the result holds the new frames only.
     For `storyboard`, `shots` (MIN_SHOTS to MAX_SHOTS) replace `prompt`, `duration_s` and
     `camera_movement`: the clip lasts the sum of their durations.
+    `sound`: text or image to video with its soundtrack (a spec with a sound pipeline; no end
+    frame): the prompt may describe sounds and speech.
     """
 
     kind: str
@@ -65,11 +67,14 @@ class GenerationRequest:
     num_inference_steps: int | None = None
     size: tuple[int, int] | None = None
     shots: list[Shot] = field(default_factory=list)
+    sound: bool = False
 
 
 @dataclass
 class GenerationResult:
-    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`.
+    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`. A clip
+    with sound also fills `audio`, (channels, samples) float32 in [-1, 1] at `sample_rate`,
+    exactly as long as its frames last (frames / fps).
 
     `timings` holds seconds per stage: load, prepare, denoise, decode, post, total, and
     denoise_per_step.
@@ -79,6 +84,8 @@ class GenerationResult:
     fps: int | None
     images: list[Image.Image] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    audio: np.ndarray | None = None
+    sample_rate: int | None = None
 
 
 class Canceled(Exception):
