@@ -40,6 +40,25 @@ PRICE_VARIABLES = {
 }
 
 
+# The soundtrack's own price (settings.SOUND_POINT_PRICE, from PRICE_SOUND): points per 5 s of
+# a text or image to video clip made with sound, on top of the video's price, whatever the mode
+# (professional mode makes the picture bigger, not the soundtrack).
+SOUND_KINDS = ("text_to_video", "image_to_video")
+SOUND_VARIABLE = "PRICE_SOUND"
+
+
+def sound_price() -> int:
+    """Tenths of a point per 5 s of sound; a malformed setting raises ImproperlyConfigured."""
+    raw = settings.SOUND_POINT_PRICE
+    try:
+        price = parse_points(raw)
+    except PointsSyntaxError:
+        price = 0
+    if price <= 0:
+        raise ImproperlyConfigured(f"{SOUND_VARIABLE} must be a positive number, got {raw!r}")
+    return price
+
+
 class PriceError(ValueError):
     """The request names something that has no price (an unknown kind, a 7-second video...)."""
 
@@ -75,11 +94,14 @@ def price_of(request_params: Mapping) -> int:
     costs what one clip of that length would; a restyle the same per second of its source
     (1 to 10 s). A video from reference photos costs what a text to video of its length does,
     whatever the number of photos (1-4), as Kling's Elements cost what its other videos do.
-    Raises PriceError for anything else."""
+    "sound": true adds PRICE_SOUND per 5 s to a text or image to video clip (5 points: 15 for
+    5 s, 30 for 10 s, 40 professional 5 s). Raises PriceError for anything else."""
     table = price_table()
     kind = request_params.get("kind")
     if kind not in KINDS:
         raise PriceError(f"unknown kind of job: {kind!r}")
+    if request_params.get("sound") and kind not in SOUND_KINDS:
+        _sound(kind, 5, True)  # raises: no other kind has a soundtrack
     if kind == "text_to_picture":
         count = _whole_number(request_params.get("num_images", 1), "num_images")
         if not 1 <= count <= MAX_IMAGES:
@@ -104,8 +126,17 @@ def price_of(request_params: Mapping) -> int:
         raise PriceError(f"duration must be 5 or 10 seconds, got {duration}")
     base = table["video_5s"] if duration == 5 else table["video_10s"]
     if mode == "professional":
-        return int((base * table["professional_multiplier"]).to_integral_value(ROUND_CEILING))
-    return base
+        base = int((base * table["professional_multiplier"]).to_integral_value(ROUND_CEILING))
+    return base + _sound(kind, duration, request_params.get("sound"))
+
+
+def _sound(kind: str, duration: int, sound) -> int:
+    """The soundtrack's price for a clip of `duration` seconds (0 without sound)."""
+    if not sound:
+        return 0
+    if kind not in SOUND_KINDS:
+        raise PriceError(f"sound comes with text or image to video, not {kind!r}")
+    return sound_price() * duration // 5
 
 
 def price_rows() -> list[dict]:
@@ -143,6 +174,10 @@ def price_rows() -> list[dict]:
             "professional": professional,
         }
     )
+    sound = price_of({"kind": "text_to_video", "duration": 5, "sound": True}) - price_of(
+        {"kind": "text_to_video", "duration": 5}
+    )
+    rows.append({"label": _("Sound, per 5 s of video"), "standard": sound, "professional": sound})
     rows.append(
         {
             "label": _("Text to picture, per picture"),

@@ -311,6 +311,7 @@ def build_request(job: Job, source=None):
         strength=p.get("strength", DEFAULT_STRENGTH),
         adapter=adapter,
         restore=tuple(p.get("restore") or ()),
+        sound=bool(p.get("sound")),
     )
 
 
@@ -324,7 +325,7 @@ def _open_image(field):
 def render_outputs(job: Job, result, source=None, folder: str | None = None) -> list:
     """Mark, encode and sign the engine's frames/images into files (not yet stored); an
     extension's new frames are appended to its `source` in `folder`."""
-    from generation import postprocess
+    from generation import postprocess, soundtrack
 
     stamp = postprocess.Stamp(
         job_id=job.pk,
@@ -340,7 +341,11 @@ def render_outputs(job: Job, result, source=None, folder: str | None = None) -> 
         )
     elif result.frames is not None:
         outputs += postprocess.render_video(
-            stamp, result.frames, result.fps, hardware=settings.VIDEO_HARDWARE_ENCODER
+            stamp,
+            result.frames,
+            result.fps,
+            hardware=settings.VIDEO_HARDWARE_ENCODER,
+            soundtrack=soundtrack.from_result(result),
         )
     if result.images:
         outputs += postprocess.render_pictures(stamp, result.images)

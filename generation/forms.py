@@ -68,6 +68,7 @@ def camera_label(key: str):
 CAMERA_MOVEMENTS = [(key, camera_label(key)) for key in ENGINE_CAMERA_MOVEMENTS]
 SHOT_DURATIONS = [(n, format_lazy(gettext_lazy("{} s"), n)) for n in range(1, 6)]
 SHOT_FIELD = re.compile(r"shot_(prompt|duration)_(\d+)$")
+SOUND_KINDS = (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO)
 
 
 def storyboard_rows(data) -> list[int]:
@@ -162,6 +163,14 @@ class JobForm(forms.Form):
     second_image = forms.FileField(required=False, label=gettext_lazy("Second photo"))
     restore_colour = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["colour"])
     restore_faces = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["faces"])
+    sound = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Sound"),
+        help_text=gettext_lazy(
+            "Make the video with its soundtrack: describe sounds, music and speech in the prompt "
+            '(for example: rain on a tin roof, a man says "we made it"). Priced on its own.'
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -299,6 +308,12 @@ class JobForm(forms.Form):
             data["duration_s"] = 5
         if kind == Job.Kind.STORYBOARD:
             data["camera_movement"] = "static"  # each shot has its own
+        if kind not in SOUND_KINDS:
+            data["sound"] = False  # the option is not offered there
+        elif data.get("sound") and self.end_photo:
+            self.add_error(
+                "sound", _("Sound comes without an end frame: remove the end frame or the sound.")
+            )
         if kind == Job.Kind.TEXT_TO_PICTURE:
             data["duration_s"] = None
             data["camera_movement"] = "static"
@@ -368,6 +383,16 @@ class JobForm(forms.Form):
             # Someone else's job, a picture, or one still running: all look the same from here.
             self.add_error("source_job", _("That video is not one of your finished videos."))
             return None
+        if source.params.get("sound"):
+            # Extensions are silent calls: the joined file would lose sync with its soundtrack.
+            self.add_error(
+                "source_job",
+                _(
+                    "This video has sound, which an extension would not continue: choose a video "
+                    "without sound to extend."
+                ),
+            )
+            return None
         if (video.duration_s or 0) + 5 > MAX_CHAIN_SECONDS:
             self.add_error(
                 "source_job",
@@ -395,6 +420,7 @@ class JobForm(forms.Form):
                 else {}
             ),
             **(effects.job_params(d) if d["kind"] == Job.Kind.EFFECT else {}),
+            **({"sound": True} if d.get("sound") else {}),
         }
 
 

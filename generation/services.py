@@ -135,6 +135,7 @@ def price_for(kind: str, params: dict) -> int:
             "duration": params.get("duration_s") or 5,
             "mode": params.get("mode", "standard"),
             "num_images": params.get("num_images") or 1,
+            "sound": bool(params.get("sound")),
         }
     )
 
@@ -179,6 +180,11 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
         mode, aspect = params.get("mode", "standard"), params.get("aspect_ratio", "16:9")
         if message := output_locked_message(allowed, spec, mode, aspect):
             errors["mode"] = message  # names a plan with professional mode too, if it needs it
+    if params.get("sound"):  # every plan may add sound; it has its own price
+        from generation.engine.specs import get_spec
+
+        if not get_spec(settings.GENERATION_MODEL).supports_sound:
+            errors["sound"] = _("This site's model cannot make sound.")
     if kind == Job.Kind.EXTEND and not allowed.video_extension:
         errors["source_job"] = locked_message("video_extension")
     if params.get("camera_movement", "static") != "static" and not allowed.camera_movement:

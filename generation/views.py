@@ -22,6 +22,7 @@ from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import (
     MAX_CHAIN_SECONDS,
     OLD_PHOTO_PROMPT,
+    SOUND_KINDS,
     AppealForm,
     JobForm,
     camera_label,
@@ -44,6 +45,7 @@ def _extendable_videos(user):
     return (
         Job.objects.filter(user=user, status=Job.Status.SUCCEEDED, deleted_at=None)
         .exclude(kind=Job.Kind.TEXT_TO_PICTURE)
+        .exclude(params__contains={"sound": True})  # not extended (forms.py); absent: kept
         .prefetch_related("assets")[:30]
     )
 
@@ -117,6 +119,7 @@ def create(request):
             "modes": _mode_choices(form, allowed),
             "min_shots": MIN_SHOTS,
             "effects": _effect_cards(allowed),
+            "sound_offered": get_spec(settings.GENERATION_MODEL).supports_sound,
             "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
         },
     )
@@ -187,6 +190,7 @@ def _price_text(form) -> str:
         "duration_s": 5 if kind == Job.Kind.EXTEND else value("duration_s"),
         "mode": value("mode"),
         "num_images": value("num_images") if kind == Job.Kind.TEXT_TO_PICTURE else 1,
+        "sound": bool(value("sound")) and kind in SOUND_KINDS,
     }
     if kind == Job.Kind.TEXT_TO_PICTURE:
         params["duration_s"] = 5  # a picture has no length
@@ -237,7 +241,9 @@ def job_detail(request, job_id):
         "watermarked": watermarked,
         "allowed": allowed,
         # A clip at the length limit cannot grow: no button that can only fail.
-        "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS),
+        # A clip with sound is not extended (generation/forms.py says why).
+        "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS)
+        and not job.params.get("sound"),
         "extend_locked": services.locked_message("video_extension"),
         "shots": _timeline(job),
         "references": [

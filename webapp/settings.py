@@ -611,6 +611,8 @@ POINT_PRICES = {
     "picture": env_str("PRICE_PICTURE", "0.2"),
     "professional_multiplier": env_str("PRICE_PROFESSIONAL_MULTIPLIER", "3.5"),
 }
+# Points per 5 s of a clip made with its soundtrack, on top of the video (billing/pricing.py).
+SOUND_POINT_PRICE = env_str("PRICE_SOUND", "5")
 # Periodic tasks (one beat process per installation). Expiry and membership grants also happen
 # lazily on each user's requests; beat only keeps idle accounts tidy.
 CELERY_BEAT_SCHEDULE = {

@@ -10,6 +10,7 @@ import math
 
 from .kolors import KOLORS, TINY_KOLORS
 from .kolors import reduce as reduce_kolors
+from .sound_architectures import SOUND_ARCHITECTURES, reduce_ltx2
 
 # google/t5-v1_1-xxl, the text encoder of LTX-Video and Flux.
 T5_XXL = {
@@ -374,6 +375,7 @@ ARCHITECTURES = {
     "tiny/wan-flf2v": ("WanImageToVideoPipeline", TINY_WAN_FLF2V),
     "tiny/wan-vace": ("WanVACEPipeline", TINY_WAN_VACE),
     "tiny/ltx-upscaler": ("LTXLatentUpsamplePipeline", TINY_LTX_UPSCALER),
+    **SOUND_ARCHITECTURES,
 }
 
 
@@ -403,6 +405,8 @@ def reduce(class_name: str, arch: dict, layers: int | None = None, width_divisor
     cut = _Cut(layers, width_divisor)
     if class_name == "KolorsPipeline":
         return reduce_kolors(arch, cut)
+    if class_name == "LTX2Pipeline":
+        return reduce_ltx2(arch, cut)
     arch = {**arch}
     if class_name == "LTXLatentUpsamplePipeline":
         arch["latent_upsampler"] = cut.latent_upsampler(arch["latent_upsampler"])

@@ -17,6 +17,7 @@ import contextlib
 import io
 
 from .architectures import ARCHITECTURES, reduce
+from .sound_builders import RECIPES as SOUND_RECIPES
 
 SEED = 1234
 # The pass-through VAE's RMSNorms rescale by the channel RMS; a large constant channel keeps
@@ -289,6 +290,7 @@ _RECIPES = {
     "WanPipeline": _wan,
     "WanImageToVideoPipeline": _wan_i2v,
     "WanVACEPipeline": _wan_vace,
+    **SOUND_RECIPES,
 }
 
 

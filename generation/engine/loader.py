@@ -375,7 +375,7 @@ def warm_up(spec: ModelSpec | str, device: str | None = None, options: LoadOptio
 def _servings(spec: ModelSpec):
     """(kind, mode, end_frame, pipeline) for everything the spec serves, text to video first,
     its upscaler last."""
-    from .specs import UPSCALE
+    from .specs import SOUND, UPSCALE
     from .types import IMAGE_TO_VIDEO, KINDS, MODES
 
     for kind in KINDS:
@@ -386,6 +386,9 @@ def _servings(spec: ModelSpec):
                 if end_frame and not spec.supports_end_frame:
                     continue
                 yield kind, mode, end_frame, spec.pipeline_for(kind, mode, end_frame=end_frame)
+    if spec.supports_sound:  # LTX-2's, when the spec films silent clips with another model
+        for mode in MODES:
+            yield SOUND, mode, False, spec.pipeline_for(SOUND, mode)
     if spec.upscaler is not None:
         yield UPSCALE, "professional", False, spec.upscaler
 

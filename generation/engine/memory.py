@@ -27,7 +27,14 @@ import functools
 from dataclasses import dataclass, field
 
 from .architectures import ARCHITECTURES
-from .specs import FIRST_LAST_FRAME, MAX_PICTURES, ModelSpec, PipelineSpec, get_spec
+from .specs import (
+    EXTRA_PIPELINES,
+    FIRST_LAST_FRAME,
+    MAX_PICTURES,
+    ModelSpec,
+    PipelineSpec,
+    get_spec,
+)
 from .types import IMAGE_TO_VIDEO, KINDS, MODES, TEXT_TO_PICTURE
 
 GiB = 1 << 30
@@ -278,7 +285,7 @@ def _modes_of(spec: ModelSpec, pipeline: PipelineSpec) -> list[str]:
     """The quality modes a pipeline serves (its largest size sets its working memory)."""
     modes = []
     for mode in MODES:
-        for kind in (*KINDS, FIRST_LAST_FRAME):
+        for kind in (*KINDS, *EXTRA_PIPELINES):
             if kind == TEXT_TO_PICTURE or kind not in spec.pipelines:
                 continue
             end_frame = kind == FIRST_LAST_FRAME

@@ -21,7 +21,7 @@ from PIL import Image, ImageOps
 
 from generation import media
 
-from . import adapters, loader, restore, restyle, upscale
+from . import adapters, loader, restore, restyle, sound, upscale
 from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
@@ -102,6 +102,9 @@ def run(
             result.frames, result.fps, finishing = upscale.finish(
                 acquire, spec, request, result.frames, check=watcher.check
             )
+            if result.audio is not None:  # re-timing may end the clip a frame off
+                seconds = len(result.frames) / result.fps
+                result.audio = sound.fit_audio(result.audio, result.sample_rate, seconds)
     finished = time.perf_counter()
     result.timings = {
         **watcher.timings(),
@@ -238,6 +241,11 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
         and not MIN_REFERENCES <= len(request.references) <= MAX_REFERENCES
     ):
         raise ValueError(f"{MIN_REFERENCES} to {MAX_REFERENCES} reference photos")
+    if request.sound:
+        if not spec.supports_sound:
+            raise ValueError(f"model {spec.id!r} cannot make sound")
+        if request.kind not in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO) or request.end_image is not None:
+            raise ValueError("sound comes with text or image to video, without an end frame")
     if request.kind == TEXT_TO_PICTURE and not 1 <= request.num_images <= MAX_PICTURES:
         raise ValueError(f"between 1 and {MAX_PICTURES} pictures")
     if request.camera_movement not in CAMERA_MOVEMENTS:
@@ -313,6 +321,12 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
         return _storyboard(acquire, spec, request, watcher)
     if request.kind == RESTYLE:
         return _restyle(acquire, spec, request, watcher)
+    if sound.makes_sound(spec, request):
+        common = _common(spec, request, request.prompt, request.camera_movement)
+        frames, fps, audio, rate = sound.clip(
+            acquire, spec, request, watcher, common, _size(request, spec), _sampling
+        )
+        return GenerationResult(_to_uint8(frames), fps, audio=audio, sample_rate=rate)
     common = _common(spec, request, request.prompt, request.camera_movement)
     plan = spec.call_plan(request.kind, request.duration_s)
     watcher.calls = len(plan)

@@ -65,6 +65,13 @@ PICTURE_MULTIPLE = 16
 FIRST_LAST_FRAME = "image_to_video_end"
 # Not a request kind either: the spatial upscaler that finishes a mode's videos at output size.
 UPSCALE = "upscale"
+# Nor this: the pipeline that makes text or image to video with its soundtrack (LTX-2's), one
+# call per clip. Its class is the text one; an image is handled by the image class viewed over
+# the same loaded components (generation/engine/sound.py).
+SOUND = "sound"
+# The pipelines keys that are not request kinds, in the order a worker needs them.
+EXTRA_PIPELINES = (FIRST_LAST_FRAME, SOUND)
+SOUND_CLASS = "LTX2Pipeline"
 
 
 @dataclass(frozen=True)
@@ -317,9 +324,18 @@ class ModelSpec:
         return FAMILY_RULES[self.family][1]
 
     @property
+    def supports_sound(self) -> bool:
+        """Whether text and image to video can come with a soundtrack (a SOUND pipeline)."""
+        return SOUND in self.pipelines
+
+    @property
     def supports_end_frame(self) -> bool:
-        """LTX conditions on any frame; Wan needs a first-last-frame pipeline."""
-        return self.family == "ltx" or FIRST_LAST_FRAME in self.pipelines
+        """LTX-Video conditions on any frame; Wan needs a first-last-frame pipeline; LTX-2's
+        image pipeline takes the first frame only."""
+        if FIRST_LAST_FRAME in self.pipelines:
+            return True
+        image = self.pipelines.get(IMAGE_TO_VIDEO)
+        return self.family == "ltx" and image is not None and image.class_name != SOUND_CLASS
 
     def pipeline_for(
         self, kind: str, mode: str = "standard", *, end_frame: bool = False
@@ -344,7 +360,7 @@ class ModelSpec:
         """Every distinct checkpoint the spec may load, in the order a worker needs them
         (text to video first): what `fetch_model` downloads and the memory plan places."""
         seen: dict[str, PipelineSpec] = {}
-        for kind in (*KINDS, FIRST_LAST_FRAME):
+        for kind in (*KINDS, *EXTRA_PIPELINES):
             if kind not in self.pipelines:
                 continue
             for mode in MODES:
@@ -614,6 +630,40 @@ _TINY_UPSCALER = PipelineSpec(
     shared={"vae": ("tiny/ltx", "vae")},
     seconds_per_step=2.0,
 )
+# LTX-2 (Lightricks/LTX-2, diffusers' LTX2Pipeline): a 19B audio-video transformer, video and
+# soundtrack in one pass, Gemma 3 12B as text encoder, a vocoder to 24 kHz stereo. Settings of
+# LTX-2.0 as diffusers documents them: guidance 3-4 on video (7 on audio, the pipeline's
+# default), spatio-temporal guidance at block 29, the legacy (not cross-modality) timestep.
+# The cost model is an estimate: 19B against LTX-Video 13B's 2.0 s a step, with two guidance
+# passes plus the STG one.
+LTX_2 = "Lightricks/LTX-2"
+_LTX_2_SOUND = PipelineSpec(
+    "LTX2Pipeline",
+    LTX_2,
+    default_steps=40,
+    guidance_range=(3.0, 4.0),
+    call_options={"spatio_temporal_guidance_blocks": [29], "use_cross_timestep": False},
+    seconds_per_step=6.0,
+)
+# The demo's: the same class, tiny (sound_architectures.TINY_LTX_2). Its 2 layers have no block
+# 29, so spatio-temporal guidance is off, and modality guidance with it (one pass per step).
+_TINY_LTX_2 = PipelineSpec(
+    "LTX2Pipeline",
+    "tiny/ltx-2",
+    default_steps=8,
+    guidance_range=(1.0, 1.0),
+    call_options={
+        "stg_scale": 0.0,
+        "audio_stg_scale": 0.0,
+        "modality_scale": 1.0,
+        "audio_modality_scale": 1.0,
+        "audio_guidance_scale": 1.0,
+        "spatio_temporal_guidance_blocks": None,
+        "use_cross_timestep": False,
+        "max_sequence_length": 128,
+    },
+    seconds_per_step=0.5,
+)
 _TINY_SIZES = _sizes((512, 288), (384, 384))
 _TINY_WAN_COMMON = {
     "text_encoder": ("tiny/wan-t2v", "text_encoder"),
@@ -654,6 +704,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 TEXT_TO_PICTURE: _TINY_FLUX,
                 REFERENCES: _TINY_REFERENCES,
                 RESTYLE: _TINY_LTX,
+                SOUND: _TINY_LTX_2,
             },
             fps=8,
             # Professional makes the standard size and upscales it: 2x by the tiny upsampler, then
@@ -778,6 +829,35 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             output_sizes={"professional": _1080P},
             output_fps={"professional": 30},
             upscaler=_LTX_DISTILLED_UPSCALER,
+        ),
+        ModelSpec(
+            id="ltx-2",
+            label="LTX-2 (video with sound)",
+            family="ltx",
+            # One checkpoint for everything it films: silent jobs drop the soundtrack it makes.
+            # One call makes a whole clip, so none is chained, and there is no extension
+            # pipeline (hence no storyboards either).
+            pipelines={
+                TEXT_TO_VIDEO: _LTX_2_SOUND,
+                IMAGE_TO_VIDEO: _LTX_2_SOUND,
+                SOUND: _LTX_2_SOUND,
+                TEXT_TO_PICTURE: FLUX_SCHNELL,
+            },
+            fps=24,
+            # LTX-2's two-stage recipe makes 768x512 and doubles it with its latent upsampler;
+            # that stage is not wired here, so professional generates its size directly.
+            video_sizes={
+                "standard": _sizes((768, 448), (512, 512)),
+                "professional": _sizes((1280, 704), (960, 960)),
+            },
+            picture_sizes=FLUX_PICTURE_SIZES,
+            extend_context_frames=25,
+            max_frames=257,  # 10 s at 24 fps in one call (the pipeline makes up to 20 s)
+            default_negative_prompt=LTX_NEGATIVE,
+            description=(
+                "LTX-2 19B: video and its soundtrack (speech, effects, music) in one pass, "
+                "Gemma 3 as text encoder; FLUX.1-schnell pictures."
+            ),
         ),
         ModelSpec(
             id="wan2.1",

@@ -73,6 +73,8 @@ class GenerationRequest:
     source's duration (its frame count at the spec's fps), `duration_s` is ignored.
     `adapter` (an effect's LoRA) is switched on in the pipeline for this job only; `restore`
     ("colour", "faces") first retouches `image` with the spec's picture pipeline (restore.py).
+    `sound`: text or image to video with its soundtrack (a spec with a sound pipeline; no end
+    frame): the prompt may describe sounds and speech.
     """
 
     kind: str
@@ -97,11 +99,14 @@ class GenerationRequest:
     strength: float = DEFAULT_STRENGTH
     adapter: Adapter | None = None
     restore: tuple[str, ...] = ()
+    sound: bool = False
 
 
 @dataclass
 class GenerationResult:
-    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`.
+    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`. A clip
+    with sound also fills `audio`, (channels, samples) float32 in [-1, 1] at `sample_rate`,
+    exactly as long as its frames last (frames / fps).
 
     `timings` holds seconds per stage: load, prepare, denoise, decode, post, total, and
     denoise_per_step.
@@ -111,6 +116,8 @@ class GenerationResult:
     fps: int | None
     images: list[Image.Image] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    audio: np.ndarray | None = None
+    sample_rate: int | None = None
 
 
 class Canceled(Exception):
