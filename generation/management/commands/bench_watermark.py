@@ -77,6 +77,11 @@ class Command(BaseCommand):
             help="K/N: measure only the clips (and unmarked inputs) whose index is K modulo N "
             "(each is the same whatever the sharding)",
         )
+        parser.add_argument(
+            "--only",
+            help="comma-separated clip numbers (1-based): measure only these (with --shard, "
+            "those of them in the shard)",
+        )
         parser.add_argument("--save", help="write the measured clips' rows to this JSON file")
         parser.add_argument(
             "--merge", nargs="+", help="report the rows saved by earlier runs, measure nothing"
@@ -97,11 +102,12 @@ class Command(BaseCommand):
         shard, shards = (int(part) for part in options["shard"].split("/"))
         if options["part"] in ("clips", "all"):
             rows = []
+            only = {int(n) - 1 for n in options["only"].split(",")} if options["only"] else None
             for index in range(options["clips"]):
                 # Every clip's seed and job id are drawn, measured or not, so that a shard
                 # measures the same clips as a whole run.
                 seed, job_id = int(rng.integers(1 << 31)), int(rng.integers(1 << 32))
-                if index % shards == shard:
+                if index % shards == shard and (only is None or index in only):
                     rows.append(self._clip(index, options["frames"], seed, job_id))
                     if options["save"]:  # after each clip: a run cut short still counts
                         with open(options["save"], "w") as file:
