@@ -212,7 +212,7 @@ def _init_weights(model) -> None:
             else:
                 parameter.normal_(0.0, 0.02)
     for name, buffer in model.named_buffers():
-        if not torch.isfinite(buffer).all():
+        if not buffer.is_meta and not torch.isfinite(buffer).all():
             raise ValueError(f"ChatGLM buffer {name} is not initialised")
 
 
