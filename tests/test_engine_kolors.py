@@ -240,3 +240,14 @@ def test_a_chinese_video_prompt_reaches_the_video_model_without_english(monkeypa
     runner.run(request, spec="tiny", device="cpu")
     assert seen == [CHINESE + "。镜头缓慢向右摇。"]
     assert not re.search("[A-Za-z]", seen[0])
+
+
+def test_the_memory_plan_reserves_a_kolors_calls_working_memory():
+    """The UNet's activations for 4 pictures with guidance (8 latents) at the largest size,
+    and one VAE decode at a time (the loader slices Kolors' VAE as it does Flux's)."""
+    from generation.engine import memory
+
+    spec = get_spec("ltx-video+kolors")
+    working = memory.working_bytes(spec, KOLORS)
+    # 1.6 GB of UNet activations and 3.1 GB of VAE decode at 1344x768, with the margin.
+    assert 5 * memory.GiB < working < 6 * memory.GiB

@@ -27,6 +27,7 @@ import functools
 from dataclasses import dataclass, field
 
 from .architectures import ARCHITECTURES
+from .kolors import unet_working_bytes
 from .specs import FIRST_LAST_FRAME, MAX_PICTURES, ModelSpec, PipelineSpec, get_spec
 from .types import IMAGE_TO_VIDEO, KINDS, MODES, TEXT_TO_PICTURE
 
@@ -229,6 +230,10 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
     if pipeline.class_name == "LTXLatentUpsamplePipeline":
         return upscale_working_bytes(spec, pipeline)
     _, arch = ARCHITECTURES[pipeline.checkpoint]
+    if pipeline.class_name == "KolorsPipeline":  # a UNet; guidance batches the negative prompt
+        w, h = max(spec.picture_sizes.values(), key=lambda s: s[0] * s[1])
+        unet = unet_working_bytes(arch["unet"], w, h, batch=2 * MAX_PICTURES)
+        return int(WORKING_MARGIN * (unet + VAE_BYTES_PER_PIXEL["picture"] * w * h))
     t = arch["transformer"]
     width = t["num_attention_heads"] * t["attention_head_dim"]
     if pipeline.class_name == "FluxPipeline":
