@@ -147,3 +147,107 @@ def test_a_kolors_picture_size_must_be_a_multiple_of_32():
         picture(ENGLISH, size=(80, 48))
     result = picture(ENGLISH, size=(96, 64), num_images=2)
     assert [image.size for image in result.images] == [(96, 64), (96, 64)]
+
+
+def test_the_real_loader_path_reads_kolors_from_its_diffusers_folder(tmp_path):
+    """Saved as a diffusers folder, the tiny Kolors loads through the path a real checkpoint
+    takes (KolorsPipeline.from_pretrained on <model dir>/<org>/<name>): model_index.json names
+    the ChatGLM text encoder and tokenizer from diffusers' kolors module, the tokenizer's
+    sentencepiece model is a file of the folder, and the weights are safetensors."""
+    import json
+
+    from generation.engine import checkpoints
+
+    folder = loader.save_tiny_pipeline("tiny/kolors", tmp_path / "tiny" / "kolors")
+    index = json.loads((folder / "model_index.json").read_text())
+    assert index["_class_name"] == "KolorsPipeline"
+    assert index["text_encoder"] == ["kolors", "ChatGLMModel"]
+    assert index["tokenizer"] == ["kolors", "ChatGLMTokenizer"]
+    listing = [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()]
+    parts = checkpoints.needed_parts(get_spec(TINY_KOLORS), {"tiny/kolors": index})["tiny/kolors"]
+    files, problems = checkpoints.select_files(parts, listing)
+    assert problems == []
+    assert {"tokenizer/tokenizer.model", "text_encoder/config.json"} <= set(files)
+
+    built = loader.get_pipeline(TINY_KOLORS, TEXT_TO_PICTURE, "cpu")
+    loader.clear_cache()
+    options = loader.LoadOptions(model_dir=str(tmp_path))
+    loaded = loader.get_pipeline(TINY_KOLORS, TEXT_TO_PICTURE, "cpu", options=options)
+    assert str(loaded.config._name_or_path).startswith(str(tmp_path))
+    assert loaded.text_encoder.__class__.__name__ == "ChatGLMModel"
+    assert loaded.tokenizer(CHINESE)["input_ids"] == built.tokenizer(CHINESE)["input_ids"]
+    request = GenerationRequest(kind=TEXT_TO_PICTURE, prompt=CHINESE, seed=3, size=(64, 64))
+    a = runner.run(request, spec=TINY_KOLORS, device="cpu", options=options).images[0]
+    loader.clear_cache()
+    b = runner.run(request, spec=TINY_KOLORS, device="cpu").images[0]
+    assert np.array_equal(np.asarray(a), np.asarray(b))  # the same weights, saved and read
+
+
+# --- camera sentences on Chinese prompts ---------------------------------------------------
+
+
+def test_every_camera_preset_has_its_chinese_sentence():
+    from generation.engine import camera_zh
+    from generation.engine.specs import CAMERA_MOVEMENTS
+
+    assert set(camera_zh.CAMERA_PROMPTS) == set(CAMERA_MOVEMENTS)
+    for sentence in camera_zh.CAMERA_PROMPTS.values():
+        assert camera_zh.is_chinese(sentence) and sentence.endswith("。")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "movement", "expected"),
+    [
+        ("熊猫在竹林里吃竹子", "orbit", "熊猫在竹林里吃竹子。镜头围绕主体平稳地环绕半圈。"),
+        ("熊猫在竹林里吃竹子！", "static", "熊猫在竹林里吃竹子！镜头固定不动。"),
+        ("4K画质，熊猫在竹林里", "zoom_in", "4K画质，熊猫在竹林里。镜头缓慢推近主体。"),
+        (
+            "a panda called 熊猫 eats bamboo",
+            "pan_left",
+            "a panda called 熊猫 eats bamboo. The camera pans slowly to the left.",
+        ),
+    ],
+)
+def test_a_chinese_prompt_gets_its_camera_in_chinese_and_an_english_one_in_english(
+    prompt, movement, expected
+):
+    from generation.engine.specs import apply_camera_movement
+
+    assert apply_camera_movement(prompt, movement) == expected
+
+
+def test_a_chinese_video_prompt_reaches_the_video_model_without_english(monkeypatch):
+    import re
+
+    from diffusers import LTXConditionPipeline
+
+    seen = []
+    encode = LTXConditionPipeline.encode_prompt
+
+    def recording(self, prompt, *args, **kwargs):
+        seen.append(prompt)
+        return encode(self, prompt, *args, **kwargs)
+
+    monkeypatch.setattr(LTXConditionPipeline, "encode_prompt", recording)
+    request = GenerationRequest(
+        kind=TEXT_TO_VIDEO,
+        prompt=CHINESE,
+        duration_s=1,
+        camera_movement="pan_right",
+        num_inference_steps=1,
+        size=(64, 64),
+    )
+    runner.run(request, spec="tiny", device="cpu")
+    assert seen == [CHINESE + "。镜头缓慢向右摇。"]
+    assert not re.search("[A-Za-z]", seen[0])
+
+
+def test_the_memory_plan_reserves_a_kolors_calls_working_memory():
+    """The UNet's activations for 4 pictures with guidance (8 latents) at the largest size,
+    and one VAE decode at a time (the loader slices Kolors' VAE as it does Flux's)."""
+    from generation.engine import memory
+
+    spec = get_spec("ltx-video+kolors")
+    working = memory.working_bytes(spec, KOLORS)
+    # 1.6 GB of UNet activations and 3.1 GB of VAE decode at 1344x768, with the margin.
+    assert 5 * memory.GiB < working < 6 * memory.GiB

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 
 LAYERS, WIDTH_DIVISOR = 1, 8
 OPTIONS = {"random_weights": True, "layers": LAYERS, "width_divisor": WIDTH_DIVISOR}
+OPTIONS_NO_WEIGHTS = {"layers": LAYERS, "width_divisor": WIDTH_DIVISOR}
 # The smallest sizes on each family's multiples that keep a few latent positions per axis.
 SIZES = {"ltx": (96, 64), "wan": (64, 48), "picture": (64, 48)}
 DURATION_S = 1
@@ -34,6 +35,13 @@ CELLS = [
     pytest.param(spec_id, cell, id=f"{spec_id}-{cell.id}")
     for spec_id, spec in MODEL_SPECS.items()
     for cell in grouped_by_checkpoint(spec, cells(spec))
+]
+# Pictures from another picture model than the spec's own (GENERATION_PICTURE_MODEL): the real
+# Kolors architecture reduced like the rest, and the demo's tiny one.
+PICTURE_SPECS = ("ltx-video+kolors", "tiny+tiny-kolors")
+CELLS += [
+    pytest.param(spec_id, Cell(TEXT_TO_PICTURE), id=f"{spec_id}-{Cell(TEXT_TO_PICTURE).id}")
+    for spec_id in PICTURE_SPECS
 ]
 
 
@@ -48,7 +56,10 @@ def options_for(spec) -> dict:
 
 
 def size_of(spec, cell) -> tuple[int, int]:
-    return SIZES["picture" if cell.kind == TEXT_TO_PICTURE else spec.family]
+    if cell.kind == TEXT_TO_PICTURE:  # rounded up to the picture model's multiple (Kolors: 32)
+        multiple = spec.picture_multiple
+        return tuple(-(-side // multiple) * multiple for side in SIZES["picture"])
+    return SIZES[spec.family]
 
 
 @pytest.mark.parametrize(("spec_id", "cell"), CELLS)
@@ -188,6 +199,40 @@ def test_every_architecture_builds_reduced_on_the_meta_device(checkpoint):
     assert small.transformer.config.num_layers == 1
     for name in ("patch_size", "in_channels", "out_channels", "qk_norm"):
         assert small.transformer.config.get(name) == full.transformer.config.get(name)
+
+
+def test_kolors_builds_at_its_published_size_and_reduced_on_the_meta_device():
+    """Kolors has a UNet, not a transformer: its UNet (2.58B), ChatGLM3-6B (6.24B) and SDXL's
+    VAE (84M) at full size, then cut as the matrix runs it."""
+    import torch
+
+    from generation.engine.builders import build_pipeline
+
+    def billions(pipe):
+        return {
+            name: sum(p.numel() for p in module.parameters()) / 1e9
+            for name, module in pipe.components.items()
+            if isinstance(module, torch.nn.Module)
+        }
+
+    checkpoint = "Kwai-Kolors/Kolors-diffusers"
+    full = build_pipeline(checkpoint, device="meta", dtype=torch.bfloat16)
+    assert {k: round(v, 2) for k, v in billions(full).items()} == {
+        "unet": 2.58,
+        "text_encoder": 6.24,
+        "vae": 0.08,
+    }
+    cut = build_pipeline(checkpoint, device="meta", dtype=torch.bfloat16, **OPTIONS_NO_WEIGHTS)
+    small = billions(cut)
+    assert all(small[name] < billions(full)[name] / 50 for name in small)
+    assert cut.text_encoder.config.num_layers == LAYERS
+    assert cut.unet.config.transformer_layers_per_block == (1, 1, 1)
+    # The structure stays: the text projection, the size and crop embeddings, grouped-query
+    # attention, the latent channels.
+    for name in ("encoder_hid_dim_type", "addition_embed_type", "in_channels"):
+        assert cut.unet.config[name] == full.unet.config[name]
+    assert cut.unet.config.encoder_hid_dim == cut.text_encoder.config.hidden_size
+    assert cut.text_encoder.config.multi_query_group_num == 2
 
 
 def test_reduce_keeps_the_real_configs_by_default_and_vace_layers_valid():

@@ -212,8 +212,22 @@ def _init_weights(model) -> None:
             else:
                 parameter.normal_(0.0, 0.02)
     for name, buffer in model.named_buffers():
-        if not torch.isfinite(buffer).all():
+        if not buffer.is_meta and not torch.isfinite(buffer).all():
             raise ValueError(f"ChatGLM buffer {name} is not initialised")
+
+
+def unet_working_bytes(unet: dict, width: int, height: int, batch: int) -> int:
+    """Estimated activation bytes (GPU dtype) of one UNet call on `batch` latents of a
+    `width` x `height` picture: the skip connections kept for the up path, plus the widest
+    stage's transformer working set (residual, q, k, v, output and norm, and the GEGLU's 8x
+    hidden state, per token). What the memory plan reserves (`memory.working_bytes`)."""
+    positions = (width // 8) * (height // 8)
+    skips = peak = 0
+    for level, channels in enumerate(unet["block_out_channels"]):
+        tokens = positions // 4**level
+        skips += tokens * channels * (unet["layers_per_block"] + 1)
+        peak = max(peak, tokens * channels * 14)
+    return (skips + peak) * 2 * batch
 
 
 def scheduler_for(arch: dict):

@@ -342,7 +342,7 @@ def _tile_vae(pipe) -> None:
     vae = getattr(pipe, "vae", None)
     if vae is None:
         return
-    if pipe.__class__.__name__ == "FluxPipeline":
+    if pipe.__class__.__name__ in ("FluxPipeline", "KolorsPipeline"):
         vae.enable_slicing()
         return
     if hasattr(vae, "enable_tiling"):

@@ -27,6 +27,7 @@ import functools
 from dataclasses import dataclass, field
 
 from .architectures import ARCHITECTURES
+from .kolors import unet_working_bytes
 from .specs import (
     EXTRA_PIPELINES,
     FIRST_LAST_FRAME,
@@ -236,6 +237,10 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
     if pipeline.class_name == "LTXLatentUpsamplePipeline":
         return upscale_working_bytes(spec, pipeline)
     _, arch = ARCHITECTURES[pipeline.checkpoint]
+    if pipeline.class_name == "KolorsPipeline":  # a UNet; guidance batches the negative prompt
+        w, h = max(spec.picture_sizes.values(), key=lambda s: s[0] * s[1])
+        unet = unet_working_bytes(arch["unet"], w, h, batch=2 * MAX_PICTURES)
+        return int(WORKING_MARGIN * (unet + VAE_BYTES_PER_PIXEL["picture"] * w * h))
     t = arch["transformer"]
     width = t["num_attention_heads"] * t["attention_head_dim"]
     if pipeline.class_name == "FluxPipeline":

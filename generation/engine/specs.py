@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from . import speed
+from . import camera_zh, speed
 from .types import (
     ASPECT_RATIOS,
     EXTEND,
@@ -187,6 +187,8 @@ def apply_camera_movement(prompt: str, movement: str) -> str:
     """The prompt with the preset's sentence appended; unknown presets raise ValueError."""
     if movement not in CAMERA_MOVEMENTS:
         raise ValueError(f"unknown camera movement {movement!r}")
+    if camera_zh.is_chinese(prompt):  # the same direction in the prompt's language
+        return camera_zh.with_camera(prompt, movement)
     suffix = CAMERA_MOVEMENTS[movement].prompt
     prompt = prompt.strip()
     if not suffix:

@@ -59,7 +59,12 @@ class Command(BaseCommand):
     help = "Print per-stage generation timings (load, denoise, decode, post, encode, store)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--spec", default="tiny", choices=sorted(MODEL_SPECS))
+        parser.add_argument(
+            "--spec",
+            default="tiny",
+            type=_spec_name,
+            help=f"{', '.join(sorted(MODEL_SPECS))}; <spec>+<picture model> (e.g. tiny+kolors)",
+        )
         parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if any)")
         parser.add_argument(
             "--random-weights",
@@ -343,6 +348,14 @@ def add_speed_arguments(parser) -> None:
             choices=(DEFAULT, *choices),
             help="speed option (generation/engine/speed.py); default: the spec's",
         )
+
+
+def _spec_name(value: str) -> str:
+    """A spec id, or one with another picture model ("ltx-video+kolors")."""
+    try:
+        return get_spec(value).id
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(exc.args[0]) from None
 
 
 def _size(text: str) -> tuple[int, int]:
