@@ -684,10 +684,12 @@ _WAN_VACE_13B, _WAN_VACE_14B = (
     "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
     "Wan-AI/Wan2.1-VACE-14B-diffusers",
 )
-# The demo spec (LTX) has no reference pipeline of its family: it runs the tiny Wan VACE.
+# The demo spec (LTX) has no reference pipeline of its family: it runs the tiny Wan VACE, with
+# its own text encoder and VAE (no other Wan checkpoint of the spec to borrow them from).
 _TINY_REFERENCES = replace(
     _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
     family="wan",
+    shared={},
     sizes=_sizes((112, 64), (96, 96)),
 )
 
