@@ -64,6 +64,10 @@ def _initial_from(request) -> dict:
             "negative_prompt": job.negative_prompt,
             **{k: v for k, v in job.params.items() if v is not None and k != "seed"},
         }
+        if job.kind == Job.Kind.RESTYLE and job.source_job_id:  # an upload is chosen again
+            initial.update(
+                restyle_source=job.source_job_id, restyle_seconds=job.params["duration_s"]
+            )
     if token := request.GET.get("remix"):
         # "Use this prompt" on a shared work: its prompt and options, never its photos.
         initial = sharing.remix_initial(token, with_seed=request.GET.get("seed") == "1")

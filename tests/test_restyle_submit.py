@@ -159,3 +159,20 @@ def test_the_source_clip_is_its_owners_only_and_shown_beside_the_job(
     client.force_login(bob)
     assert client.get(source).status_code == 404
     assert client.get(reverse("generation:job", args=[job.pk])).status_code == 404
+
+
+def test_generate_again_refills_the_picked_video_and_shows_its_price(
+    client, user, django_capture_on_commit_callbacks
+):
+    from generation.engine.matrix import moving_clip
+
+    work = finished_job(user, watermarked=True, frames=moving_clip(17, 512, 288))
+    with django_capture_on_commit_callbacks():
+        client.post(CREATE, {**restyle_data(strength="0.3"), "restyle_source": work.pk})
+    job = Job.objects.get(user=user, kind=RESTYLE)
+    response = client.get(CREATE, {"from": job.pk})
+    assert response.context["form"].initial["restyle_source"] == work.pk
+    assert response.context["form"].initial["strength"] == 0.3
+    assert response.context["price"] == "6"
+    page = response.content.decode()
+    assert f'name="restyle_source" value="{work.pk}" data-seconds="2.125" checked' in page
