@@ -49,3 +49,13 @@ def make_lora(
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(tensors, str(path))
     return path
+
+
+def seed_old_photo():
+    """The migration's first effect; transactional tests flush its row, so seed it again."""
+    import importlib
+
+    from django.apps import apps
+
+    module = importlib.import_module("generation.migrations.0010_effects_catalogue")
+    module.seed_old_photo(apps, None)
