@@ -25,7 +25,7 @@ from generation.forms import (
     camera_label,
     storyboard_rows,
 )
-from generation.models import Asset, Job
+from generation.models import Asset, Effect, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
 from webapp.sharing import services as sharing
@@ -231,6 +231,9 @@ def job_detail(request, job_id):
         "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS),
         "extend_locked": services.locked_message("video_extension"),
         "shots": _timeline(job),
+        "effect": Effect.objects.filter(slug=job.params.get("effect")).first()
+        if job.kind == Job.Kind.EFFECT
+        else None,
         **_status_context(job),
     }
     if review.can_appeal(job):
@@ -412,9 +415,10 @@ def asset_file(request, asset_id):
 
 @login_required
 def input_photo(request, job_id, which):
-    """The photo a job was made from ("start") or its end frame ("end"), for its owner only."""
+    """The photo a job was made from ("start"), its end frame ("end") or an effect's second
+    photo ("second"), for its owner only."""
     job = _get_job_for_user(request, job_id)
-    stored = {"start": job.input_image, "end": job.end_image}.get(which)
+    stored = {"start": job.input_image, "end": job.end_image, "second": job.second_image}.get(which)
     if not stored:
         raise Http404("no such photo")
     if settings.S3_BUCKET:
