@@ -28,7 +28,7 @@ from generation.forms import (
     camera_label,
     storyboard_rows,
 )
-from generation.models import Asset, Job
+from generation.models import Asset, Effect, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
 from generation.restyle import restyle_sources
@@ -257,6 +257,9 @@ def job_detail(request, job_id):
             }
             for reference in job.references.all()
         ],
+        "effect": Effect.objects.filter(slug=job.params.get("effect")).first()
+        if job.kind == Job.Kind.EFFECT
+        else None,
         **_status_context(job),
     }
     if review.can_appeal(job):
@@ -441,10 +444,10 @@ def asset_file(request, asset_id):
 
 @login_required
 def input_photo(request, job_id, which):
-    """The photo a job was made from ("start"), its end frame ("end") or one of its reference
-    photos ("ref1" to "ref4"), for its owner only."""
+    """The photo a job was made from ("start"), its end frame ("end"), an effect's second photo
+    ("second") or one of its reference photos ("ref1" to "ref4"), for its owner only."""
     job = _get_job_for_user(request, job_id)
-    stored = {"start": job.input_image, "end": job.end_image}.get(which)
+    stored = {"start": job.input_image, "end": job.end_image, "second": job.second_image}.get(which)
     if which.startswith("ref") and which[3:].isdigit():
         reference = job.references.filter(position=int(which[3:])).first()
         stored = reference.image if reference else None

@@ -257,3 +257,57 @@ def test_moving_an_effect_to_another_model_checks_its_stored_adapter_again(admin
     response = admin_client.post(url, form)
     assert response.status_code == 200
     assert "tiny-wan model" in str(response.context["adminform"].form.errors["adapter"])
+
+
+def test_the_job_page_names_the_effect_and_shows_both_photos_to_its_owner_only(
+    client, user, hug, bob, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks():
+        client.post(
+            CREATE,
+            {**effect_data("hug"), "effect_image": photo(), "second_image": photo(color=BLUE)},
+        )
+    job = Job.objects.get(user=user)
+    page = client.get(reverse("generation:job", args=[job.pk])).content.decode()
+    assert 'data-testid="effect-name"' in page and "Hug" in page
+    second = reverse("generation:input_photo", args=[job.pk, "second"])
+    assert second in page
+    response = client.get(second)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == job.second_image.open("rb").read()
+    client.force_login(bob)
+    assert client.get(second).status_code == 404
+
+
+def test_both_photos_reach_the_pipeline_as_its_first_frame(
+    client, user, hug, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The worker's request for a hug, run on the tiny model: the LTX pipeline is called with
+    one conditioning image whose left half is the first photo and right half the second."""
+    from diffusers import LTXConditionPipeline
+
+    from generation.engine import runner
+
+    with django_capture_on_commit_callbacks():
+        client.post(
+            CREATE,
+            {**effect_data("hug"), "effect_image": photo(), "second_image": photo(color=BLUE)},
+        )
+    job = Job.objects.get(user=user)
+    seen = []
+    real_call = LTXConditionPipeline.__call__
+
+    def recording_call(pipe, *args, **kwargs):
+        seen.append([condition.image for condition in kwargs["conditions"]])
+        return real_call(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(LTXConditionPipeline, "__call__", recording_call)
+    request = execution.build_request(job)
+    request.num_inference_steps = 1
+    runner.run(request, spec=job.model_spec)
+    [first_call_images] = seen[:1]
+    [image] = first_call_images
+    frame = np.asarray(image)
+    half = frame.shape[1] // 2
+    assert np.abs(frame[:, : half - 2].reshape(-1, 3).mean(0) - RED).max() < 3
+    assert np.abs(frame[:, half + 2 :].reshape(-1, 3).mean(0) - BLUE).max() < 3

@@ -84,3 +84,29 @@ def applied(acquired, adapter: Adapter | None, slots: int):
     with acquired as pipe:
         apply(pipe, adapter, slots)
         yield pipe
+
+
+ATTENTION = ("to_q", "to_k", "to_v", "to_out.0")
+
+
+def save_random_lora(transformer, path, *, seed=0, rank=4, targets=ATTENTION, scale=1.0):
+    """Write a LoRA for `transformer`'s class and config with random A and B (peft's default B
+    is zero, which would change nothing), in the diffusers layout
+    (`transformer.<module>.lora_A.weight`): benchmarks and tests, where no trained adapter can be
+    downloaded. `transformer` itself is not touched (a fresh copy of its class is adapted)."""
+    import torch
+    from peft import LoraConfig, get_peft_model_state_dict, inject_adapter_in_model
+    from safetensors.torch import save_file
+
+    torch.manual_seed(seed)
+    model = transformer.__class__.from_config(transformer.config)
+    config = LoraConfig(
+        r=rank, lora_alpha=rank, target_modules=list(targets), init_lora_weights=False
+    )
+    inject_adapter_in_model(config, model)
+    tensors = {
+        f"transformer.{name}": (tensor * scale if ".lora_B." in name else tensor).contiguous()
+        for name, tensor in get_peft_model_state_dict(model).items()
+    }
+    save_file(tensors, str(path))
+    return path
