@@ -10,12 +10,13 @@ specs run their own (tiny) configs as they are.
 """
 
 import io
+import tempfile
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
-from generation import media, postprocess
+from generation import media, postprocess, soundtrack
 from generation.engine import loader, runner, upscale
 from generation.engine.architectures import ARCHITECTURES, reduce
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
@@ -90,13 +91,28 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
         width, height = upscale.output_size(spec, request)
         fps = spec.output_frame_rate(cell.mode)
         count = upscale.frame_count(count, spec.fps, fps)
-    video, poster, preview = postprocess.render_video(stamp, result.frames, result.fps)
+    video, poster, preview = postprocess.render_video(
+        stamp, result.frames, result.fps, soundtrack=soundtrack.from_result(result)
+    )
     for data in (video.data, video.marked_data):
         frames, decoded_fps = media.decode_video(data)
         assert frames.shape == (count, height, width, 3)
         assert decoded_fps == fps
+        assert_soundtrack(data, count / fps if cell.sound else None)
     assert (video.frames, video.fps, video.width, video.height) == (count, fps, width, height)
     assert Image.open(io.BytesIO(poster.data)).size == (width, height)
+
+
+def assert_soundtrack(data: bytes, seconds: float | None) -> None:
+    """The MP4 has an AAC track of `seconds` (to one AAC frame), or none when None."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(data)
+        f.flush()
+        found = soundtrack.decode(f.name)
+    if seconds is None:
+        assert found is None
+    else:
+        assert found is not None and found.seconds == pytest.approx(seconds, abs=1024 / found.rate)
 
 
 # A clip one step longer than the family's longest call: a first call, then an extension call
@@ -113,6 +129,7 @@ CHAINED = [
     if spec.is_demo
     for cell in grouped_by_checkpoint(spec, cells(spec))
     if cell.kind not in (TEXT_TO_PICTURE, STORYBOARD)  # tests/test_storyboard_engine.py
+    and not cell.sound  # one call per clip (tests/test_sound_engine.py)
     and (cell.mode == "standard" or cell.checkpoint(spec) != Cell(cell.kind).checkpoint(spec))
 ]
 

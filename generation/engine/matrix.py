@@ -2,7 +2,8 @@
 engine matrix test run.
 
 A cell is one kind at one quality mode, and for image to video with or without an end frame
-(first-last frame) where the spec takes one. Plain data and numpy: importing this never loads
+(first-last frame) where the spec takes one; text and image to video also with sound where the
+spec makes it. Plain data and numpy: importing this never loads
 torch.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .specs import ModelSpec
+from .specs import SOUND, ModelSpec
 from .types import (
     EXTEND,
     IMAGE_TO_VIDEO,
@@ -22,6 +23,7 @@ from .types import (
     REFERENCES,
     RESTYLE,
     STORYBOARD,
+    TEXT_TO_VIDEO,
     GenerationRequest,
     Shot,
 )
@@ -35,10 +37,11 @@ class Cell:
     kind: str
     mode: str = "standard"
     end_frame: bool = False
+    sound: bool = False
 
     @property
     def label(self) -> str:
-        return self.kind + ("+end" if self.end_frame else "")
+        return self.kind + ("+end" if self.end_frame else "") + ("+sound" if self.sound else "")
 
     @property
     def id(self) -> str:
@@ -48,6 +51,8 @@ class Cell:
         return self.pipeline(spec).checkpoint
 
     def pipeline(self, spec: ModelSpec):
+        if self.sound:
+            return spec.pipeline_for(SOUND, self.mode)
         return spec.pipeline_for(self.kind, self.mode, end_frame=self.end_frame)
 
 
@@ -61,6 +66,9 @@ def cells(spec: ModelSpec, modes=MODES, kinds=KINDS) -> list[Cell]:
             found.append(Cell(kind, mode))
             if kind == IMAGE_TO_VIDEO and spec.supports_end_frame:
                 found.append(Cell(kind, mode, end_frame=True))
+            # Where every clip is made with the sound pipeline, its silent cells run it already.
+            if kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO) and spec.supports_sound:
+                found.append(Cell(kind, mode, sound=True))
     return found
 
 
@@ -125,6 +133,7 @@ def request_for(
         seed=seed,
         num_inference_steps=steps,
         size=size,
+        sound=cell.sound,
         **values,
     )
 
