@@ -251,3 +251,15 @@ def test_the_memory_plan_reserves_a_kolors_calls_working_memory():
     working = memory.working_bytes(spec, KOLORS)
     # 1.6 GB of UNet activations and 3.1 GB of VAE decode at 1344x768, with the margin.
     assert 5 * memory.GiB < working < 6 * memory.GiB
+
+
+def test_the_memory_plan_still_counts_ltxs_t5_when_kolors_replaces_flux():
+    """LTX borrows FLUX.1-schnell's T5-XXL: with Kolors making the pictures, FLUX's transformer
+    is gone from the spec but its text encoder is still loaded, and counted."""
+    from generation.engine import memory
+
+    sizes = memory.expected_sizes("ltx-video+kolors")
+    t5 = ("black-forest-labs/FLUX.1-schnell", "text_encoder_2")
+    assert sizes[t5] == memory.expected_sizes("ltx-video")[t5] > 9e9  # 4.76B in bf16
+    assert ("black-forest-labs/FLUX.1-schnell", "transformer") not in sizes
+    assert sizes[("Kwai-Kolors/Kolors-diffusers", "text_encoder")] > 12e9  # ChatGLM3-6B

@@ -174,6 +174,7 @@ def build_tokenizer():
 def build(arch: dict, scheduler):
     """A KolorsPipeline from `arch` (KOLORS, TINY_KOLORS or a reduced one) and its `scheduler`
     (`scheduler_for`, made by the caller on the host), weights from the current torch seed."""
+    import torch
     from diffusers import AutoencoderKL, KolorsPipeline, UNet2DConditionModel
     from diffusers.pipelines.kolors.text_encoder import ChatGLMConfig, ChatGLMModel
 
@@ -181,7 +182,9 @@ def build(arch: dict, scheduler):
     text = {**arch["text_encoder"]}
     # The vocabulary: the real one at full width, else the tiny tokenizer's (pieces + specials).
     text.setdefault("padded_vocab_size", tokenizer.vocab_size)
-    text_encoder = ChatGLMModel(ChatGLMConfig(**text))
+    # ChatGLMModel makes its layers on the device it is given (CPU when none), whatever the
+    # default device: name the builder's, so a meta build allocates nothing.
+    text_encoder = ChatGLMModel(ChatGLMConfig(**text), device=torch.get_default_device())
     _init_weights(text_encoder)
     blocks = len(arch["vae"]["block_out_channels"])
     vae = AutoencoderKL(

@@ -319,4 +319,14 @@ def expected_sizes(spec_id: str) -> dict[Key, int]:
             numel = sum(p.numel() for p in module.parameters())
             numel += sum(b.numel() for b in module.buffers() if b.is_floating_point())
             sizes[(pipeline.checkpoint, name)] = numel * DTYPE_BYTES[load_dtype(pipeline, name)]
+    # A component borrowed from a checkpoint the spec does not run (LTX's T5-XXL is
+    # FLUX.1-schnell's, also when another model makes the pictures) is counted from its source.
+    for pipeline in spec.all_pipelines():
+        for name, key in pipeline.shared.items():
+            if key in sizes:
+                continue
+            module = build_pipeline(key[0], device="meta").components[key[1]]
+            numel = sum(p.numel() for p in module.parameters())
+            numel += sum(b.numel() for b in module.buffers() if b.is_floating_point())
+            sizes[key] = numel * DTYPE_BYTES[load_dtype(pipeline, name)]
     return sizes
