@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from billing import ledger
+from generation import services
 from generation.engine.specs import get_spec
 from generation.engine.types import RESTYLE
 from generation.models import Job
@@ -176,3 +177,21 @@ def test_generate_again_refills_the_picked_video_and_shows_its_price(
     assert response.context["price"] == "6"
     page = response.content.decode()
     assert f'name="restyle_source" value="{work.pk}" data-seconds="2.125" checked' in page
+
+
+def test_erasing_an_account_removes_its_source_clips(
+    client, user, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from generation.erasure import erase_works
+
+    with django_capture_on_commit_callbacks():
+        client.post(CREATE, {**restyle_data(), "video": clip(clip_bytes(1))})
+    job = Job.objects.get(user=user)
+    services.cancel(job)  # an account's jobs are settled before its works are erased
+    name = job.input_video.name
+    assert default_storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_works(user)
+    assert not default_storage.exists(name)

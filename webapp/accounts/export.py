@@ -174,6 +174,8 @@ def _write_archive(archive: zipfile.ZipFile, user) -> None:
             name = f"uploads/{job.pk}/{which}.png"
             if stored and _copy(archive, stored.name, name):
                 files.append(name)
+        if job.input_video and _copy(archive, job.input_video.name, f"uploads/{job.pk}/clip.mp4"):
+            files.append(f"uploads/{job.pk}/clip.mp4")
         jobs.append(
             {
                 "id": job.pk,
