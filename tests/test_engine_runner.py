@@ -4,7 +4,6 @@ Pipelines are built once per test process (the engine's own per-process cache, a
 steps are kept at 2 so the whole file runs in well under a minute on two cores.
 """
 
-import time
 
 import numpy as np
 import pytest
@@ -148,15 +147,15 @@ def test_progress_is_reported_after_every_step():
 
 def test_cancel_stops_the_pipeline_after_the_current_step():
     steps = []
-    started = time.perf_counter()
     with pytest.raises(Canceled):
         runner.run(
             request(num_inference_steps=50),
             on_progress=lambda step, total: steps.append(step),
             should_cancel=lambda: bool(steps),
         )
+    # One step of 50 ran; the Canceled raised from it means no decode and no result (timing it
+    # instead failed on a busy machine).
     assert steps == [1]
-    assert time.perf_counter() - started < 5  # 50 steps and a decode would take far longer
 
 
 def test_a_job_canceled_before_it_starts_never_runs_the_pipeline():
