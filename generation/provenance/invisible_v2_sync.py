@@ -223,7 +223,10 @@ def _content_box(mean: np.ndarray) -> tuple[int, int, int, int]:
     def run(lines: np.ndarray) -> int:
         first = lines[0].mean()
         for index, line in enumerate(lines):
-            if line.std() > 2.0 or abs(line.mean() - first) > 3.0:
+            # Bars stay within a level of their first line, even encoded; the dark sky at the
+            # top of a night scene drifts by more within a few percent of the height, so it is
+            # never taken for wide bars (it was, and crops of night clips were read mis-scaled).
+            if line.std() > 1.0 or abs(line.mean() - first) > 1.0:
                 return index
         return len(lines)
 

@@ -273,8 +273,11 @@ class Command(BaseCommand):
                 found
             )
             measured = sum(map(len, results.values()))
-            if measured % 50 == 0:
-                self.stdout.write(f"unmarked {measured}/{-(-(count - shard) // shards)}")
+            if measured % 50 == 0:  # with the matches so far: a run cut short still tells
+                matched = sum(1 for found in results.values() for f in found if f)
+                self.stdout.write(
+                    f"unmarked {measured}/{-(-(count - shard) // shards)}, {matched} matched"
+                )
                 self.stdout.flush()
         return results
 
