@@ -195,3 +195,26 @@ def test_a_site_whose_model_takes_no_references_does_not_offer_the_tool(client, 
     assert 'id="kind-references"' not in html and 'id="kind-storyboard"' in html
     page = refused(client, member, references_data(photo()))
     assert "Choose what to make" in page
+
+
+def test_the_data_export_holds_the_reference_photos(
+    client, member, django_capture_on_commit_callbacks
+):
+    import io
+    import zipfile
+
+    from webapp.accounts import export
+
+    job = submitted(
+        client,
+        references_data(photo(), photo("b.png", (1, 2, 3))),
+        django_capture_on_commit_callbacks,
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        export._write_archive(archive, member)
+    with zipfile.ZipFile(buffer) as archive:
+        names = set(archive.namelist())
+        second = Image.open(io.BytesIO(archive.read(f"uploads/{job.pk}/reference-2.png")))
+    assert f"uploads/{job.pk}/reference-1.png" in names
+    assert second.getpixel((0, 0)) == (1, 2, 3)

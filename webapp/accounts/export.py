@@ -163,7 +163,8 @@ def _write_archive(archive: zipfile.ZipFile, user) -> None:
     )
     archive.writestr("profile.json", _json(profile))
     jobs = []
-    for job in Job.objects.filter(user=user).prefetch_related("assets").order_by("pk"):
+    jobs_with_files = Job.objects.filter(user=user).prefetch_related("assets", "references")
+    for job in jobs_with_files.order_by("pk"):
         files = []
         for asset in job.assets.all():
             stored = asset.file_for(user)
@@ -176,6 +177,10 @@ def _write_archive(archive: zipfile.ZipFile, user) -> None:
                 files.append(name)
         if job.input_video and _copy(archive, job.input_video.name, f"uploads/{job.pk}/clip.mp4"):
             files.append(f"uploads/{job.pk}/clip.mp4")
+        for reference in job.references.all():
+            name = f"uploads/{job.pk}/reference-{reference.position}.png"
+            if _copy(archive, reference.image.name, name):
+                files.append(name)
         jobs.append(
             {
                 "id": job.pk,
