@@ -36,8 +36,8 @@ def erase_works(user) -> int:
     jobs = Job.objects.filter(user=user)
     names = [
         f.name
-        for job in jobs.only("input_image", "end_image", "input_video")
-        for f in (job.input_image, job.end_image, job.input_video)
+        for job in jobs.only("input_image", "end_image", "second_image", "input_video")
+        for f in (job.input_image, job.end_image, job.second_image, job.input_video)
         if f
     ]
     names += [

@@ -311,3 +311,25 @@ def test_both_photos_reach_the_pipeline_as_its_first_frame(
     half = frame.shape[1] // 2
     assert np.abs(frame[:, : half - 2].reshape(-1, 3).mean(0) - RED).max() < 3
     assert np.abs(frame[:, half + 2 :].reshape(-1, 3).mean(0) - BLUE).max() < 3
+
+
+def test_erasing_an_account_removes_both_photos_of_an_effect(
+    client, user, hug, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from generation import services
+    from generation.erasure import erase_works
+
+    with django_capture_on_commit_callbacks():
+        client.post(
+            CREATE,
+            {**effect_data("hug"), "effect_image": photo(), "second_image": photo(color=BLUE)},
+        )
+    job = Job.objects.get(user=user)
+    services.cancel(job)  # an account's jobs are settled before its works are erased
+    names = [job.input_image.name, job.second_image.name]
+    assert all(default_storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_works(user)
+    assert not any(default_storage.exists(name) for name in names)

@@ -171,7 +171,8 @@ def _write_archive(archive: zipfile.ZipFile, user) -> None:
             name = f"works/{job.pk}/{stored.name.rsplit('/', 1)[-1]}"
             if _copy(archive, stored.name, name):
                 files.append(name)
-        for which, stored in (("start", job.input_image), ("end", job.end_image)):
+        uploads = (("start", job.input_image), ("end", job.end_image), ("second", job.second_image))
+        for which, stored in uploads:
             name = f"uploads/{job.pk}/{which}.png"
             if stored and _copy(archive, stored.name, name):
                 files.append(name)
