@@ -82,6 +82,7 @@ def _prepared(acquired, image: bool, seen: dict):
                 from diffusers import LTX2ImageToVideoPipeline
 
                 view = LTX2ImageToVideoPipeline(**pipe.components)
+                view.set_progress_bar_config(disable=True)  # as the loader sets the pipeline's
                 pipe._image_view = view
             pipe = view
         seen["pipe"] = pipe

@@ -30,7 +30,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
-from generation import media
+from generation import media, soundtrack
 from generation.engine.matrix import (
     cells,
     grouped_by_checkpoint,
@@ -269,7 +269,10 @@ class Command(BaseCommand):
         else:
             files = {
                 "video.mp4": media.encode_mp4(
-                    result.frames, result.fps, hardware=self.opts["hardware_encoder"]
+                    result.frames,
+                    result.fps,
+                    hardware=self.opts["hardware_encoder"],
+                    soundtrack=soundtrack.from_result(result),  # AAC for clips with sound
                 )
             }
             t1 = time.perf_counter()
