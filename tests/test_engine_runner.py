@@ -4,7 +4,6 @@ Pipelines are built once per test process (the engine's own per-process cache, a
 steps are kept at 2 so the whole file runs in well under a minute on two cores.
 """
 
-
 import numpy as np
 import pytest
 from PIL import Image
