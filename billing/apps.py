@@ -7,7 +7,8 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from billing.pricing import price_table
+        from billing.pricing import price_table, sound_price
 
         # A malformed price stops start-up naming its variable, like every other setting.
         price_table()
+        sound_price()

@@ -13,10 +13,21 @@ from django.utils.translation import gettext_lazy as _
 
 from billing.units import PointsSyntaxError, parse_points
 
-KINDS = ("text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard")
+KINDS = (
+    "text_to_video",
+    "image_to_video",
+    "extend",
+    "text_to_picture",
+    "storyboard",
+    "references",
+    "restyle",
+)
 DURATIONS = (5, 10)
 # A storyboard lasts the sum of its shots, whole seconds up to the longest video (10 s).
 STORYBOARD_SECONDS = range(2, max(DURATIONS) + 1)
+# A restyle is paid per second of its source clip (rounded up), 1 to 10 s.
+RESTYLE_SECONDS = range(1, max(DURATIONS) + 1)
+PER_SECOND = {"storyboard": STORYBOARD_SECONDS, "restyle": RESTYLE_SECONDS}
 MODES = ("standard", "professional")
 MAX_IMAGES = 4
 
@@ -27,6 +38,25 @@ PRICE_VARIABLES = {
     "picture": "PRICE_PICTURE",
     "professional_multiplier": "PRICE_PROFESSIONAL_MULTIPLIER",
 }
+
+
+# The soundtrack's own price (settings.SOUND_POINT_PRICE, from PRICE_SOUND): points per 5 s of
+# a text or image to video clip made with sound, on top of the video's price, whatever the mode
+# (professional mode makes the picture bigger, not the soundtrack).
+SOUND_KINDS = ("text_to_video", "image_to_video")
+SOUND_VARIABLE = "PRICE_SOUND"
+
+
+def sound_price() -> int:
+    """Tenths of a point per 5 s of sound; a malformed setting raises ImproperlyConfigured."""
+    raw = settings.SOUND_POINT_PRICE
+    try:
+        price = parse_points(raw)
+    except PointsSyntaxError:
+        price = 0
+    if price <= 0:
+        raise ImproperlyConfigured(f"{SOUND_VARIABLE} must be a positive number, got {raw!r}")
+    return price
 
 
 class PriceError(ValueError):
@@ -61,11 +91,17 @@ def price_of(request_params: Mapping) -> int:
     10 s 20, professional x3.5 (35 / 70). An extension is a new 5-second clip whatever duration
     is sent. Pictures: 0.2 points each. A storyboard is paid per second of its total length at
     the 5-second video's rate (2 points a second: 6 s, 12 points), so telling a story in shots
-    costs what one clip of that length would. Raises PriceError for anything else."""
+    costs what one clip of that length would; a restyle the same per second of its source
+    (1 to 10 s). A video from reference photos costs what a text to video of its length does,
+    whatever the number of photos (1-4), as Kling's Elements cost what its other videos do.
+    "sound": true adds PRICE_SOUND per 5 s to a text or image to video clip (5 points: 15 for
+    5 s, 30 for 10 s, 40 professional 5 s). Raises PriceError for anything else."""
     table = price_table()
     kind = request_params.get("kind")
     if kind not in KINDS:
         raise PriceError(f"unknown kind of job: {kind!r}")
+    if request_params.get("sound") and kind not in SOUND_KINDS:
+        _sound(kind, 5, True)  # raises: no other kind has a soundtrack
     if kind == "text_to_picture":
         count = _whole_number(request_params.get("num_images", 1), "num_images")
         if not 1 <= count <= MAX_IMAGES:
@@ -77,9 +113,11 @@ def price_of(request_params: Mapping) -> int:
     duration = (
         5 if kind == "extend" else _whole_number(request_params.get("duration", 5), "duration")
     )
-    if kind == "storyboard":
-        if duration not in STORYBOARD_SECONDS:
-            raise PriceError(f"a storyboard lasts 2 to {max(DURATIONS)} seconds, got {duration}")
+    if kind in PER_SECOND:
+        seconds = PER_SECOND[kind]
+        if duration not in seconds:
+            lasts = f"{seconds[0]} to {seconds[-1]} seconds"
+            raise PriceError(f"a {kind} lasts {lasts}, got {duration}")
         base = Decimal(table["video_5s"]) * duration / 5
         if mode == "professional":
             base *= table["professional_multiplier"]
@@ -88,8 +126,17 @@ def price_of(request_params: Mapping) -> int:
         raise PriceError(f"duration must be 5 or 10 seconds, got {duration}")
     base = table["video_5s"] if duration == 5 else table["video_10s"]
     if mode == "professional":
-        return int((base * table["professional_multiplier"]).to_integral_value(ROUND_CEILING))
-    return base
+        base = int((base * table["professional_multiplier"]).to_integral_value(ROUND_CEILING))
+    return base + _sound(kind, duration, request_params.get("sound"))
+
+
+def _sound(kind: str, duration: int, sound) -> int:
+    """The soundtrack's price for a clip of `duration` seconds (0 without sound)."""
+    if not sound:
+        return 0
+    if kind not in SOUND_KINDS:
+        raise PriceError(f"sound comes with text or image to video, not {kind!r}")
+    return sound_price() * duration // 5
 
 
 def price_rows() -> list[dict]:
@@ -106,6 +153,8 @@ def price_rows() -> list[dict]:
         (_("Text or image to video, 5 s"), "text_to_video", 5),
         (_("Text or image to video, 10 s"), "text_to_video", 10),
         (_("Extend a video by 5 s"), "extend", 5),
+        (_("Video from 1-4 reference photos, 5 s"), "references", 5),
+        (_("Video from 1-4 reference photos, 10 s"), "references", 10),
     ]:
         standard, professional = both(kind, duration)
         rows.append({"label": label, "standard": standard, "professional": professional})
@@ -117,6 +166,18 @@ def price_rows() -> list[dict]:
             "professional": _per_second(professional),
         }
     )
+    standard, professional = both("restyle", 1)
+    rows.append(
+        {
+            "label": _("Restyle a video, per second of the clip"),
+            "standard": standard,
+            "professional": professional,
+        }
+    )
+    sound = price_of({"kind": "text_to_video", "duration": 5, "sound": True}) - price_of(
+        {"kind": "text_to_video", "duration": 5}
+    )
+    rows.append({"label": _("Sound, per 5 s of video"), "standard": sound, "professional": sound})
     rows.append(
         {
             "label": _("Text to picture, per picture"),

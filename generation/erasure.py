@@ -14,7 +14,7 @@ from django.db import transaction
 
 from billing import ledger
 from generation import services
-from generation.models import Asset, Job
+from generation.models import Asset, Job, ReferencePhoto
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,13 @@ def erase_works(user) -> int:
     jobs = Job.objects.filter(user=user)
     names = [
         f.name
-        for job in jobs.only("input_image", "end_image")
-        for f in (job.input_image, job.end_image)
+        for job in jobs.only("input_image", "end_image", "second_image", "input_video")
+        for f in (job.input_image, job.end_image, job.second_image, job.input_video)
         if f
+    ]
+    names += [
+        reference.image.name
+        for reference in ReferencePhoto.objects.filter(job__user=user).only("image")
     ]
     names += [
         f.name

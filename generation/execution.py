@@ -139,7 +139,7 @@ def _execute(job_id: int, worker: str) -> str:
 def _denoise(job: Job, folder: str, monitor: JobMonitor):
     """The engine's result and the extension's source, or the job's outcome if it ended."""
     from generation.engine import runner
-    from generation.engine.types import Canceled
+    from generation.engine.types import AdapterError, Canceled
 
     began = time.time()
     try:
@@ -157,6 +157,14 @@ def _denoise(job: Job, folder: str, monitor: JobMonitor):
         return "canceled"
     except SoftTimeLimitExceeded:
         services.fail(job.pk, _("The job ran past its time limit. Your points were refunded."))
+        return "failed"
+    except AdapterError:
+        # The effect's adapter does not fit the model (or the effect is gone): this job ends,
+        # refunded; the pipeline stays as it was for the next one.
+        log.exception("job %s: its effect cannot be applied", job.pk)
+        services.fail(
+            job.pk, _("This effect could not be applied on our servers. Your points were refunded.")
+        )
         return "failed"
     except Exception:
         log.exception("job %s crashed", job.pk)
@@ -225,6 +233,7 @@ def load_options():
         step_cache=settings.GENERATION_STEP_CACHE,
         compile=settings.GENERATION_COMPILE,
         precision=settings.GENERATION_PRECISION,
+        adapter_slots=settings.GENERATION_ADAPTER_SLOTS,
     )
 
 
@@ -259,19 +268,30 @@ def chain_root(job: Job) -> int:
 
 def build_request(job: Job, source=None):
     """The engine's request for `job`; an extension's `source` (fetch_source) gives only its
-    last frames, as many as the model conditions on."""
+    last frames, as many as the model conditions on; a restyle's source is its whole clip (at
+    most 10 s at the spec's size and fps, as the web tier stored it)."""
     from generation.engine.specs import get_spec
-    from generation.engine.types import GenerationRequest, Shot
-    from generation.media import decode_tail
+    from generation.engine.types import DEFAULT_STRENGTH, GenerationRequest, Shot
+    from generation.media import decode_tail, decode_video
 
     p = job.params
     source_frames = source_fps = None
+    image, adapter = _open_image(job.input_image), None
+    if job.kind == Job.Kind.EFFECT:
+        from generation import effects
+
+        adapter = effects.adapter_for(job)
+        if job.second_image:  # both people on the first frame, side by side
+            image = effects.compose_pair(image, _open_image(job.second_image))
     if job.kind == Job.Kind.EXTEND:
         spec = get_spec(job.model_spec)
         seconds = spec.extend_context_frames / spec.fps
         source_frames, source_fps = decode_tail(source.clean, seconds)
+    if job.kind == Job.Kind.RESTYLE:
+        with job.input_video.open("rb") as clip:
+            source_frames, source_fps = decode_video(clip.read())
     return GenerationRequest(
-        kind=job.kind,
+        kind=services.engine_kind(job.kind),
         prompt=job.prompt,
         negative_prompt=job.negative_prompt,
         aspect_ratio=p["aspect_ratio"],
@@ -279,7 +299,7 @@ def build_request(job: Job, source=None):
         mode=p.get("mode", "standard"),
         creativity=p.get("creativity", 0.5),
         seed=p["seed"],
-        image=_open_image(job.input_image),
+        image=image,
         end_image=_open_image(job.end_image),
         source_frames=source_frames,
         source_fps=source_fps,
@@ -287,6 +307,11 @@ def build_request(job: Job, source=None):
         camera_movement=p.get("camera_movement", "static"),
         num_inference_steps=services.steps_override(job.kind),
         shots=[Shot(**shot) for shot in p.get("shots", [])],
+        references=[_open_image(reference.image) for reference in job.references.all()],
+        strength=p.get("strength", DEFAULT_STRENGTH),
+        adapter=adapter,
+        restore=tuple(p.get("restore") or ()),
+        sound=bool(p.get("sound")),
     )
 
 
@@ -300,7 +325,7 @@ def _open_image(field):
 def render_outputs(job: Job, result, source=None, folder: str | None = None) -> list:
     """Mark, encode and sign the engine's frames/images into files (not yet stored); an
     extension's new frames are appended to its `source` in `folder`."""
-    from generation import postprocess
+    from generation import postprocess, soundtrack
 
     stamp = postprocess.Stamp(
         job_id=job.pk,
@@ -316,7 +341,11 @@ def render_outputs(job: Job, result, source=None, folder: str | None = None) -> 
         )
     elif result.frames is not None:
         outputs += postprocess.render_video(
-            stamp, result.frames, result.fps, hardware=settings.VIDEO_HARDWARE_ENCODER
+            stamp,
+            result.frames,
+            result.fps,
+            hardware=settings.VIDEO_HARDWARE_ENCODER,
+            soundtrack=soundtrack.from_result(result),
         )
     if result.images:
         outputs += postprocess.render_pictures(stamp, result.images)

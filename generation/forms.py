@@ -4,15 +4,27 @@ import re
 import secrets
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
+from generation import effects
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
-from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.engine.specs import get_spec
+from generation.engine.types import (
+    DEFAULT_STRENGTH,
+    MAX_REFERENCES,
+    MAX_SHOTS,
+    MAX_STRENGTH,
+    MIN_SHOTS,
+    MIN_STRENGTH,
+)
 from generation.models import Job
 from generation.moderation.review import APPEAL_MAX_LENGTH
+from generation.restyle import clean_restyle
 from generation.uploads import clean_photo
 
 MAX_PROMPT = 2500
@@ -56,6 +68,7 @@ def camera_label(key: str):
 CAMERA_MOVEMENTS = [(key, camera_label(key)) for key in ENGINE_CAMERA_MOVEMENTS]
 SHOT_DURATIONS = [(n, format_lazy(gettext_lazy("{} s"), n)) for n in range(1, 6)]
 SHOT_FIELD = re.compile(r"shot_(prompt|duration)_(\d+)$")
+SOUND_KINDS = (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO)
 
 
 def storyboard_rows(data) -> list[int]:
@@ -75,6 +88,22 @@ def storyboard_rows(data) -> list[int]:
         elif data.get(f"shot_duration_{number}"):
             rows.append(number)
     return rows
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several files from one <input type=file multiple>: a list (empty when none was sent)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", MultiplePhotoInput(attrs={"multiple": True}))
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, data, initial=None):
+        uploads = data if isinstance(data, (list, tuple)) else [data]
+        return [super(PhotosField, self).clean(upload, initial) for upload in uploads if upload]
 
 
 def aspect_ratio_of(width: int, height: int) -> str:
@@ -113,9 +142,34 @@ class JobForm(forms.Form):
     camera_movement = forms.ChoiceField(choices=CAMERA_MOVEMENTS, initial="static")
     image = forms.FileField(required=False, label=gettext_lazy("Photo"))
     end_image = forms.FileField(required=False, label=gettext_lazy("End frame (optional)"))
+    references = PhotosField(label=gettext_lazy("Reference photos"))
     source_job = forms.IntegerField(required=False, widget=forms.HiddenInput)
     num_images = forms.TypedChoiceField(
         choices=[(n, n) for n in range(1, 5)], coerce=int, initial=1
+    )
+    # Restyle: a clip to upload or one of the user's videos, and how much may change. The
+    # seconds are the page's reading of the clip, for the live price only: submit prices the
+    # clip as decoded.
+    video = forms.FileField(required=False, label=gettext_lazy("Clip"))
+    restyle_source = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    strength = forms.FloatField(
+        required=False, min_value=MIN_STRENGTH, max_value=MAX_STRENGTH, initial=DEFAULT_STRENGTH
+    )
+    restyle_seconds = forms.IntegerField(required=False, min_value=1, max_value=10)
+    # The effects catalogue (generation/effects.py): the effect's code, a second person's photo.
+    # Its own photo field: the page's photo-to-video field is sent too, empty or not.
+    effect = forms.CharField(required=False, max_length=50)
+    effect_image = forms.FileField(required=False, label=gettext_lazy("Photo"))
+    second_image = forms.FileField(required=False, label=gettext_lazy("Second photo"))
+    restore_colour = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["colour"])
+    restore_faces = forms.BooleanField(required=False, label=effects.RESTORE_LABELS["faces"])
+    sound = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("Sound"),
+        help_text=gettext_lazy(
+            "Make the video with its soundtrack: describe sounds, music and speech in the prompt "
+            '(for example: rain on a tin roof, a man says "we made it"). Priced on its own.'
+        ),
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -123,6 +177,16 @@ class JobForm(forms.Form):
         self.user = user
         self.photo = None
         self.end_photo = None
+        # A reference video's photos, each (PNG file, decoded image) as clean_photo gives them.
+        self.reference_photos = []
+        if Job.Kind.REFERENCES not in get_spec(settings.GENERATION_MODEL).kinds:
+            # Only Wan's VACE (and the demo) takes reference photos: no tab that can only fail.
+            self.fields["kind"].choices = [
+                choice for choice in Job.Kind.choices if choice[0] != Job.Kind.REFERENCES
+            ]
+        self.clip = None
+        self.second_photo = None
+        self.effect_photo = None
         # A storyboard's rows, all on the page (JavaScript shows the first two and adds more).
         for n in range(1, MAX_SHOTS + 1):
             self.fields[f"shot_prompt_{n}"] = forms.CharField(
@@ -171,13 +235,64 @@ class JobForm(forms.Form):
             self.end_photo = clean_photo(upload)
         return upload
 
+    def clean_references(self):
+        """A reference video's 1-MAX_REFERENCES photos, each checked as any upload is (format,
+        size, pixels, damage); the message names the photo. Ignored for other kinds."""
+        uploads = self.cleaned_data.get("references") or []
+        if self.cleaned_data.get("kind") != Job.Kind.REFERENCES:
+            return []
+        if not uploads:
+            raise ValidationError(
+                _("Add 1 to %(max)d reference photos: a person, an object or a style.")
+                % {"max": MAX_REFERENCES}
+            )
+        if len(uploads) > MAX_REFERENCES:
+            raise ValidationError(
+                _("Choose at most %(max)d reference photos; you chose %(n)d.")
+                % {"max": MAX_REFERENCES, "n": len(uploads)}
+            )
+        errors = []
+        for number, upload in enumerate(uploads, start=1):
+            try:
+                self.reference_photos.append(clean_photo(upload))
+            except ValidationError as exc:
+                errors += [
+                    _("Reference photo %(n)d (%(name)s): %(error)s")
+                    % {"n": number, "name": upload.name[:80], "error": message}
+                    for message in exc.messages
+                ]
+        if errors:
+            self.reference_photos = []
+            raise ValidationError(errors)
+        return uploads
+
+    def clean_effect_image(self):
+        upload = self.cleaned_data.get("effect_image")
+        if upload:
+            self.effect_photo = clean_photo(upload)
+        return upload
+
+    def clean_second_image(self):
+        upload = self.cleaned_data.get("second_image")
+        if upload:
+            self.second_photo = clean_photo(upload)
+        return upload
+
     def clean(self):
         data = super().clean()
         kind = data.get("kind")
         if kind is None:
             return data
+        if kind != Job.Kind.EFFECT:
+            self.second_photo = None  # only two-photo effects take one
         if kind == Job.Kind.STORYBOARD:
             self._clean_storyboard(data)
+        elif kind == Job.Kind.RESTYLE:
+            clean_restyle(self, data)
+            if not data.get("prompt"):
+                self.add_error("prompt", _("Describe the change you want."))
+        elif kind == Job.Kind.EFFECT:
+            effects.clean_form(self, data)
         elif kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
@@ -193,6 +308,12 @@ class JobForm(forms.Form):
             data["duration_s"] = 5
         if kind == Job.Kind.STORYBOARD:
             data["camera_movement"] = "static"  # each shot has its own
+        if kind not in SOUND_KINDS:
+            data["sound"] = False  # the option is not offered there
+        elif data.get("sound") and self.end_photo:
+            self.add_error(
+                "sound", _("Sound comes without an end frame: remove the end frame or the sound.")
+            )
         if kind == Job.Kind.TEXT_TO_PICTURE:
             data["duration_s"] = None
             data["camera_movement"] = "static"
@@ -262,6 +383,16 @@ class JobForm(forms.Form):
             # Someone else's job, a picture, or one still running: all look the same from here.
             self.add_error("source_job", _("That video is not one of your finished videos."))
             return None
+        if source.params.get("sound"):
+            # Extensions are silent calls: the joined file would lose sync with its soundtrack.
+            self.add_error(
+                "source_job",
+                _(
+                    "This video has sound, which an extension would not continue: choose a video "
+                    "without sound to extend."
+                ),
+            )
+            return None
         if (video.duration_s or 0) + 5 > MAX_CHAIN_SECONDS:
             self.add_error(
                 "source_job",
@@ -283,6 +414,13 @@ class JobForm(forms.Form):
             "camera_movement": d["camera_movement"],
             "num_images": d["num_images"],
             **({"shots": d["shots"]} if d["kind"] == Job.Kind.STORYBOARD else {}),
+            **(
+                {"strength": d["strength"], "source_s": d["source_s"]}
+                if d["kind"] == Job.Kind.RESTYLE
+                else {}
+            ),
+            **(effects.job_params(d) if d["kind"] == Job.Kind.EFFECT else {}),
+            **({"sound": True} if d.get("sound") else {}),
         }
 
 

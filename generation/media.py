@@ -18,7 +18,9 @@ import av
 import numpy as np
 from PIL import Image, ImageOps
 
+from generation import soundtrack as soundtracks
 from generation import threads
+from generation.soundtrack import Soundtrack
 
 PREVIEW_WIDTH = 320
 PREVIEW_SECONDS = 3.0
@@ -32,8 +34,10 @@ def encode_mp4(
     crf: int = 23,
     preset: str = "veryfast",
     hardware: bool = False,
+    soundtrack: Soundtrack | None = None,
 ) -> bytes:
-    """H.264 (yuv420p) MP4 with the index up front (faststart), so playback starts at once.
+    """H.264 (yuv420p) MP4 with the index up front (faststart), so playback starts at once;
+    with a `soundtrack`, an AAC audio stream too (generation/soundtrack.py).
 
     Odd widths or heights are padded by one edge pixel (4:2:0 needs even sizes). With
     `hardware=True` and a usable NVIDIA encoder, h264_nvenc is used (constant quality `crf`);
@@ -42,7 +46,9 @@ def encode_mp4(
     # The mp4 muxer rewrites the file to move the index first: it needs a real file.
     with tempfile.TemporaryDirectory(prefix="encode-") as folder:
         path = os.path.join(folder, "video.mp4")
-        write_mp4(frames, fps, path, crf=crf, preset=preset, hardware=hardware)
+        write_mp4(
+            frames, fps, path, crf=crf, preset=preset, hardware=hardware, soundtrack=soundtrack
+        )
         with open(path, "rb") as f:
             return f.read()
 
@@ -55,6 +61,7 @@ def write_mp4(
     crf: int = 23,
     preset: str = "veryfast",
     hardware: bool = False,
+    soundtrack: Soundtrack | None = None,
 ) -> int:
     """`encode_mp4` into the file at `path`, one (H, W, 3) frame at a time (any iterable, so
     a long clip never has to be in memory at once); returns the number of frames.
@@ -82,11 +89,15 @@ def write_mp4(
                 stream.options = options
                 # The process's thread budget (generation/threads.py), not one per core.
                 stream.codec_context.thread_count = threads.current()
+                if soundtrack is not None:  # every stream exists before the first packet
+                    audio = soundtracks.add_stream(container, soundtrack)
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
             count += 1
         if stream is None:
             raise ValueError("no frames to encode")
         container.mux(stream.encode())
+        if soundtrack is not None:
+            soundtracks.encode(container, audio, soundtrack)
     return count
 
 

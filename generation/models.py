@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from billing.fields import PointsField
+
 
 class Job(models.Model):
     """One generation request and where it is now. Status only moves through services.py."""
@@ -13,6 +15,9 @@ class Job(models.Model):
         EXTEND = "extend", _("Extend a video")
         TEXT_TO_PICTURE = "text_to_picture", _("Text to picture")
         STORYBOARD = "storyboard", _("Storyboard")
+        REFERENCES = "references", _("References")
+        RESTYLE = "restyle", _("Restyle a video")
+        EFFECT = "effect", _("Effect")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -41,11 +46,18 @@ class Job(models.Model):
     prompt = models.TextField(_("prompt"), blank=True)
     negative_prompt = models.TextField(_("negative prompt"), blank=True)
     # Options as submitted: aspect_ratio, duration_s, mode, guidance_scale, seed, camera_movement,
-    # num_images; a storyboard's shots ([{prompt, duration_s, camera_movement}], duration_s their
-    # sum). Kept together so "generate again" can refill the form exactly.
+    # num_images; a restyle's strength and its source's exact length (source_s);
+    # a storyboard's shots ([{prompt, duration_s, camera_movement}], duration_s their
+    # sum); an effect's slug and retouches (effect, restore). Kept together so "generate again"
+    # can refill the form exactly.
     params = models.JSONField(_("options"), default=dict)
     input_image = models.FileField(_("input photo"), upload_to="inputs/%Y/%m/", blank=True)
     end_image = models.FileField(_("end photo"), upload_to="inputs/%Y/%m/", blank=True)
+    # A restyle's source clip, as the web tier normalised it (generation/restyle.py): an upload,
+    # or the video of the user's own work named by `source_job`.
+    input_video = models.FileField(_("source clip"), upload_to="inputs/%Y/%m/", blank=True)
+    # An effect's second person (a hug): composed beside the first photo (generation/effects.py).
+    second_image = models.FileField(_("second photo"), upload_to="inputs/%Y/%m/", blank=True)
     source_job = models.ForeignKey(
         "self",
         null=True,
@@ -153,6 +165,28 @@ class Job(models.Model):
         return [a for a in self.assets.all() if a.kind == Asset.Kind.PICTURE]
 
 
+class ReferencePhoto(models.Model):
+    """One of a reference video's photos (a person, an object, a style), re-encoded as PNG.
+    Shown to the job's owner only (generation.views.input_photo), deleted with the account."""
+
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="references", verbose_name=_("job")
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    image = models.FileField(_("photo"), upload_to="inputs/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("reference photo")
+        verbose_name_plural = _("reference photos")
+        ordering = ["job", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="one_reference_per_position")
+        ]
+
+    def __str__(self):
+        return f"reference {self.position} of job {self.job_id}"
+
+
 class Asset(models.Model):
     """A file a job produced, stored through Django's default storage (local or S3).
 
@@ -223,3 +257,72 @@ class RunTime(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.seconds:.1f} s over {self.samples}"
+
+
+class Effect(models.Model):
+    """A one-click template of the effects catalogue (Kling's hug, Pikaffects), kept by staff in
+    the admin: an image to video job on `spec` with this prompt and, optionally, a LoRA adapter
+    switched on for the job (generation/engine/adapters.py). The rules are in generation/effects.py.
+    """
+
+    class Photos(models.IntegerChoices):
+        ONE = 1, _("One photo")
+        TWO = 2, _("Two photos (side by side)")
+
+    slug = models.SlugField(_("code"), unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    name_zh_hans = models.CharField(_("name in Simplified Chinese"), max_length=80, blank=True)
+    preview = models.FileField(
+        _("preview clip"), upload_to="effects/previews/", blank=True, help_text=_("An MP4 loop.")
+    )
+    photos = models.PositiveSmallIntegerField(
+        _("photos needed"), choices=Photos.choices, default=Photos.ONE
+    )
+    prompt_template = models.TextField(
+        _("prompt template"),
+        help_text=_("What the model is told; {details} is replaced by the user's optional words."),
+    )
+    adapter = models.FileField(
+        _("LoRA adapter"),
+        upload_to="effects/adapters/",
+        blank=True,
+        help_text=_(
+            "A .safetensors LoRA for the model's video transformer; none for a plain effect."
+        ),
+    )
+    adapter_sha256 = models.CharField(
+        _("adapter checksum"), max_length=64, blank=True, editable=False
+    )
+    adapter_weight = models.FloatField(_("adapter weight"), default=1.0)
+    spec = models.CharField(_("model"), max_length=50, default="tiny")
+    price = PointsField(_("price"), help_text=_("Points per job, e.g. 10 or 12.5."))
+    tier = models.ForeignKey(
+        "billing.Tier",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("lowest plan"),
+        help_text=_("Empty: everyone, free plan included."),
+    )
+    offers_restoration = models.BooleanField(
+        _("offers colourisation and face restoration"), default=False
+    )
+    active = models.BooleanField(_("shown on the create page"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("effect")
+        verbose_name_plural = _("effects")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        from django.utils.translation import get_language
+
+        if self.name_zh_hans and (get_language() or "").lower().startswith("zh"):
+            return self.name_zh_hans
+        return self.name

@@ -25,6 +25,7 @@ from PIL import Image
 
 from generation import media, mp4_join
 from generation.provenance import credentials, invisible_v2, visible
+from generation.soundtrack import Soundtrack
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,16 @@ def render_video(
     *,
     hardware: bool = False,
     timer: Timer | None = None,
+    soundtrack: Soundtrack | None = None,
 ) -> list[Output]:
-    """video.mp4, poster.jpg and preview.webp for (T, H, W, 3) uint8 `frames`."""
+    """video.mp4, poster.jpg and preview.webp for (T, H, W, 3) uint8 `frames`. A `soundtrack`
+    goes into both MP4s (the marks are on the frames; the credentials are signed over the file
+    with its audio); the preview stays silent."""
     timer = timer or Timer()
     _count, height, width, _ = frames.shape
     with timer.stage("invisible mark"):
         frames = invisible_v2.embed_frames(frames, stamp.mark_job, provenance_key())
-    clean = _encode(stamp, frames, fps, hardware, timer, marked=False)
+    clean = _encode(stamp, frames, fps, hardware, timer, marked=False, soundtrack=soundtrack)
     small, duration_ms, clean["preview"] = _preview(stamp, frames, fps, timer)
     marked = None
     if stamp.watermarked:
@@ -109,7 +113,7 @@ def render_video(
             preview = media.encode_webp(visible.mark_frames(small), duration_ms)
         with timer.stage("visible mark"):
             visible.mark_frames(frames)  # in place: the clean files are done with them
-        marked = _encode(stamp, frames, fps, hardware, timer, marked=True)
+        marked = _encode(stamp, frames, fps, hardware, timer, marked=True, soundtrack=soundtrack)
         marked["preview"] = preview
     return _video_outputs(clean, marked, (width, height), len(frames), fps, small)
 
@@ -229,11 +233,11 @@ def _append(
     return signed, count
 
 
-def _encode(stamp, frames, fps, hardware, timer, *, marked: bool) -> dict[str, bytes]:
-    """The signed MP4 and JPEG poster of `frames`."""
+def _encode(stamp, frames, fps, hardware, timer, *, marked: bool, soundtrack=None) -> dict:
+    """The signed MP4 (with the soundtrack, if any) and JPEG poster of `frames`."""
     suffix = " (marked)" if marked else ""
     with timer.stage("encode" + suffix):
-        video = media.encode_mp4(frames, fps, hardware=hardware)
+        video = media.encode_mp4(frames, fps, hardware=hardware, soundtrack=soundtrack)
     with timer.stage("poster" + suffix):
         poster = media.make_poster(frames[0])
     with timer.stage("C2PA sign" + suffix):

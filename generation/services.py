@@ -29,11 +29,12 @@ from billing.entitlements import (
 )
 from billing.pricing import price_of
 from billing.units import format_points
-from generation import dispatch, eta
-from generation.models import Asset, Job
+from generation import dispatch, effects, eta
+from generation.models import Asset, Job, ReferencePhoto
 from generation.moderation import ratelimit, screening
 from generation.moderation.models import Flag
 from generation.moderation.verdict import REFUSE, Hit, strongest
+from generation.restyle import screened_frames
 
 log = logging.getLogger(__name__)
 Status = Job.Status
@@ -50,10 +51,14 @@ LOCKED_MESSAGES = {
     "video_extension": gettext_lazy("Extending videos comes with %(tier)s and higher plans."),
     "camera_movement": gettext_lazy("Camera movement comes with %(tier)s and higher plans."),
     "storyboard": gettext_lazy("Storyboards come with %(tier)s and higher plans."),
+    "references": gettext_lazy("Videos from reference photos come with %(tier)s and higher plans."),
 }
 # A storyboard is made by extension calls, so the plans that extend videos tell storyboards
 # (members only, as Kling's multi-shot is): no entitlement of its own to keep in step.
 STORYBOARD_ENTITLEMENT = "video_extension"
+# Reference videos run on Wan's VACE, the model that extends Wan videos: the same plans tell
+# them (members only, as Kling's Elements are).
+REFERENCES_ENTITLEMENT = "video_extension"
 NO_PLAN_UNLOCKS = gettext_lazy("No plan on this site includes this option.")
 # A mode whose video size or frame rate the plan does not include ("1080p at 30 fps").
 OUTPUT_LOCKED = {
@@ -77,6 +82,10 @@ def locked_message(entitlement: str, option: str | None = None) -> str:
 
 def storyboard_locked_message() -> str:
     return locked_message(STORYBOARD_ENTITLEMENT, "storyboard")
+
+
+def references_locked_message() -> str:
+    return locked_message(REFERENCES_ENTITLEMENT, "references")
 
 
 def video_output(spec, mode: str, aspect_ratio: str = "16:9") -> tuple[int, int, int]:
@@ -116,23 +125,35 @@ def short_of_points(exc: ledger.NotEnoughPoints) -> str:
 
 
 def price_for(kind: str, params: dict) -> int:
-    """The price of a request in tenths of a point, from the one price table."""
+    """The price of a request in tenths of a point, from the one price table (an effect's is
+    its own, set in the catalogue)."""
+    if kind == Job.Kind.EFFECT:
+        return effects.price_of(params)
     return price_of(
         {
             "kind": kind,
             "duration": params.get("duration_s") or 5,
             "mode": params.get("mode", "standard"),
             "num_images": params.get("num_images") or 1,
+            "sound": bool(params.get("sound")),
         }
     )
 
 
 def steps_override(kind: str) -> int | None:
     """GENERATION_STEPS for this kind; a storyboard's calls are text to video and extension
-    calls, so it takes text to video's."""
-    if kind == Job.Kind.STORYBOARD:
-        kind = Job.Kind.TEXT_TO_VIDEO
-    return settings.GENERATION_STEPS.get(kind)
+    calls, and a restyle runs text to video's weights, so they take text to video's."""
+    return settings.GENERATION_STEPS.get(engine_kind(kind, steps=True))
+
+
+def engine_kind(kind: str, steps: bool = False) -> str:
+    """The engine's kind for a job's kind: an effect is image to video (with its adapter); a
+    storyboard and a restyle are their own, but their steps are text to video's (`steps`)."""
+    if kind == Job.Kind.EFFECT:
+        return Job.Kind.IMAGE_TO_VIDEO
+    if steps and kind in (Job.Kind.STORYBOARD, Job.Kind.RESTYLE):
+        return Job.Kind.TEXT_TO_VIDEO
+    return kind
 
 
 def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
@@ -141,7 +162,17 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
     errors = {}
     if params.get("mode") == "professional" and not allowed.professional_mode:
         errors["mode"] = locked_message("professional_mode")
-    if kind in (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO, Job.Kind.STORYBOARD):
+    if kind == Job.Kind.EFFECT:
+        effect = effects.get_effect(params.get("effect"))
+        if effect is not None and not effects.allowed(effect, allowed):
+            errors["effect"] = effects.locked_message(effect)
+    if kind in (
+        Job.Kind.TEXT_TO_VIDEO,
+        Job.Kind.IMAGE_TO_VIDEO,
+        Job.Kind.STORYBOARD,
+        Job.Kind.REFERENCES,
+        Job.Kind.RESTYLE,
+    ):
         # An extension keeps its source's size and frame rate; pictures have their own sizes.
         from generation.engine.specs import get_spec
 
@@ -149,10 +180,17 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
         mode, aspect = params.get("mode", "standard"), params.get("aspect_ratio", "16:9")
         if message := output_locked_message(allowed, spec, mode, aspect):
             errors["mode"] = message  # names a plan with professional mode too, if it needs it
+    if params.get("sound"):  # every plan may add sound; it has its own price
+        from generation.engine.specs import get_spec
+
+        if not get_spec(settings.GENERATION_MODEL).supports_sound:
+            errors["sound"] = _("This site's model cannot make sound.")
     if kind == Job.Kind.EXTEND and not allowed.video_extension:
         errors["source_job"] = locked_message("video_extension")
     if params.get("camera_movement", "static") != "static" and not allowed.camera_movement:
         errors["camera_movement"] = locked_message("camera_movement")
+    if kind == Job.Kind.REFERENCES and not getattr(allowed, REFERENCES_ENTITLEMENT):
+        errors["references"] = references_locked_message()
     if kind == Job.Kind.STORYBOARD:
         # Not a form field: shown above the form, as the other locked tools' messages are.
         if not getattr(allowed, STORYBOARD_ENTITLEMENT):
@@ -189,7 +227,7 @@ def submit(user, form) -> Job:
         raise ValidationError(errors)
     allowed = entitlements(user)
     spec = get_spec(settings.GENERATION_MODEL)
-    if kind not in spec.kinds:
+    if engine_kind(kind) not in spec.kinds:
         raise ValidationError({"kind": _("This site's model cannot do that.")})
     price = price_for(kind, params)
     hit = _screen(form, params)
@@ -242,16 +280,22 @@ def submit(user, form) -> Job:
 def _screen(form, params: dict):
     """Screening's decision on what the user sent: the prompt (a storyboard's every shot, each
     as the prompt it is, so one banned shot refuses the whole story), the negative prompt and
-    the photos."""
+    the photos (a reference video's each as the input photo it is), and a sample of a
+    restyle's frames (generation/restyle.py)."""
     data = form.cleaned_data
     photos = {
         "input_image": form.photo[1] if form.photo else None,
         "end_image": form.end_photo[1] if form.end_photo else None,
+        "second_image": form.second_photo[1] if form.second_photo else None,
     }
     prompts = [shot["prompt"] for shot in params.get("shots", [])] or [data["prompt"]]
-    return strongest(
-        screening.screen_submission(prompt, data["negative_prompt"], photos) for prompt in prompts
-    )
+    hits = [screening.screen_submission(p, data["negative_prompt"], photos) for p in prompts]
+    hits += [
+        screening.screen_photos({"input_image": image}) for _file, image in form.reference_photos
+    ]
+    if frames := screened_frames(form):
+        hits.append(screening.screen_clip(frames))
+    return strongest(hits)
 
 
 def _create(form, fields: dict, written: list, **extra) -> Job:
@@ -263,7 +307,18 @@ def _create(form, fields: dict, written: list, **extra) -> Job:
     if form.end_photo:
         job.end_image.save("end.png", form.end_photo[0], save=False)
         written.append(job.end_image.name)
+    if form.clip:
+        job.input_video.save("clip.mp4", form.clip.file, save=False)
+        written.append(job.input_video.name)
+    if form.second_photo:
+        job.second_image.save("second.png", form.second_photo[0], save=False)
+        written.append(job.second_image.name)
     job.save()
+    for position, (file, _image) in enumerate(form.reference_photos, start=1):
+        reference = ReferencePhoto(job=job, position=position)
+        reference.image.save(f"reference-{position}.png", file, save=False)
+        written.append(reference.image.name)
+        reference.save()
     return job
 
 
@@ -306,6 +361,8 @@ FLAG_KINDS = {
     "negative_prompt": Flag.Kind.PROMPT,
     "input_image": Flag.Kind.UPLOAD,
     "end_image": Flag.Kind.UPLOAD,
+    "input_video": Flag.Kind.UPLOAD,
+    "second_image": Flag.Kind.UPLOAD,
     "output": Flag.Kind.OUTPUT,
 }
 
@@ -378,7 +435,7 @@ def time_limit(job: Job) -> int:
         return settings.JOB_LONGEST_HARD_LIMIT - settings.JOB_KILL_GRACE
     p = job.params
     return spec.time_limit(
-        job.kind,
+        engine_kind(job.kind),
         p.get("mode", "standard"),
         p.get("duration_s") or 5,
         end_frame=bool(job.end_image),

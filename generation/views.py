@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,20 +16,22 @@ from billing import ledger
 from billing.entitlements import entitlements
 from billing.pricing import PriceError
 from billing.units import format_points
-from generation import eta, services
+from generation import effects, eta, services
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import (
     MAX_CHAIN_SECONDS,
     OLD_PHOTO_PROMPT,
+    SOUND_KINDS,
     AppealForm,
     JobForm,
     camera_label,
     storyboard_rows,
 )
-from generation.models import Asset, Job
+from generation.models import Asset, Effect, Job
 from generation.moderation import review
 from generation.moderation.models import Flag
+from generation.restyle import restyle_sources
 from webapp.sharing import services as sharing
 
 
@@ -42,6 +45,7 @@ def _extendable_videos(user):
     return (
         Job.objects.filter(user=user, status=Job.Status.SUCCEEDED, deleted_at=None)
         .exclude(kind=Job.Kind.TEXT_TO_PICTURE)
+        .exclude(params__contains={"sound": True})  # not extended (forms.py); absent: kept
         .prefetch_related("assets")[:30]
     )
 
@@ -60,6 +64,10 @@ def _initial_from(request) -> dict:
             "negative_prompt": job.negative_prompt,
             **{k: v for k, v in job.params.items() if v is not None and k != "seed"},
         }
+        if job.kind == Job.Kind.RESTYLE and job.source_job_id:  # an upload is chosen again
+            initial.update(
+                restyle_source=job.source_job_id, restyle_seconds=job.params["duration_s"]
+            )
     if token := request.GET.get("remix"):
         # "Use this prompt" on a shared work: its prompt and options, never its photos.
         initial = sharing.remix_initial(token, with_seed=request.GET.get("seed") == "1")
@@ -91,6 +99,7 @@ def create(request):
     else:
         form = JobForm(initial=_initial_from(request), user=request.user)
     allowed = entitlements(request.user)
+    videos = _extendable_videos(request.user)
     return render(
         request,
         "generation/create.html",
@@ -98,7 +107,8 @@ def create(request):
             "form": form,
             "remix_of": request.POST.get("remix_of") or form.initial.get("remix_of", ""),
             "allowed": entitlements(request.user),
-            "videos": _extendable_videos(request.user),
+            "videos": videos,
+            "restyle_videos": restyle_sources(request.user, videos),
             "old_photo_prompt": OLD_PHOTO_PROMPT,
             "price": _price_text(form),
             "locked": {
@@ -107,12 +117,30 @@ def create(request):
                     for name in ("professional_mode", "video_extension", "camera_movement")
                 },
                 "storyboard": services.storyboard_locked_message(),
+                "references": services.references_locked_message(),
             },
+            "max_references": MAX_REFERENCES,
             "modes": _mode_choices(form, allowed),
             "min_shots": MIN_SHOTS,
+            "effects": _effect_cards(allowed),
+            "sound_offered": get_spec(settings.GENERATION_MODEL).supports_sound,
             "short_of_points": form.has_error(NON_FIELD_ERRORS, "not_enough_points"),
         },
     )
+
+
+def _effect_cards(allowed) -> list[dict]:
+    """The catalogue as the create page shows it: each effect with its price and, when the
+    plan does not include it, why."""
+    return [
+        {
+            "effect": effect,
+            "price": format_points(effect.price),
+            "locked": None if effects.allowed(effect, allowed) else effects.locked_message(effect),
+            "retouches": effects.retouches_offered(effect),
+        }
+        for effect in effects.catalogue()
+    ]
 
 
 def _mode_choices(form, allowed) -> list[dict]:
@@ -159,13 +187,19 @@ def _price_text(form) -> str:
             return None
 
     kind = value("kind")
+    if kind == Job.Kind.EFFECT:
+        effect = effects.get_effect(value("effect"))
+        return format_points(effect.price) if effect else ""
     params = {
         "duration_s": 5 if kind == Job.Kind.EXTEND else value("duration_s"),
         "mode": value("mode"),
         "num_images": value("num_images") if kind == Job.Kind.TEXT_TO_PICTURE else 1,
+        "sound": bool(value("sound")) and kind in SOUND_KINDS,
     }
     if kind == Job.Kind.TEXT_TO_PICTURE:
         params["duration_s"] = 5  # a picture has no length
+    if kind == Job.Kind.RESTYLE:  # per second of the clip, as the page read its length
+        params["duration_s"] = value("restyle_seconds")
     if kind == Job.Kind.STORYBOARD:  # the sum of its shots
         if form.is_bound:
             rows = storyboard_rows(form.data)
@@ -192,6 +226,15 @@ def price(request):
 
 
 @login_required
+def effect_preview(request, slug):
+    """An effect's preview clip (stored through the default storage, as outputs are)."""
+    effect = effects.get_effect(slug)
+    if effect is None or not effect.preview:
+        raise Http404
+    return FileResponse(effect.preview.open("rb"), content_type="video/mp4")
+
+
+@login_required
 def job_detail(request, job_id):
     job = _get_job_for_user(request, job_id)
     # Mirrors Asset.file_for: what the owner's downloads are right now.
@@ -202,9 +245,21 @@ def job_detail(request, job_id):
         "watermarked": watermarked,
         "allowed": allowed,
         # A clip at the length limit cannot grow: no button that can only fail.
-        "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS),
+        # A clip with sound is not extended (generation/forms.py says why).
+        "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS)
+        and not job.params.get("sound"),
         "extend_locked": services.locked_message("video_extension"),
         "shots": _timeline(job),
+        "references": [
+            {
+                "position": reference.position,
+                "url": reverse("generation:input_photo", args=[job.pk, f"ref{reference.position}"]),
+            }
+            for reference in job.references.all()
+        ],
+        "effect": Effect.objects.filter(slug=job.params.get("effect")).first()
+        if job.kind == Job.Kind.EFFECT
+        else None,
         **_status_context(job),
     }
     if review.can_appeal(job):
@@ -389,9 +444,13 @@ def asset_file(request, asset_id):
 
 @login_required
 def input_photo(request, job_id, which):
-    """The photo a job was made from ("start") or its end frame ("end"), for its owner only."""
+    """The photo a job was made from ("start"), its end frame ("end"), an effect's second photo
+    ("second") or one of its reference photos ("ref1" to "ref4"), for its owner only."""
     job = _get_job_for_user(request, job_id)
-    stored = {"start": job.input_image, "end": job.end_image}.get(which)
+    stored = {"start": job.input_image, "end": job.end_image, "second": job.second_image}.get(which)
+    if which.startswith("ref") and which[3:].isdigit():
+        reference = job.references.filter(position=int(which[3:])).first()
+        stored = reference.image if reference else None
     if not stored:
         raise Http404("no such photo")
     if settings.S3_BUCKET:
@@ -402,6 +461,24 @@ def input_photo(request, job_id, which):
         except FileNotFoundError:
             raise Http404 from None
         response = FileResponse(handle, content_type="image/png")
+    patch_cache_control(response, private=True)
+    return response
+
+
+@login_required
+def input_clip(request, job_id):
+    """The clip a restyle was made from, for its owner only."""
+    job = _get_job_for_user(request, job_id)
+    if not job.input_video:
+        raise Http404("no source clip")
+    if settings.S3_BUCKET:
+        response = redirect(default_storage.url(job.input_video.name))
+    else:
+        try:
+            handle = job.input_video.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type="video/mp4")
     patch_cache_control(response, private=True)
     return response
 

@@ -56,3 +56,25 @@ def storyboard_data(*shots, **overrides) -> dict:
         )
     data.update(overrides)
     return data
+
+
+def clip_bytes(seconds: float = 2, fps: int = 8, size=(96, 64), frame=None) -> bytes:
+    """An H.264 MP4 of `seconds` at `fps`: a moving gradient, or `frame` (an RGB picture)
+    in every frame."""
+    import numpy as np
+
+    from generation import media
+    from generation.engine.matrix import moving_clip
+
+    count = round(seconds * fps)
+    if frame is not None:
+        frames = np.repeat(np.asarray(frame.convert("RGB"))[None], count, axis=0)
+    else:
+        frames = moving_clip(count, *size)
+    return media.encode_mp4(frames, fps)
+
+
+def restyle_data(**overrides) -> dict:
+    """The create form for a restyle (the clip goes in `video`, a file)."""
+    defaults = {"prompt": "the same street as a watercolour painting", "strength": "0.5"}
+    return t2v_data(kind="restyle", **{**defaults, **overrides})

@@ -54,7 +54,7 @@ def assert_names_the_job(data: bytes, content_type: str, job, *, visible_mark: b
     assert manifest["claim_generator_info"][0]["name"] == settings.SITE_NAME
     claim = assertions[credentials.JOB_ASSERTION]
     assert claim["job"] == job.pk
-    assert claim["model"] == "tiny"
+    assert claim["model"] == job.model_spec
     assert claim["site"] == settings.SITE_NAME
     assert claim["created"] == job.created_at.isoformat()
     assert claim["visible_watermark"] is visible_mark

@@ -10,12 +10,13 @@ specs run their own (tiny) configs as they are.
 """
 
 import io
+import tempfile
 
 import pytest
 from django.utils import timezone
 from PIL import Image
 
-from generation import media, postprocess
+from generation import media, postprocess, soundtrack
 from generation.engine import loader, runner, upscale
 from generation.engine.architectures import ARCHITECTURES, reduce
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 
 LAYERS, WIDTH_DIVISOR = 1, 8
 OPTIONS = {"random_weights": True, "layers": LAYERS, "width_divisor": WIDTH_DIVISOR}
+OPTIONS_NO_WEIGHTS = {"layers": LAYERS, "width_divisor": WIDTH_DIVISOR}
 # The smallest sizes on each family's multiples that keep a few latent positions per axis.
 SIZES = {"ltx": (96, 64), "wan": (64, 48), "picture": (64, 48)}
 DURATION_S = 1
@@ -34,6 +36,13 @@ CELLS = [
     pytest.param(spec_id, cell, id=f"{spec_id}-{cell.id}")
     for spec_id, spec in MODEL_SPECS.items()
     for cell in grouped_by_checkpoint(spec, cells(spec))
+]
+# Pictures from another picture model than the spec's own (GENERATION_PICTURE_MODEL): the real
+# Kolors architecture reduced like the rest, and the demo's tiny one.
+PICTURE_SPECS = ("ltx-video+kolors", "tiny+tiny-kolors")
+CELLS += [
+    pytest.param(spec_id, Cell(TEXT_TO_PICTURE), id=f"{spec_id}-{Cell(TEXT_TO_PICTURE).id}")
+    for spec_id in PICTURE_SPECS
 ]
 
 
@@ -48,7 +57,10 @@ def options_for(spec) -> dict:
 
 
 def size_of(spec, cell) -> tuple[int, int]:
-    return SIZES["picture" if cell.kind == TEXT_TO_PICTURE else spec.family]
+    if cell.kind == TEXT_TO_PICTURE:  # rounded up to the picture model's multiple (Kolors: 32)
+        multiple = spec.picture_multiple
+        return tuple(-(-side // multiple) * multiple for side in SIZES["picture"])
+    return SIZES[spec.family]
 
 
 @pytest.mark.parametrize(("spec_id", "cell"), CELLS)
@@ -79,13 +91,28 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
         width, height = upscale.output_size(spec, request)
         fps = spec.output_frame_rate(cell.mode)
         count = upscale.frame_count(count, spec.fps, fps)
-    video, poster, preview = postprocess.render_video(stamp, result.frames, result.fps)
+    video, poster, preview = postprocess.render_video(
+        stamp, result.frames, result.fps, soundtrack=soundtrack.from_result(result)
+    )
     for data in (video.data, video.marked_data):
         frames, decoded_fps = media.decode_video(data)
         assert frames.shape == (count, height, width, 3)
         assert decoded_fps == fps
+        assert_soundtrack(data, count / fps if cell.sound else None)
     assert (video.frames, video.fps, video.width, video.height) == (count, fps, width, height)
     assert Image.open(io.BytesIO(poster.data)).size == (width, height)
+
+
+def assert_soundtrack(data: bytes, seconds: float | None) -> None:
+    """The MP4 has an AAC track of `seconds` (to one AAC frame), or none when None."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(data)
+        f.flush()
+        found = soundtrack.decode(f.name)
+    if seconds is None:
+        assert found is None
+    else:
+        assert found is not None and found.seconds == pytest.approx(seconds, abs=1024 / found.rate)
 
 
 # A clip one step longer than the family's longest call: a first call, then an extension call
@@ -102,6 +129,7 @@ CHAINED = [
     if spec.is_demo
     for cell in grouped_by_checkpoint(spec, cells(spec))
     if cell.kind not in (TEXT_TO_PICTURE, STORYBOARD)  # tests/test_storyboard_engine.py
+    and not cell.sound  # one call per clip (tests/test_sound_engine.py)
     and (cell.mode == "standard" or cell.checkpoint(spec) != Cell(cell.kind).checkpoint(spec))
 ]
 
@@ -136,6 +164,10 @@ def test_a_clip_longer_than_one_call_is_chained_to_its_full_length(spec_id, cell
         ("ltx-video", Cell("text_to_video")),
         ("wan2.1", Cell("image_to_video", "professional", end_frame=True)),
         ("wan2.1", Cell("extend", "professional")),
+        ("wan2.1", Cell("references", "professional")),
+        # Wan's text model's weights, loaded once, as WanVideoToVideoPipeline (a loader view).
+        ("wan2.1", Cell("restyle")),
+        ("wan2.1", Cell("restyle", "professional")),
     ],
 )
 def test_the_cells_run_the_real_pipeline_class_cut_to_one_layer(spec_id, cell):
@@ -184,6 +216,40 @@ def test_every_architecture_builds_reduced_on_the_meta_device(checkpoint):
     assert small.transformer.config.num_layers == 1
     for name in ("patch_size", "in_channels", "out_channels", "qk_norm"):
         assert small.transformer.config.get(name) == full.transformer.config.get(name)
+
+
+def test_kolors_builds_at_its_published_size_and_reduced_on_the_meta_device():
+    """Kolors has a UNet, not a transformer: its UNet (2.58B), ChatGLM3-6B (6.24B) and SDXL's
+    VAE (84M) at full size, then cut as the matrix runs it."""
+    import torch
+
+    from generation.engine.builders import build_pipeline
+
+    def billions(pipe):
+        return {
+            name: sum(p.numel() for p in module.parameters()) / 1e9
+            for name, module in pipe.components.items()
+            if isinstance(module, torch.nn.Module)
+        }
+
+    checkpoint = "Kwai-Kolors/Kolors-diffusers"
+    full = build_pipeline(checkpoint, device="meta", dtype=torch.bfloat16)
+    assert {k: round(v, 2) for k, v in billions(full).items()} == {
+        "unet": 2.58,
+        "text_encoder": 6.24,
+        "vae": 0.08,
+    }
+    cut = build_pipeline(checkpoint, device="meta", dtype=torch.bfloat16, **OPTIONS_NO_WEIGHTS)
+    small = billions(cut)
+    assert all(small[name] < billions(full)[name] / 50 for name in small)
+    assert cut.text_encoder.config.num_layers == LAYERS
+    assert cut.unet.config.transformer_layers_per_block == (1, 1, 1)
+    # The structure stays: the text projection, the size and crop embeddings, grouped-query
+    # attention, the latent channels.
+    for name in ("encoder_hid_dim_type", "addition_embed_type", "in_channels"):
+        assert cut.unet.config[name] == full.unet.config[name]
+    assert cut.unet.config.encoder_hid_dim == cut.text_encoder.config.hidden_size
+    assert cut.text_encoder.config.multi_query_group_num == 2
 
 
 def test_reduce_keeps_the_real_configs_by_default_and_vace_layers_valid():

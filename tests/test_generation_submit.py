@@ -209,7 +209,8 @@ def test_create_page_shows_the_price_and_locked_options(client, member_less):
     assert "Camera movement comes with Pro and higher plans." in html
     assert "Extending videos comes with Standard and higher plans." in html
     # The Extend tab offers the way to a plan instead of a Generate button that can only fail.
-    assert 'class="btn big not-for-extend not-for-storyboard" id="generate"' in html
+    locked_tools = "not-for-extend not-for-storyboard not-for-references"
+    assert f'class="btn big {locked_tools}" id="generate"' in html
     assert 'data-testid="extend-see-plans"' in html
 
 

@@ -14,6 +14,7 @@ from PIL import Image
 from generation import media
 from generation.provenance import invisible, invisible_v2, mark_corpus
 from generation.provenance.check import read_mark
+from generation.provenance.invisible_v2_sync import crop_to_content
 
 KEY = b"test-provenance-key-0123456789abcdef"
 OTHER_KEY = b"someone-elses-key-0123456789abcdef"
@@ -73,6 +74,31 @@ def test_a_clip_letterboxed_to_a_square_names_its_job(delivered):
     square = np.zeros((len(delivered), 640, 640, 3), np.uint8)
     square[:, 140:500] = delivered
     assert names_job(h264(square))
+
+
+def test_a_wide_clip_letterboxed_into_a_tall_frame_names_its_job(delivered):
+    """A 16:9 clip re-posted in a 9:16 frame: the bars take 68 % of the height and the picture
+    is 202 px tall, so the detector must read the picture at its own size."""
+    tall = np.zeros((len(delivered), 640, 360, 3), np.uint8)
+    tall[:, 219:421] = np.stack(
+        [cv2.resize(f, (360, 202), interpolation=cv2.INTER_AREA) for f in delivered]
+    )
+    assert names_job(h264(tall))
+
+
+def test_borders_are_cropped_off_only_when_wide():
+    picture = mark_corpus.make_clip("portrait", seed=5, frames=2, width=400, height=300)
+    tall = np.zeros((2, 711, 400, 3), np.uint8)  # a 4:3 picture re-posted in a 9:16 frame
+    tall[:, 205:505] = picture
+    cropped, outer = crop_to_content(tall)
+    assert 290 <= cropped.shape[1] <= 300 and cropped.shape[2] == 400
+    assert outer == pytest.approx(400 / cropped.shape[1])
+    # A uniform strip 5 % high (a clear sky's top) may be the picture's own: not cropped, and
+    # the period the picture would imply is offered as well.
+    sky = picture.copy()
+    sky[:, :15] = 90
+    same, ratio = crop_to_content(sky)
+    assert same.shape == sky.shape and 0.9 < ratio < 1.0
 
 
 def test_a_clip_turned_by_2_degrees_names_its_job(delivered):

@@ -70,7 +70,7 @@ def hub_root(tmp_path_factory):
     from generation.engine.loader import save_tiny_pipeline
 
     root = tmp_path_factory.mktemp("hub")
-    for checkpoint in ("tiny/ltx", "tiny/flux", "tiny/ltx-upscaler"):
+    for checkpoint in ("tiny/ltx", "tiny/flux", "tiny/ltx-upscaler", "tiny/wan-vace"):
         save_tiny_pipeline(checkpoint, root / checkpoint)
     shard(root / "tiny/flux/text_encoder_2")
     for name in JUNK:

@@ -166,6 +166,7 @@ def values(site, user) -> dict:
         "upload_id": [1],
         "token_id": [1],
         "endpoint_id": [1],
+        "slug": ["old-photo"],  # an effect's preview clip
     }
 
 

@@ -130,7 +130,7 @@ def test_an_unknown_model_spec_stops_start_up_naming_the_known_ones(tmp_path):
     [
         ("", {}),
         ("0", {}),
-        ("30", {"text_to_video": 30, "image_to_video": 30, "extend": 30}),
+        ("30", {"text_to_video": 30, "image_to_video": 30, "extend": 30, "references": 30}),
         ("text_to_video=12, text_to_picture=2", {"text_to_video": 12, "text_to_picture": 2}),
     ],
 )

@@ -78,3 +78,43 @@ def test_the_storyboard_video_lasts_the_sum_of_its_shots(client, member, worker)
     assert ledger.balance(member) == before - 100
     assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.CAPTURED
     assert ledger.audit_wallet(member).ok
+
+
+def test_a_storyboard_made_through_the_api_lasts_the_sum_of_its_shots(member, worker):
+    from tests.api_helpers import api_client, token_for
+
+    api = api_client(token_for(member))
+    before = ledger.balance(member)
+    shots = [
+        {"prompt": "a paper lantern rises", "duration_s": 1},
+        {"prompt": "灯笼飘过屋顶", "duration_s": 2},
+        {"prompt": "it vanishes into the stars", "duration_s": 1},
+    ]
+    response = api.post(
+        "/api/v1/jobs", {"kind": "storyboard", "shots": shots}, content_type="application/json"
+    )
+    assert response.status_code == 201, response.content
+    job_id = response.json()["id"]
+    assert Hold.objects.get(ref=f"job:{job_id}").status == Hold.Status.HELD
+    job = wait_for(
+        lambda: Job.objects.filter(pk=job_id, status__in=Job.FINISHED).first(),
+        timeout=300,
+        message=f"job {job_id} to finish",
+    )
+    assert job.status == Job.Status.SUCCEEDED, job.error_message
+    body = api.get(f"/api/v1/jobs/{job_id}").json()
+    video = next(output for output in body["outputs"] if output["kind"] == "video")
+    spec = get_spec("tiny")
+    frames, spec_fps = spec.frames_for(1 + 2 + 1)
+    assert video["duration_s"] == pytest.approx(4, abs=1 / spec_fps)
+    asset = job.assets.get(kind=Asset.Kind.VIDEO)
+    with av.open(asset.file.open("rb")) as container:
+        stream = container.streams.video[0]
+        decoded = sum(1 for _frame in container.decode(stream))
+        fps = float(stream.average_rate)
+    assert (decoded, round(fps)) == (frames, spec_fps)
+    with asset.file.open("rb") as f:
+        assert_names_the_job(f.read(), "video/mp4", job, visible_mark=False)
+    # 4 s at 2 points a second, held on submit and captured on success.
+    assert ledger.balance(member) == before - 80
+    assert Hold.objects.get(ref=job.ledger_ref).status == Hold.Status.CAPTURED

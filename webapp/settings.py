@@ -60,7 +60,7 @@ def env_float(name: str) -> float | None:
 def generation_steps(name: str) -> dict[str, int]:
     """Denoising-step overrides per kind: "30" (every video kind; pictures keep their distilled
     model's steps) or "text_to_video=30,extend=20,text_to_picture=4". Unset: spec defaults."""
-    video = ("text_to_video", "image_to_video", "extend")
+    video = ("text_to_video", "image_to_video", "extend", "references")
     kinds = (*video, "text_to_picture")
     raw = os.environ.get(name, "").strip()
     if not raw or raw == "0":
@@ -436,6 +436,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Which model spec workers run (generation/engine/specs.py); `tiny` is the random-weight demo.
 GENERATION_MODEL = env_str("GENERATION_MODEL", "tiny")
+# Pictures from another model than the spec's own (specs.PICTURE_MODELS: `kolors`...): the spec
+# run is then `<GENERATION_MODEL>+<picture model>`, the name jobs record and workers load.
+GENERATION_PICTURE_MODEL = env_str("GENERATION_PICTURE_MODEL")
+if GENERATION_PICTURE_MODEL:
+    GENERATION_MODEL = f"{GENERATION_MODEL.partition('+')[0]}+{GENERATION_PICTURE_MODEL}"
 if os.environ.get("GENERATION_MODEL_PATH"):
     raise ImproperlyConfigured(
         "GENERATION_MODEL_PATH is now GENERATION_MODEL_DIR: the folder holding one <org>/<name> "
@@ -468,6 +473,13 @@ for _name, _value in (
         _speed_check(_name, _value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"GENERATION_{_name.upper()}: {exc}") from None
+# LoRA adapters (effects) each warm pipeline keeps loaded; the least recently used is removed
+# when another is needed (generation/engine/adapters.py).
+GENERATION_ADAPTER_SLOTS = env_int("GENERATION_ADAPTER_SLOTS", 4)
+if GENERATION_ADAPTER_SLOTS < 1:
+    raise ImproperlyConfigured(
+        f"GENERATION_ADAPTER_SLOTS must be 1 or more, got {GENERATION_ADAPTER_SLOTS}"
+    )
 # Post-processing in a background thread while the next job denoises (generation/overlap.py):
 # "auto" (None) turns it on for GPU workers only.
 GENERATION_OVERLAP_POSTPROCESS = (
@@ -599,6 +611,8 @@ POINT_PRICES = {
     "picture": env_str("PRICE_PICTURE", "0.2"),
     "professional_multiplier": env_str("PRICE_PROFESSIONAL_MULTIPLIER", "3.5"),
 }
+# Points per 5 s of a clip made with its soundtrack, on top of the video (billing/pricing.py).
+SOUND_POINT_PRICE = env_str("PRICE_SOUND", "5")
 # Periodic tasks (one beat process per installation). Expiry and membership grants also happen
 # lazily on each user's requests; beat only keeps idle accounts tidy.
 CELERY_BEAT_SCHEDULE = {

@@ -8,6 +8,10 @@ model and the tests. Plain data: importing this never loads torch.
 
 import math
 
+from .kolors import KOLORS, TINY_KOLORS
+from .kolors import reduce as reduce_kolors
+from .sound_architectures import SOUND_ARCHITECTURES, reduce_ltx2
+
 # google/t5-v1_1-xxl, the text encoder of LTX-Video and Flux.
 T5_XXL = {
     "vocab_size": 32128,
@@ -354,6 +358,7 @@ ARCHITECTURES = {
     "Lightricks/LTX-Video-0.9.5": ("LTXConditionPipeline", LTX_095),
     "Lightricks/LTX-Video-0.9.7-distilled": ("LTXConditionPipeline", LTX_097_13B),
     "black-forest-labs/FLUX.1-schnell": ("FluxPipeline", FLUX_SCHNELL),
+    "Kwai-Kolors/Kolors-diffusers": ("KolorsPipeline", KOLORS),
     "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": ("WanPipeline", WAN_T2V_13B),
     "Wan-AI/Wan2.1-T2V-14B-Diffusers": ("WanPipeline", WAN_T2V_14B),
     "Wan-AI/Wan2.1-I2V-14B-480P-Diffusers": ("WanImageToVideoPipeline", WAN_I2V_14B),
@@ -364,11 +369,13 @@ ARCHITECTURES = {
     "Lightricks/ltxv-spatial-upscaler-0.9.7": ("LTXLatentUpsamplePipeline", LTX_UPSCALER_097),
     "tiny/ltx": ("LTXConditionPipeline", TINY_LTX),
     "tiny/flux": ("FluxPipeline", TINY_FLUX),
+    "tiny/kolors": ("KolorsPipeline", TINY_KOLORS),
     "tiny/wan-t2v": ("WanPipeline", TINY_WAN_T2V),
     "tiny/wan-i2v": ("WanImageToVideoPipeline", TINY_WAN_I2V),
     "tiny/wan-flf2v": ("WanImageToVideoPipeline", TINY_WAN_FLF2V),
     "tiny/wan-vace": ("WanVACEPipeline", TINY_WAN_VACE),
     "tiny/ltx-upscaler": ("LTXLatentUpsamplePipeline", TINY_LTX_UPSCALER),
+    **SOUND_ARCHITECTURES,
 }
 
 
@@ -396,6 +403,10 @@ def reduce(class_name: str, arch: dict, layers: int | None = None, width_divisor
     if layers is None and width_divisor == 1:
         return arch
     cut = _Cut(layers, width_divisor)
+    if class_name == "KolorsPipeline":
+        return reduce_kolors(arch, cut)
+    if class_name == "LTX2Pipeline":
+        return reduce_ltx2(arch, cut)
     arch = {**arch}
     if class_name == "LTXLatentUpsamplePipeline":
         arch["latent_upsampler"] = cut.latent_upsampler(arch["latent_upsampler"])

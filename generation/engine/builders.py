@@ -17,6 +17,7 @@ import contextlib
 import io
 
 from .architectures import ARCHITECTURES, reduce
+from .sound_builders import RECIPES as SOUND_RECIPES
 
 SEED = 1234
 # The pass-through VAE's RMSNorms rescale by the channel RMS; a large constant channel keeps
@@ -273,13 +274,23 @@ def _ltx_upscaler(arch: dict):
     )
 
 
+def _kolors(arch: dict):
+    from . import kolors
+
+    with _on_host():
+        scheduler = kolors.scheduler_for(arch)
+    return kolors.build(arch, scheduler)
+
+
 _RECIPES = {
     "LTXConditionPipeline": _ltx,
     "LTXLatentUpsamplePipeline": _ltx_upscaler,
     "FluxPipeline": _flux,
+    "KolorsPipeline": _kolors,
     "WanPipeline": _wan,
     "WanImageToVideoPipeline": _wan_i2v,
     "WanVACEPipeline": _wan_vace,
+    **SOUND_RECIPES,
 }
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import json
 import logging
 import os
@@ -34,6 +35,9 @@ _LOCK = threading.RLock()
 _PIPELINES: dict[tuple, object] = {}
 _COMPONENTS: dict[tuple, object] = {}
 _RESIDENCY: dict[tuple, object] = {}
+# A checkpoint loaded once may serve another pipeline class over the same components (Wan's
+# text model as WanVideoToVideoPipeline for restyles): (pipeline key, class name) -> that view.
+_VIEWS: dict[tuple, object] = {}
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,8 @@ class LoadOptions:
     gpu_memory_gb: float | None = None
     host_memory_gb: float | None = None
     memory_plan: str | None = None
+    # How many LoRA adapters (effects) each pipeline keeps loaded (adapters.py).
+    adapter_slots: int = 4
 
 
 def resolve_device(device: str | None = None) -> str:
@@ -107,7 +113,8 @@ def get_pipeline(
     options: LoadOptions | None = None,
 ):
     """The pipeline serving `kind` at `mode`, loaded once per process (in host memory or on the
-    GPU as the plan places it). Kinds and modes served by one checkpoint share one object."""
+    GPU as the plan places it). Kinds and modes served by one checkpoint share one object, or,
+    where they name another pipeline class, share its components (`_view`)."""
     spec = get_spec(spec)
     device = resolve_device(device)
     options = options or LoadOptions()
@@ -136,7 +143,22 @@ def get_pipeline(
                 device,
                 time.perf_counter() - started,
             )
-        return _PIPELINES[key]
+        pipe = _PIPELINES[key]
+        if type(pipe).__name__ == pipeline.class_name:
+            return pipe
+        if (key, pipeline.class_name) not in _VIEWS:
+            _VIEWS[key, pipeline.class_name] = _view(pipe, pipeline)
+        return _VIEWS[key, pipeline.class_name]
+
+
+def _view(pipe, pipeline: PipelineSpec):
+    """`pipe`'s very components (nothing copied, moved or cast: diffusers' `from_pipe` would
+    cast them all to one dtype) as a `pipeline.class_name` pipeline."""
+    cls = pipeline_class(pipeline)
+    names = inspect.signature(cls.__init__).parameters
+    view = cls(**{name: module for name, module in pipe.components.items() if name in names})
+    view.set_progress_bar_config(disable=True)
+    return view
 
 
 @contextlib.contextmanager
@@ -203,6 +225,8 @@ def _forget(key: tuple, dropped: list, device: str, options: LoadOptions) -> Non
     """Drop a pipeline and the components only it used from this process (host memory ran
     short); its next job loads it again."""
     _PIPELINES.pop(key, None)
+    for view in [view for view in _VIEWS if view[0] == key]:
+        _VIEWS.pop(view)
     for component in dropped:
         _COMPONENTS.pop((component, device, options), None)
 
@@ -318,7 +342,7 @@ def _tile_vae(pipe) -> None:
     vae = getattr(pipe, "vae", None)
     if vae is None:
         return
-    if pipe.__class__.__name__ == "FluxPipeline":
+    if pipe.__class__.__name__ in ("FluxPipeline", "KolorsPipeline"):
         vae.enable_slicing()
         return
     if hasattr(vae, "enable_tiling"):
@@ -351,7 +375,7 @@ def warm_up(spec: ModelSpec | str, device: str | None = None, options: LoadOptio
 def _servings(spec: ModelSpec):
     """(kind, mode, end_frame, pipeline) for everything the spec serves, text to video first,
     its upscaler last."""
-    from .specs import UPSCALE
+    from .specs import SOUND, UPSCALE
     from .types import IMAGE_TO_VIDEO, KINDS, MODES
 
     for kind in KINDS:
@@ -362,6 +386,9 @@ def _servings(spec: ModelSpec):
                 if end_frame and not spec.supports_end_frame:
                     continue
                 yield kind, mode, end_frame, spec.pipeline_for(kind, mode, end_frame=end_frame)
+    if spec.supports_sound:  # LTX-2's, when the spec films silent clips with another model
+        for mode in MODES:
+            yield SOUND, mode, False, spec.pipeline_for(SOUND, mode)
     if spec.upscaler is not None:
         yield UPSCALE, "professional", False, spec.upscaler
 
@@ -370,6 +397,7 @@ def clear_cache() -> None:
     """Forget every loaded pipeline and component (tests; a worker keeps them for life)."""
     with _LOCK:
         _PIPELINES.clear()
+        _VIEWS.clear()
         _COMPONENTS.clear()
         _RESIDENCY.clear()
 

@@ -2,7 +2,8 @@
 engine matrix test run.
 
 A cell is one kind at one quality mode, and for image to video with or without an end frame
-(first-last frame) where the spec takes one. Plain data and numpy: importing this never loads
+(first-last frame) where the spec takes one; text and image to video also with sound where the
+spec makes it. Plain data and numpy: importing this never loads
 torch.
 """
 
@@ -13,8 +14,19 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from .specs import ModelSpec
-from .types import EXTEND, IMAGE_TO_VIDEO, KINDS, MODES, STORYBOARD, GenerationRequest, Shot
+from .specs import SOUND, ModelSpec
+from .types import (
+    EXTEND,
+    IMAGE_TO_VIDEO,
+    KINDS,
+    MODES,
+    REFERENCES,
+    RESTYLE,
+    STORYBOARD,
+    TEXT_TO_VIDEO,
+    GenerationRequest,
+    Shot,
+)
 
 PROMPT = "an old photo of my grandmother smiling in her garden"
 SHOT_PROMPTS = (PROMPT, "she waves at the camera, then turns to water her roses")
@@ -25,10 +37,11 @@ class Cell:
     kind: str
     mode: str = "standard"
     end_frame: bool = False
+    sound: bool = False
 
     @property
     def label(self) -> str:
-        return self.kind + ("+end" if self.end_frame else "")
+        return self.kind + ("+end" if self.end_frame else "") + ("+sound" if self.sound else "")
 
     @property
     def id(self) -> str:
@@ -38,6 +51,8 @@ class Cell:
         return self.pipeline(spec).checkpoint
 
     def pipeline(self, spec: ModelSpec):
+        if self.sound:
+            return spec.pipeline_for(SOUND, self.mode)
         return spec.pipeline_for(self.kind, self.mode, end_frame=self.end_frame)
 
 
@@ -51,6 +66,9 @@ def cells(spec: ModelSpec, modes=MODES, kinds=KINDS) -> list[Cell]:
             found.append(Cell(kind, mode))
             if kind == IMAGE_TO_VIDEO and spec.supports_end_frame:
                 found.append(Cell(kind, mode, end_frame=True))
+            # Where every clip is made with the sound pipeline, its silent cells run it already.
+            if kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO) and spec.supports_sound:
+                found.append(Cell(kind, mode, sound=True))
     return found
 
 
@@ -84,7 +102,9 @@ def request_for(
     """The cell's request. `size` replaces the spec's size (it must follow the family's
     multiples). An extension's source is a synthetic clip of `source_frames` frames (default:
     `duration_s` at the spec's fps) at that size. A storyboard has two shots of `duration_s`
-    each (its request's `duration_s` is their sum)."""
+    each (its request's `duration_s` is their sum). A reference video has two reference photos
+    (a subject and a differently shaped second one). A restyle's source is a synthetic clip of
+    `duration_s` (the frames the spec would make for it), restyled at strength 0.6."""
     width, height = size_of(spec, cell, size, aspect)
     values = {}
     if cell.kind == IMAGE_TO_VIDEO:
@@ -94,6 +114,13 @@ def request_for(
     if cell.kind == EXTEND:
         count = source_frames or spec.frames_for(duration_s)[0]
         values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
+    if cell.kind == REFERENCES:
+        values["references"] = reference_photos(width, height)
+    if cell.kind == RESTYLE:
+        count = spec.frames_for(duration_s)[0]
+        values.update(
+            source_frames=moving_clip(count, width, height), source_fps=spec.fps, strength=0.6
+        )
     if cell.kind == STORYBOARD:
         values["shots"] = storyboard_shots(duration_s)
         duration_s = sum(shot.duration_s for shot in values["shots"])
@@ -106,6 +133,7 @@ def request_for(
         seed=seed,
         num_inference_steps=steps,
         size=size,
+        sound=cell.sound,
         **values,
     )
 
@@ -116,6 +144,12 @@ def storyboard_shots(duration_s: float) -> list[Shot]:
         Shot(SHOT_PROMPTS[0], duration_s),
         Shot(SHOT_PROMPTS[1], duration_s, camera_movement="pan_left"),
     ]
+
+
+def reference_photos(width: int, height: int) -> list[Image.Image]:
+    """Two reference photos: the pattern at the call's shape and an inverted portrait one (VACE
+    pads each onto the frame, so their shapes need not match the video's)."""
+    return [pattern_image(width, height), pattern_image(height, width * 2, invert=True)]
 
 
 def pattern_image(width: int, height: int, invert: bool = False) -> Image.Image:

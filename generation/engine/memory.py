@@ -27,7 +27,15 @@ import functools
 from dataclasses import dataclass, field
 
 from .architectures import ARCHITECTURES
-from .specs import FIRST_LAST_FRAME, MAX_PICTURES, ModelSpec, PipelineSpec, get_spec
+from .kolors import unet_working_bytes
+from .specs import (
+    EXTRA_PIPELINES,
+    FIRST_LAST_FRAME,
+    MAX_PICTURES,
+    ModelSpec,
+    PipelineSpec,
+    get_spec,
+)
 from .types import IMAGE_TO_VIDEO, KINDS, MODES, TEXT_TO_PICTURE
 
 GiB = 1 << 30
@@ -229,6 +237,10 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
     if pipeline.class_name == "LTXLatentUpsamplePipeline":
         return upscale_working_bytes(spec, pipeline)
     _, arch = ARCHITECTURES[pipeline.checkpoint]
+    if pipeline.class_name == "KolorsPipeline":  # a UNet; guidance batches the negative prompt
+        w, h = max(spec.picture_sizes.values(), key=lambda s: s[0] * s[1])
+        unet = unet_working_bytes(arch["unet"], w, h, batch=2 * MAX_PICTURES)
+        return int(WORKING_MARGIN * (unet + VAE_BYTES_PER_PIXEL["picture"] * w * h))
     t = arch["transformer"]
     width = t["num_attention_heads"] * t["attention_head_dim"]
     if pipeline.class_name == "FluxPipeline":
@@ -240,14 +252,15 @@ def working_bytes(spec: ModelSpec, pipeline: PipelineSpec) -> int:
         sizes = [spec.size_for(a, m) for m in _modes_of(spec, pipeline) for a in ("16:9", "1:1")]
         w, h = max(sizes, key=lambda s: s[0] * s[1])
         frames = spec.max_frames
-        if spec.family == "ltx":
+        family = spec.family_of(pipeline)
+        if family == "ltx":
             tokens = (w // 32) * (h // 32) * ((frames - 1) // 8 + 1)
             batch, ffn = 2, 4 * width  # LTX batches the unconditional pass
         else:
             tokens = (w // 16) * (h // 16) * ((frames - 1) // 4 + 1)
             batch, ffn = 1, t["ffn_dim"]  # Wan runs it separately
         transformer = batch * tokens * (6 * width + ffn) * 2
-        vae = VAE_BYTES_PER_PIXEL[spec.family] * w * h
+        vae = VAE_BYTES_PER_PIXEL[family] * w * h
     return int(WORKING_MARGIN * (transformer + vae))
 
 
@@ -277,7 +290,7 @@ def _modes_of(spec: ModelSpec, pipeline: PipelineSpec) -> list[str]:
     """The quality modes a pipeline serves (its largest size sets its working memory)."""
     modes = []
     for mode in MODES:
-        for kind in (*KINDS, FIRST_LAST_FRAME):
+        for kind in (*KINDS, *EXTRA_PIPELINES):
             if kind == TEXT_TO_PICTURE or kind not in spec.pipelines:
                 continue
             end_frame = kind == FIRST_LAST_FRAME
@@ -306,4 +319,14 @@ def expected_sizes(spec_id: str) -> dict[Key, int]:
             numel = sum(p.numel() for p in module.parameters())
             numel += sum(b.numel() for b in module.buffers() if b.is_floating_point())
             sizes[(pipeline.checkpoint, name)] = numel * DTYPE_BYTES[load_dtype(pipeline, name)]
+    # A component borrowed from a checkpoint the spec does not run (LTX's T5-XXL is
+    # FLUX.1-schnell's, also when another model makes the pictures) is counted from its source.
+    for pipeline in spec.all_pipelines():
+        for name, key in pipeline.shared.items():
+            if key in sizes:
+                continue
+            module = build_pipeline(key[0], device="meta").components[key[1]]
+            numel = sum(p.numel() for p in module.parameters())
+            numel += sum(b.numel() for b in module.buffers() if b.is_floating_point())
+            sizes[key] = numel * DTYPE_BYTES[load_dtype(pipeline, name)]
     return sizes

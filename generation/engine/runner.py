@@ -17,16 +17,15 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from generation import media
 
-from . import loader, upscale
+from . import adapters, loader, restore, restyle, sound, upscale
 from .loader import LoadOptions, resolve_device
 from .specs import (
     CAMERA_MOVEMENTS,
     MAX_PICTURES,
-    PICTURE_MULTIPLE,
     ModelSpec,
     PipelineSpec,
     apply_camera_movement,
@@ -36,9 +35,15 @@ from .types import (
     ASPECT_RATIOS,
     EXTEND,
     IMAGE_TO_VIDEO,
+    MAX_REFERENCES,
     MAX_SHOTS,
+    MAX_STRENGTH,
+    MIN_REFERENCES,
     MIN_SHOTS,
+    MIN_STRENGTH,
     MODES,
+    REFERENCES,
+    RESTYLE,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -78,11 +83,17 @@ def run(
     device = resolve_device(device)
 
     def acquire(kind: str, end_frame: bool = False):
-        return loader.acquire(
+        acquired = loader.acquire(
             spec, kind, device, mode=request.mode, end_frame=end_frame, options=options
         )
+        # The job's adapter (an effect's: it fits the video transformer) on, or LoRA off: the
+        # same warm pipeline serves jobs with and without one.
+        adapter = request.adapter if kind != TEXT_TO_PICTURE else None
+        return adapters.applied(acquired, adapter, options.adapter_slots)
 
     finishing = {}
+    if request.restore:
+        request = replace(request, image=restore.retouch(acquire, spec, request, watcher))
     if request.kind == TEXT_TO_PICTURE:
         result = _pictures(acquire, spec, request, watcher)
     else:
@@ -91,6 +102,9 @@ def run(
             result.frames, result.fps, finishing = upscale.finish(
                 acquire, spec, request, result.frames, check=watcher.check
             )
+            if result.audio is not None:  # re-timing may end the clip a frame off
+                seconds = len(result.frames) / result.fps
+                result.audio = sound.fit_audio(result.audio, result.sample_rate, seconds)
     finished = time.perf_counter()
     result.timings = {
         **watcher.timings(),
@@ -151,9 +165,10 @@ class _StepWatcher:
             raise Canceled()
         return {}
 
-    def call(self, acquired, index: int, pipeline: PipelineSpec, **kwargs):
+    def call(self, acquired, index: int, pipeline: PipelineSpec, prepare=None, **kwargs):
         """Run the pipeline `acquired` (a loader.acquire context) as call `index` of the job,
-        with `pipeline`'s scheduler shift; returns its output."""
+        with `pipeline`'s scheduler shift; returns its output. `prepare(pipe)`, when given,
+        returns more keyword arguments made with the pipeline itself (a restyle's latents)."""
         self.index = index
         entered = time.perf_counter()
         with acquired as pipe:
@@ -163,6 +178,8 @@ class _StepWatcher:
             self.step_times = []
             self.called_at = time.perf_counter()
             self.load += self.called_at - entered
+            if prepare is not None:
+                kwargs.update(prepare(pipe))
             try:
                 output = pipe(callback_on_step_end=self, **kwargs)
             except Canceled:
@@ -205,6 +222,12 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
         frames = request.source_frames
         if frames is None or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames):
             raise ValueError("extend needs the source video's frames as (T, H, W, 3)")
+    if request.kind == RESTYLE:
+        frames = request.source_frames
+        if frames is None or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames):
+            raise ValueError("restyle needs the source video's frames as (T, H, W, 3)")
+        if not MIN_STRENGTH <= request.strength <= MAX_STRENGTH:
+            raise ValueError(f"strength must be {MIN_STRENGTH} to {MAX_STRENGTH}")
     if request.kind == STORYBOARD:
         if not MIN_SHOTS <= len(request.shots) <= MAX_SHOTS:
             raise ValueError(f"a storyboard has {MIN_SHOTS} to {MAX_SHOTS} shots")
@@ -213,6 +236,16 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
                 raise ValueError("every shot needs a prompt and a positive duration")
             if shot.camera_movement not in CAMERA_MOVEMENTS:
                 raise ValueError(f"unknown camera movement {shot.camera_movement!r}")
+    if (
+        request.kind == REFERENCES
+        and not MIN_REFERENCES <= len(request.references) <= MAX_REFERENCES
+    ):
+        raise ValueError(f"{MIN_REFERENCES} to {MAX_REFERENCES} reference photos")
+    if request.sound:
+        if not spec.supports_sound:
+            raise ValueError(f"model {spec.id!r} cannot make sound")
+        if request.kind not in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO) or request.end_image is not None:
+            raise ValueError("sound comes with text or image to video, without an end frame")
     if request.kind == TEXT_TO_PICTURE and not 1 <= request.num_images <= MAX_PICTURES:
         raise ValueError(f"between 1 and {MAX_PICTURES} pictures")
     if request.camera_movement not in CAMERA_MOVEMENTS:
@@ -220,7 +253,8 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
     if request.duration_s <= 0:
         raise ValueError("duration must be positive")
     if request.size is not None:
-        multiple = PICTURE_MULTIPLE if request.kind == TEXT_TO_PICTURE else spec.spatial_multiple
+        picture = request.kind == TEXT_TO_PICTURE
+        multiple = spec.picture_multiple if picture else spec.spatial_multiple
         if any(side <= 0 or side % multiple for side in request.size):
             raise ValueError(f"size must be positive multiples of {multiple}")
 
@@ -285,6 +319,14 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
     extension calls on the source's end; or, for a storyboard, shot after shot."""
     if request.kind == STORYBOARD:
         return _storyboard(acquire, spec, request, watcher)
+    if request.kind == RESTYLE:
+        return _restyle(acquire, spec, request, watcher)
+    if sound.makes_sound(spec, request):
+        common = _common(spec, request, request.prompt, request.camera_movement)
+        frames, fps, audio, rate = sound.clip(
+            acquire, spec, request, watcher, common, _size(request, spec), _sampling
+        )
+        return GenerationResult(_to_uint8(frames), fps, audio=audio, sample_rate=rate)
     common = _common(spec, request, request.prompt, request.camera_movement)
     plan = spec.call_plan(request.kind, request.duration_s)
     watcher.calls = len(plan)
@@ -323,6 +365,30 @@ def _storyboard(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _
     return GenerationResult(frames=frames, fps=spec.fps)
 
 
+def _restyle(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+    """The source, at the spec's fps and the call size, restyled window by window (restyle.py);
+    the result has the source's duration: its frame count at the spec's fps."""
+    width, height = _size(request, spec)
+    fps = request.source_fps or spec.fps
+    source = restyle.source_at(request.source_frames, fps, spec.fps, (width, height))
+    pipeline = spec.pipeline_for(RESTYLE, request.mode)
+    strength = restyle.effective_strength(
+        request.strength, pipeline.steps_for(request.num_inference_steps)
+    )
+    common = {**_common(spec, request, request.prompt, "static"), "width": width, "height": height}
+    windows = spec.restyle_windows(len(source))
+    watcher.calls = len(windows)
+    made, start = [], 0
+    for i, count in enumerate(windows):
+        window = restyle.padded(source[start : start + count], spec.temporal_multiple)
+        inputs, prepare = restyle.call_inputs(pipeline, window, strength, spec.fps)
+        kwargs = {**common, **_sampling(request, pipeline), **inputs}
+        output = watcher.call(acquire(RESTYLE), i, pipeline, prepare=prepare, **kwargs)
+        made.append(_to_uint8(output.frames[0])[:count])
+        start += count
+    return GenerationResult(frames=np.concatenate(made), fps=spec.fps)
+
+
 def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
     """Text or image to video frames: the plan's first call, then extension calls (numbered
     from 0 in the job's progress)."""
@@ -334,15 +400,22 @@ def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
     first_end = end_frame and len(plan) == 1
     pipeline = spec.pipeline_for(request.kind, request.mode, end_frame=first_end)
     num_frames = plan[0]
+    # A pipeline with sizes of its own (the demo's Wan VACE) makes smaller frames, resized below.
+    call_size = (width, height)
+    if request.size is None and pipeline.sizes:
+        call_size = pipeline.sizes[request.aspect_ratio]
     kwargs = {**common, **_sampling(request, pipeline), "num_frames": num_frames}
-    if spec.family == "ltx":
+    kwargs.update(width=call_size[0], height=call_size[1])
+    if spec.family_of(pipeline) == "ltx":
         kwargs["frame_rate"] = spec.fps
     if request.kind == IMAGE_TO_VIDEO:
         first = media.fit_image(request.image, (width, height))
         last = media.fit_image(request.end_image, (width, height)) if first_end else None
         kwargs.update(_image_inputs(pipeline, first, last, num_frames))
+    if request.kind == REFERENCES:
+        kwargs["reference_images"] = _reference_images(request.references, call_size)
     output = watcher.call(acquire(request.kind, first_end), 0, pipeline, **kwargs)
-    frames = _to_uint8(output.frames[0])
+    frames = media.resize_frames(_to_uint8(output.frames[0]), (width, height))
     if len(plan) > 1:
         last = None
         if end_frame:
@@ -350,6 +423,15 @@ def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
         new = _extend_frames(acquire, spec, request, watcher, common, frames, plan[1:], 1, last)
         frames = np.concatenate([frames, new])
     return frames
+
+
+def _reference_images(photos: list, size: tuple[int, int]) -> list[Image.Image]:
+    """The reference photos whole (VACE pads each onto a white canvas of the call's size; a
+    crop could cut the subject out), scaled down to fit it so no 25-megapixel photo becomes a
+    tensor."""
+    return [
+        ImageOps.contain(photo.convert("RGB"), size, Image.Resampling.LANCZOS) for photo in photos
+    ]
 
 
 def _image_inputs(pipeline: PipelineSpec, first, last, num_frames: int) -> dict:

@@ -29,6 +29,11 @@ re-timed by blending neighbouring frames (`generation/engine/upscale.py`). The d
 both in professional mode (1920x1080, 1080x1920, 1080x1080 at 30 fps) with a tiny upsampler of
 the same class built in code, so tests exercise the stage.
 
+References: Wan's VACE models take 1-4 reference photos (people, objects, a style) with the
+prompt (`WanVACEPipeline(reference_images=...)`, the checkpoints of its extension calls). The
+demo spec, LTX's, runs the tiny Wan VACE for them (`PipelineSpec.family`): its sizes and frame
+counts follow both families' rules (multiples of 32, 8k + 1 frames).
+
 Camera presets: the real models take camera direction from the prompt, so a preset appends one
 sentence (CAMERA_MOVEMENTS) to the user's prompt; "master shots" are the compound moves.
 """
@@ -37,7 +42,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from . import speed
+from . import camera_zh, speed
 from .types import (
     ASPECT_RATIOS,
     EXTEND,
@@ -45,6 +50,8 @@ from .types import (
     KINDS,
     MAX_SHOTS,
     MODES,
+    REFERENCES,
+    RESTYLE,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -58,6 +65,13 @@ PICTURE_MULTIPLE = 16
 FIRST_LAST_FRAME = "image_to_video_end"
 # Not a request kind either: the spatial upscaler that finishes a mode's videos at output size.
 UPSCALE = "upscale"
+# Nor this: the pipeline that makes text or image to video with its soundtrack (LTX-2's), one
+# call per clip. Its class is the text one; an image is handled by the image class viewed over
+# the same loaded components (generation/engine/sound.py).
+SOUND = "sound"
+# The pipelines keys that are not request kinds, in the order a worker needs them.
+EXTRA_PIPELINES = (FIRST_LAST_FRAME, SOUND)
+SOUND_CLASS = "LTX2Pipeline"
 
 
 @dataclass(frozen=True)
@@ -81,6 +95,13 @@ class PipelineSpec:
     - `timesteps`: a timestep-distilled checkpoint's fixed schedule, passed to the pipeline as
       `timesteps` instead of a step count: the model was trained on those timesteps only, so a
       step count (GENERATION_STEPS, a request's) does not apply to it (`steps_for`).
+    - `family`: the pipeline's family where it is not its spec's (None: the spec's). The demo
+      spec is LTX's but makes reference videos with a tiny Wan VACE pipeline, as the Wan specs
+      do: the spec's sizes and frame counts must then follow both families' multiples.
+    - `sizes`: per aspect ratio, what this pipeline makes where it is smaller than its spec's
+      size (empty: the spec's). Only the demo uses it: a Wan VAE on a CPU takes minutes at the
+      demo's 512x288, so its VACE makes 112x64 and the runner resizes the frames to the spec's
+      size (Lanczos, centre crop) before anything else sees them.
     - `seconds_per_step`: the cost model. Seconds per denoising step on one H100 for one call
       at this pipeline's size and its family's longest call (pictures: one 1024x1024 image),
       guidance included. Time limits are derived from it (`ModelSpec.time_limit`). An upscaler
@@ -98,8 +119,12 @@ class PipelineSpec:
     seconds_per_step: float = 1.0
     speed: dict[str, str] = field(default_factory=dict)
     timesteps: tuple[float, ...] = ()
+    family: str | None = None
+    sizes: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self):
+        if self.family is not None and self.family not in FAMILY_RULES:
+            raise ValueError(f"{self.checkpoint}: unknown family {self.family!r}")
         if self.timesteps and self.default_steps != len(self.timesteps):
             raise ValueError(f"{self.checkpoint}: default_steps must be its timesteps' count")
 
@@ -162,6 +187,8 @@ def apply_camera_movement(prompt: str, movement: str) -> str:
     """The prompt with the preset's sentence appended; unknown presets raise ValueError."""
     if movement not in CAMERA_MOVEMENTS:
         raise ValueError(f"unknown camera movement {movement!r}")
+    if camera_zh.is_chinese(prompt):  # the same direction in the prompt's language
+        return camera_zh.with_camera(prompt, movement)
     suffix = CAMERA_MOVEMENTS[movement].prompt
     prompt = prompt.strip()
     if not suffix:
@@ -227,6 +254,8 @@ class ModelSpec:
     output_fps: dict[str, int] = field(default_factory=dict)
     upscaler: PipelineSpec | None = None
     upscale_chunk_frames: int = 65
+    # The sides a picture's size must be multiples of (Flux: 16; Kolors' UNet: 32).
+    picture_multiple: int = PICTURE_MULTIPLE
 
     def __post_init__(self):
         spatial, temporal = FAMILY_RULES[self.family]
@@ -236,8 +265,10 @@ class ModelSpec:
                 if w % spatial or h % spatial:
                     raise ValueError(f"{self.id}: {w}x{h} is not a multiple of {spatial}")
         for w, h in self.picture_sizes.values():
-            if w % PICTURE_MULTIPLE or h % PICTURE_MULTIPLE:
-                raise ValueError(f"{self.id}: picture {w}x{h} not a multiple of 16")
+            if w % self.picture_multiple or h % self.picture_multiple:
+                raise ValueError(
+                    f"{self.id}: picture {w}x{h} not a multiple of {self.picture_multiple}"
+                )
         if (self.extend_context_frames - 1) % temporal:
             raise ValueError(f"{self.id}: extend context must be {temporal}k + 1 frames")
         if (self.max_frames - 1) % temporal or self.max_frames <= self.extend_context_frames:
@@ -246,6 +277,16 @@ class ModelSpec:
             raise ValueError(f"{self.id}: upscale chunks must be {temporal}k + 1 frames")
         if unknown := set(self.professional) - set(self.pipelines):
             raise ValueError(f"{self.id}: professional pipelines for unknown kinds {unknown}")
+        for pipeline in (*self.pipelines.values(), *self.professional.values()):
+            other_spatial, other_temporal = FAMILY_RULES[self.family_of(pipeline)]
+            if spatial % other_spatial or temporal % other_temporal:
+                raise ValueError(
+                    f"{self.id}: {pipeline.checkpoint} needs multiples of {other_spatial} and "
+                    f"{other_temporal}k + 1 frames, which {self.family}'s rules do not give"
+                )
+            for w, h in pipeline.sizes.values():
+                if w % other_spatial or h % other_spatial:
+                    raise ValueError(f"{self.id}: {pipeline.checkpoint} makes {w}x{h}")
         for pipeline in (*self.pipelines.values(), *self.professional.values()):
             for name, value in pipeline.speed.items():
                 speed.check(name, value)
@@ -272,6 +313,10 @@ class ModelSpec:
         """The main (text to video) checkpoint; `pipelines` has one per kind."""
         return self.pipelines[TEXT_TO_VIDEO].checkpoint
 
+    def family_of(self, pipeline: PipelineSpec) -> str:
+        """The family whose conventions `pipeline` follows (LTX takes a frame rate, Wan not)."""
+        return pipeline.family or self.family
+
     @property
     def spatial_multiple(self) -> int:
         return FAMILY_RULES[self.family][0]
@@ -281,9 +326,18 @@ class ModelSpec:
         return FAMILY_RULES[self.family][1]
 
     @property
+    def supports_sound(self) -> bool:
+        """Whether text and image to video can come with a soundtrack (a SOUND pipeline)."""
+        return SOUND in self.pipelines
+
+    @property
     def supports_end_frame(self) -> bool:
-        """LTX conditions on any frame; Wan needs a first-last-frame pipeline."""
-        return self.family == "ltx" or FIRST_LAST_FRAME in self.pipelines
+        """LTX-Video conditions on any frame; Wan needs a first-last-frame pipeline; LTX-2's
+        image pipeline takes the first frame only."""
+        if FIRST_LAST_FRAME in self.pipelines:
+            return True
+        image = self.pipelines.get(IMAGE_TO_VIDEO)
+        return self.family == "ltx" and image is not None and image.class_name != SOUND_CLASS
 
     def pipeline_for(
         self, kind: str, mode: str = "standard", *, end_frame: bool = False
@@ -308,7 +362,7 @@ class ModelSpec:
         """Every distinct checkpoint the spec may load, in the order a worker needs them
         (text to video first): what `fetch_model` downloads and the memory plan places."""
         seen: dict[str, PipelineSpec] = {}
-        for kind in (*KINDS, FIRST_LAST_FRAME):
+        for kind in (*KINDS, *EXTRA_PIPELINES):
             if kind not in self.pipelines:
                 continue
             for mode in MODES:
@@ -364,6 +418,8 @@ class ModelSpec:
         total, _ = self.frames_for(duration_s)
         step = self.temporal_multiple
         room = (self.max_frames - self.extend_context_frames) // step * step
+        if kind == RESTYLE:
+            return self.restyle_windows(total)
         if kind == EXTEND:
             first, rest = [], total - 1
         else:
@@ -374,6 +430,15 @@ class ModelSpec:
             return first
         share, extra = divmod(units, calls)
         return first + [(share + (i < extra)) * step for i in range(calls)]
+
+    def restyle_windows(self, num_frames: int) -> list[int]:
+        """How a restyle's source of `num_frames` frames is cut into calls: as few windows of
+        at most `max_frames` as will do, of even lengths, each restyled on its own (a 10 s
+        clip is one call for LTX-Video, two for Wan 2.1 and the demo specs). A window is padded
+        to the family's k * multiple + 1 for its call and cut back after it."""
+        calls = max(1, -(-num_frames // self.max_frames))
+        share, extra = divmod(num_frames, calls)
+        return [share + (i < extra) for i in range(calls)]
 
     def storyboard_plan(self, durations: list[float]) -> list[list[int]]:
         """The frames each call adds, per shot: the first shot as a text to video clip of its
@@ -418,7 +483,7 @@ class ModelSpec:
         else:
             plan = self.call_plan(kind, duration_s)
         for i, frames in enumerate(plan):
-            extension = kind == EXTEND or i > 0
+            extension = kind == EXTEND or (i > 0 and kind != RESTYLE)  # restyle: windows
             used = extender if extension else pipeline
             length = frames + (self.extend_context_frames if extension else 0)
             work = used.steps_for(steps) * used.seconds_per_step * length / self.max_frames
@@ -567,6 +632,40 @@ _TINY_UPSCALER = PipelineSpec(
     shared={"vae": ("tiny/ltx", "vae")},
     seconds_per_step=2.0,
 )
+# LTX-2 (Lightricks/LTX-2, diffusers' LTX2Pipeline): a 19B audio-video transformer, video and
+# soundtrack in one pass, Gemma 3 12B as text encoder, a vocoder to 24 kHz stereo. Settings of
+# LTX-2.0 as diffusers documents them: guidance 3-4 on video (7 on audio, the pipeline's
+# default), spatio-temporal guidance at block 29, the legacy (not cross-modality) timestep.
+# The cost model is an estimate: 19B against LTX-Video 13B's 2.0 s a step, with two guidance
+# passes plus the STG one.
+LTX_2 = "Lightricks/LTX-2"
+_LTX_2_SOUND = PipelineSpec(
+    "LTX2Pipeline",
+    LTX_2,
+    default_steps=40,
+    guidance_range=(3.0, 4.0),
+    call_options={"spatio_temporal_guidance_blocks": [29], "use_cross_timestep": False},
+    seconds_per_step=6.0,
+)
+# The demo's: the same class, tiny (sound_architectures.TINY_LTX_2). Its 2 layers have no block
+# 29, so spatio-temporal guidance is off, and modality guidance with it (one pass per step).
+_TINY_LTX_2 = PipelineSpec(
+    "LTX2Pipeline",
+    "tiny/ltx-2",
+    default_steps=8,
+    guidance_range=(1.0, 1.0),
+    call_options={
+        "stg_scale": 0.0,
+        "audio_stg_scale": 0.0,
+        "modality_scale": 1.0,
+        "audio_modality_scale": 1.0,
+        "audio_guidance_scale": 1.0,
+        "spatio_temporal_guidance_blocks": None,
+        "use_cross_timestep": False,
+        "max_sequence_length": 128,
+    },
+    seconds_per_step=0.5,
+)
 _TINY_SIZES = _sizes((512, 288), (384, 384))
 _TINY_WAN_COMMON = {
     "text_encoder": ("tiny/wan-t2v", "text_encoder"),
@@ -577,6 +676,22 @@ _TINY_WAN_IMAGE = {**_TINY_WAN_COMMON, "image_encoder": ("tiny/wan-i2v", "image_
 
 def _tiny_wan(class_name, checkpoint, shift, shared=_TINY_WAN_COMMON):
     return _wan(class_name, checkpoint, 4, shift, 0.5, shared)
+
+
+# Reference photos (people, objects, a style) reach a video through Wan VACE's
+# `reference_images`: the same checkpoints as Wan's first-last frame and extension calls.
+_WAN_VACE_13B, _WAN_VACE_14B = (
+    "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
+    "Wan-AI/Wan2.1-VACE-14B-diffusers",
+)
+# The demo spec (LTX) has no reference pipeline of its family: it runs the tiny Wan VACE, with
+# its own text encoder and VAE (no other Wan checkpoint of the spec to borrow them from).
+_TINY_REFERENCES = replace(
+    _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
+    family="wan",
+    shared={},
+    sizes=_sizes((112, 64), (96, 96)),
+)
 
 
 MODEL_SPECS: dict[str, ModelSpec] = {
@@ -591,6 +706,9 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _TINY_LTX,
                 EXTEND: _TINY_LTX,
                 TEXT_TO_PICTURE: _TINY_FLUX,
+                REFERENCES: _TINY_REFERENCES,
+                RESTYLE: _TINY_LTX,
+                SOUND: _TINY_LTX_2,
             },
             fps=8,
             # Professional makes the standard size and upscales it: 2x by the tiny upsampler, then
@@ -603,7 +721,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             is_demo=True,
             description=(
                 "LTX-Video and Flux pipelines built in code from tiny configs with random "
-                "weights; the output is noise. Runs on a CPU in seconds."
+                "weights, and Wan VACE for reference photos; the output is noise. Runs on a CPU."
             ),
             # Professional: upscaled to 1080p and re-timed to 30 fps, as LTX-Video's is.
             output_sizes={"professional": _1080P},
@@ -624,6 +742,9 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 FIRST_LAST_FRAME: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
                 EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
                 TEXT_TO_PICTURE: _TINY_FLUX,
+                REFERENCES: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_480P),
+                # The text model's weights run as video to video (the loader shares them).
+                RESTYLE: _tiny_wan("WanVideoToVideoPipeline", "tiny/wan-t2v", _WAN_480P),
             },
             professional={
                 TEXT_TO_VIDEO: _tiny_wan("WanPipeline", "tiny/wan-t2v", _WAN_720P),
@@ -634,6 +755,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                     "WanImageToVideoPipeline", "tiny/wan-flf2v", _WAN_720P, _TINY_WAN_IMAGE
                 ),
                 EXTEND: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
+                REFERENCES: _tiny_wan("WanVACEPipeline", "tiny/wan-vace", _WAN_720P),
+                RESTYLE: _tiny_wan("WanVideoToVideoPipeline", "tiny/wan-t2v", _WAN_720P),
             },
             fps=8,
             video_sizes={
@@ -645,7 +768,8 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             max_frames=41,
             is_demo=True,
             description=(
-                "Wan 2.1's pipeline classes (text, image, first-last frame, VACE extension) built "
+                "Wan 2.1's pipeline classes (text, image, first-last frame, VACE extension and "
+                "references) built "
                 "from tiny configs with random weights, at small sizes: exercises the Wan code "
                 "path on a CPU. The output is noise."
             ),
@@ -659,10 +783,11 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _LTX,
                 EXTEND: _LTX,
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
+                RESTYLE: _LTX,
             },
             professional={
                 kind: replace(_LTX, seconds_per_step=2.6)
-                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, RESTYLE)
             },
             fps=24,
             video_sizes={
@@ -686,10 +811,11 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _LTX_DISTILLED,
                 EXTEND: _LTX_DISTILLED,
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
+                RESTYLE: _LTX_DISTILLED,
             },
             professional={
                 kind: replace(_LTX_DISTILLED, seconds_per_step=2.8)
-                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND)
+                for kind in (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, RESTYLE)
             },
             fps=24,
             video_sizes={
@@ -709,6 +835,35 @@ MODEL_SPECS: dict[str, ModelSpec] = {
             upscaler=_LTX_DISTILLED_UPSCALER,
         ),
         ModelSpec(
+            id="ltx-2",
+            label="LTX-2 (video with sound)",
+            family="ltx",
+            # One checkpoint for everything it films: silent jobs drop the soundtrack it makes.
+            # One call makes a whole clip, so none is chained, and there is no extension
+            # pipeline (hence no storyboards either).
+            pipelines={
+                TEXT_TO_VIDEO: _LTX_2_SOUND,
+                IMAGE_TO_VIDEO: _LTX_2_SOUND,
+                SOUND: _LTX_2_SOUND,
+                TEXT_TO_PICTURE: FLUX_SCHNELL,
+            },
+            fps=24,
+            # LTX-2's two-stage recipe makes 768x512 and doubles it with its latent upsampler;
+            # that stage is not wired here, so professional generates its size directly.
+            video_sizes={
+                "standard": _sizes((768, 448), (512, 512)),
+                "professional": _sizes((1280, 704), (960, 960)),
+            },
+            picture_sizes=FLUX_PICTURE_SIZES,
+            extend_context_frames=25,
+            max_frames=257,  # 10 s at 24 fps in one call (the pipeline makes up to 20 s)
+            default_negative_prompt=LTX_NEGATIVE,
+            description=(
+                "LTX-2 19B: video and its soundtrack (speech, effects, music) in one pass, "
+                "Gemma 3 as text encoder; FLUX.1-schnell pictures."
+            ),
+        ),
+        ModelSpec(
             id="wan2.1",
             label="Wan 2.1",
             family="wan",
@@ -718,13 +873,13 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 IMAGE_TO_VIDEO: _wan(
                     "WanImageToVideoPipeline", _WAN_I2V_480, 40, _WAN_480P, 9.0, _WAN_IMAGE
                 ),
-                FIRST_LAST_FRAME: _wan(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, _WAN_480P, 3.0
-                ),
-                EXTEND: _wan(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-1.3B-diffusers", 30, _WAN_480P, 3.0
-                ),
+                FIRST_LAST_FRAME: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
+                EXTEND: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
+                REFERENCES: _wan("WanVACEPipeline", _WAN_VACE_13B, 30, _WAN_480P, 3.0),
+                # Restyle: the text model's weights as WanVideoToVideoPipeline (diffusers' Wan
+                # video-to-video example loads the T2V checkpoint with that class).
+                RESTYLE: _wan("WanVideoToVideoPipeline", _WAN_T2V_13B, 50, _WAN_480P, 2.2),
             },
             # 720P: the 14B models, each trained at 720P.
             professional={
@@ -747,8 +902,14 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                     38.0,
                     _WAN_IMAGE,
                 ),
-                EXTEND: _wan(
-                    "WanVACEPipeline", "Wan-AI/Wan2.1-VACE-14B-diffusers", 30, _WAN_720P, 40.0
+                EXTEND: _wan("WanVACEPipeline", _WAN_VACE_14B, 30, _WAN_720P, 40.0),
+                REFERENCES: _wan("WanVACEPipeline", _WAN_VACE_14B, 30, _WAN_720P, 40.0),
+                RESTYLE: _wan(
+                    "WanVideoToVideoPipeline",
+                    "Wan-AI/Wan2.1-T2V-14B-Diffusers",
+                    50,
+                    _WAN_720P,
+                    36.0,
                 ),
             },
             fps=16,
@@ -767,16 +928,86 @@ MODEL_SPECS: dict[str, ModelSpec] = {
 DEFAULT_SPEC = "tiny"
 
 
+@dataclass(frozen=True)
+class PictureModel:
+    """A picture pipeline an operator may run instead of a spec's own (GENERATION_PICTURE_MODEL):
+    `<video spec>+<picture model>` names the spec with its pictures made by this one."""
+
+    id: str
+    label: str
+    pipeline: PipelineSpec
+    sizes: dict[str, tuple[int, int]]
+    multiple: int = PICTURE_MULTIPLE
+
+
+# Kolors (Kwai-Kolors/Kolors-diffusers, Apache-2.0 code, its own model licence): SDXL's UNet on
+# ChatGLM3-6B, which reads Chinese and English prompts natively. Its model card's defaults:
+# 50 steps at guidance 5.0 (the middle of the creativity range), 1024x1024; the other shapes are
+# SDXL's buckets, multiples of 32. The cost model is an estimate (an SDXL-class UNet with
+# guidance at 1024x1024 on an H100), not a measurement.
+KOLORS = PipelineSpec(
+    "KolorsPipeline",
+    "Kwai-Kolors/Kolors-diffusers",
+    default_steps=50,
+    guidance_range=(3.0, 7.0),
+    call_options={"max_sequence_length": 256},
+    seconds_per_step=0.08,
+)
+KOLORS_SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
+_TINY_KOLORS = PipelineSpec(
+    "KolorsPipeline",
+    "tiny/kolors",
+    default_steps=4,
+    guidance_range=(3.0, 7.0),
+    call_options={"max_sequence_length": 256},
+    seconds_per_step=0.5,
+)
+
+PICTURE_MODELS: dict[str, PictureModel] = {
+    picture.id: picture
+    for picture in (
+        PictureModel("flux-schnell", "FLUX.1-schnell", FLUX_SCHNELL, FLUX_PICTURE_SIZES),
+        PictureModel("kolors", "Kolors", KOLORS, KOLORS_SIZES, multiple=32),
+        PictureModel("tiny-flux", "Demo Flux (untrained weights)", _TINY_FLUX, _TINY_SIZES),
+        PictureModel(
+            "tiny-kolors", "Demo Kolors (untrained weights)", _TINY_KOLORS, _TINY_SIZES, 32
+        ),
+    )
+}
+
+
+def with_picture(spec: ModelSpec, picture: PictureModel) -> ModelSpec:
+    """`spec` with its pictures made by `picture`: its id names both ("ltx-video+kolors"), so a
+    job records which picture model made it and a worker given the job runs the same."""
+    return replace(
+        spec,
+        id=f"{spec.id}+{picture.id}",
+        label=f"{spec.label}, {picture.label} pictures",
+        pipelines={**spec.pipelines, TEXT_TO_PICTURE: picture.pipeline},
+        picture_sizes=picture.sizes,
+        picture_multiple=picture.multiple,
+    )
+
+
 def get_spec(name: str | ModelSpec | None = None) -> ModelSpec:
-    """The spec called `name` (None: the default, "tiny"); unknown names raise KeyError."""
+    """The spec called `name` (None: the default, "tiny"), or `<spec>+<picture model>` for a
+    spec whose pictures another model makes; unknown names raise KeyError."""
     if isinstance(name, ModelSpec):
         return name
     name = name or DEFAULT_SPEC
+    video, _, picture = name.partition("+")
     try:
-        return MODEL_SPECS[name]
+        spec = MODEL_SPECS[video]
     except KeyError:
         known = ", ".join(sorted(MODEL_SPECS))
-        raise KeyError(f"unknown model spec {name!r} (known: {known})") from None
+        raise KeyError(f"unknown model spec {video!r} (known: {known})") from None
+    if not picture:
+        return spec
+    try:
+        return with_picture(spec, PICTURE_MODELS[picture])
+    except KeyError:
+        known = ", ".join(sorted(PICTURE_MODELS))
+        raise KeyError(f"unknown picture model {picture!r} (known: {known})") from None
 
 
 __all__ = [
@@ -784,7 +1015,9 @@ __all__ = [
     "FIRST_LAST_FRAME",
     "UPSCALE",
     "MODEL_SPECS",
+    "PICTURE_MODELS",
     "ModelSpec",
+    "PictureModel",
     "PipelineSpec",
     "VIDEO_KINDS",
     "apply_camera_movement",

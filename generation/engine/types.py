@@ -15,9 +15,16 @@ EXTEND = "extend"
 TEXT_TO_PICTURE = "text_to_picture"
 # Several shots, each with its own prompt, made as one continuous clip (Kling 3.0's multi-shot).
 STORYBOARD = "storyboard"
-KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD)
-VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD)
+# A video of the people, objects or style in 1-4 reference photos (Kling's "Elements").
+REFERENCES = "references"
+# An existing clip changed as a prompt says, as much as `strength` lets it (Runway Aleph, Pika).
+RESTYLE = "restyle"
+KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD, REFERENCES, RESTYLE)
+VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD, REFERENCES, RESTYLE)
 MIN_SHOTS, MAX_SHOTS = 2, 6
+MIN_REFERENCES, MAX_REFERENCES = 1, 4
+# How much a restyle may change its source: 0 keeps it, 1 redraws it from noise.
+MIN_STRENGTH, MAX_STRENGTH, DEFAULT_STRENGTH = 0.1, 1.0, 0.6
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
@@ -30,6 +37,20 @@ class Shot:
     prompt: str
     duration_s: float
     camera_movement: str = "static"
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """A LoRA adapter for one job (an effect's): its file on this worker, the name it is kept
+    under in the pipeline (the same file keeps the same name) and how strongly it applies."""
+
+    name: str
+    path: str
+    weight: float = 1.0
+
+
+class AdapterError(Exception):
+    """The job's adapter does not load into the pipeline (a file that does not fit it)."""
 
 
 @dataclass
@@ -45,6 +66,15 @@ class GenerationRequest:
     its frame rate (None: assume the spec's fps); the result holds the new frames only.
     For `storyboard`, `shots` (MIN_SHOTS to MAX_SHOTS) replace `prompt`, `duration_s` and
     `camera_movement`: the clip lasts the sum of their durations.
+    For `references`, `references` (MIN_REFERENCES to MAX_REFERENCES photos of people, objects
+    or a style) condition the first call, as Wan VACE's `reference_images`.
+    For `restyle`, `source_frames` are the whole source clip (T, H, W, 3) uint8 at `source_fps`
+    and `strength` (MIN_STRENGTH to MAX_STRENGTH) how much of it may change; the result has the
+    source's duration (its frame count at the spec's fps), `duration_s` is ignored.
+    `adapter` (an effect's LoRA) is switched on in the pipeline for this job only; `restore`
+    ("colour", "faces") first retouches `image` with the spec's picture pipeline (restore.py).
+    `sound`: text or image to video with its soundtrack (a spec with a sound pipeline; no end
+    frame): the prompt may describe sounds and speech.
     """
 
     kind: str
@@ -65,11 +95,18 @@ class GenerationRequest:
     num_inference_steps: int | None = None
     size: tuple[int, int] | None = None
     shots: list[Shot] = field(default_factory=list)
+    references: list[Image.Image] = field(default_factory=list)
+    strength: float = DEFAULT_STRENGTH
+    adapter: Adapter | None = None
+    restore: tuple[str, ...] = ()
+    sound: bool = False
 
 
 @dataclass
 class GenerationResult:
-    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`.
+    """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`. A clip
+    with sound also fills `audio`, (channels, samples) float32 in [-1, 1] at `sample_rate`,
+    exactly as long as its frames last (frames / fps).
 
     `timings` holds seconds per stage: load, prepare, denoise, decode, post, total, and
     denoise_per_step.
@@ -79,6 +116,8 @@ class GenerationResult:
     fps: int | None
     images: list[Image.Image] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    audio: np.ndarray | None = None
+    sample_rate: int | None = None
 
 
 class Canceled(Exception):

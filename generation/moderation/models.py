@@ -59,6 +59,8 @@ class Subject(models.TextChoices):
     NEGATIVE_PROMPT = "negative_prompt", _("negative prompt")
     INPUT_IMAGE = "input_image", _("photo")
     END_IMAGE = "end_image", _("end frame")
+    INPUT_VIDEO = "input_video", _("clip")
+    SECOND_IMAGE = "second_image", _("second photo")
     OUTPUT = "output", _("result")
 
 

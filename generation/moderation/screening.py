@@ -71,6 +71,15 @@ def screen_submission(prompt: str, negative_prompt: str, images: dict) -> Hit | 
     )
 
 
+def screen_clip(frames: list) -> Hit | None:
+    """Frames sampled from an uploaded clip (a restyle's source), each through the photo
+    detector as a photo is: the first refusal wins, else a hold."""
+    rules = photos.active_rules()
+    return first_deciding(
+        lambda frame=frame: photos.check(frame, "input_video", rules) for frame in frames
+    )
+
+
 def screen_result(result) -> Hit | None:
     """A finished job's frames (a sample of OUTPUT_FRAMES) and pictures. Any rule that fires,
     at its refuse or its review threshold, holds the outputs for review: a person decides."""

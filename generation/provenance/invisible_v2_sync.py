@@ -49,7 +49,10 @@ SEARCH_FRAMES = 6  # frames whose spectra are summed to find the lattice
 MAX_DECODES = 6
 GROUP = 3  # frames per group when groups are aligned by their own pilot
 AC_PEAKS = 3
-REFINED = 2  # geometries refined in scale and angle, per search
+MIN_BORDERS = 0.15  # letterbox or pillarbox bars this wide are cropped off before reading
+REFINED = 3  # geometries refined in scale and angle, per search
+REFINE_SCALES = np.exp(np.linspace(-0.04, 0.04, 17))
+REFINE_TURNS = np.deg2rad(np.arange(-1.0, 1.01, 0.25))
 _NORMS = np.linalg.norm(DIRECTIONS, axis=1)
 
 
@@ -64,16 +67,17 @@ def detect(frames: np.ndarray, key: bytes) -> Detection | None:
     if len(frames) > MAX_FRAMES:
         frames = frames[np.linspace(0, len(frames) - 1, MAX_FRAMES).round().astype(int)]
     key = bytes(key)
-    residuals, box = frame_residuals(frames)
+    frames, outer = crop_to_content(frames)
+    residuals = frame_residuals(frames)
     still = residuals.sum(axis=0)
-    plain = pilot_search(still, geometries(still, residuals, box), key)
+    plain = pilot_search(still, geometries(still, residuals, outer), key)
     # The embedder slid the mark with the content's motion; follow the same motion here (on the
     # frames read) and the mark adds up again. A mark that stayed put adds up in the plain sum.
     followed = _follow_content(frames, residuals)
     moved = []
     if followed is not None:
         total = followed.sum(axis=0)
-        moved = pilot_search(total, geometries(total, residuals, box), key)
+        moved = pilot_search(total, geometries(total, residuals, outer), key)
         # Where the two motion estimates part (a hesitant start, a step one frame apart),
         # groups of frames are aligned by their own pilot instead, for the nonces found.
         nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
@@ -153,24 +157,55 @@ def working_size(height: int, width: int) -> tuple[int, int]:
     return max(1, round(height * scale)), max(1, round(width * scale))
 
 
-def frame_residuals(frames: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
-    """(T, LAYERS, h, w) float32: each frame's locally normalised detail at the working size;
-    and the box (top, left, bottom, right) inside black or flat borders, in the same px."""
+def crop_to_content(frames: np.ndarray) -> tuple[np.ndarray, float]:
+    """`frames` cropped to the picture inside uniform borders (letterbox or pillarbox bars)
+    that take MIN_BORDERS or more of the height or width, and the tile period the other
+    reading implies relative to the nominal one: the whole frame's short side over the
+    picture's; for narrower borders, the frames as they are and the inverse (1.0 without).
+
+    The detector then reads the picture at its working size: a 480p clip letterboxed into a
+    9:16 frame is 270 px tall, and read at the whole frame's working size its cells fell to
+    4 px, under what the residual's band-pass keeps."""
+    count, height, width, _ = frames.shape
+    h, w = working_size(height, width)
+    chosen = _spread(frames, min(count, 8))
+    mean = sum(
+        cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) for f in chosen
+    )
+    top, left, bottom, right = _content_box(mean / len(chosen))
+    if (top, left, bottom, right) == (0, 0, h, w):
+        return frames, 1.0
+    # Back to frame px, a working px inside each border found (the encoder rings at its edge).
+    scale_y, scale_x = height / h, width / w
+    y0 = int(np.ceil((top + 1) * scale_y)) if top else 0
+    x0 = int(np.ceil((left + 1) * scale_x)) if left else 0
+    y1 = int((bottom - 1) * scale_y) if bottom < h else height
+    x1 = int((right - 1) * scale_x) if right < w else width
+    inner = min(y1 - y0, x1 - x0)
+    if inner < 32:
+        return frames, 1.0
+    if y1 - y0 > (1 - MIN_BORDERS) * height and x1 - x0 > (1 - MIN_BORDERS) * width:
+        # Narrow borders may be the picture's own (the top of a clear sky): read the whole
+        # frame as before, with the picture's period as one more candidate.
+        return frames, inner / min(height, width)
+    return frames[:, y0:y1, x0:x1], min(height, width) / inner
+
+
+def frame_residuals(frames: np.ndarray) -> np.ndarray:
+    """(T, LAYERS, h, w) float32: each frame's locally normalised detail at the working size."""
     count, height, width, _ = frames.shape
     h, w = working_size(height, width)
     interpolation = cv2.INTER_AREA if h < height else cv2.INTER_LINEAR
     out = np.empty((count, LAYERS, h, w), dtype=np.float32)
-    mean = np.zeros((h, w, 3), dtype=np.float32)
     for index, frame in enumerate(frames):
         small = cv2.resize(np.ascontiguousarray(frame), (w, h), interpolation=interpolation)
         small = small.astype(np.float32)
-        mean += small
         layers = (small @ DIRECTIONS.T) / _NORMS
         for layer in range(LAYERS):
             plane = layers[..., layer]
             detail = cv2.GaussianBlur(plane, (0, 0), 1.0) - cv2.stackBlur(plane, (25, 25))
             out[index, layer] = detail / np.sqrt(_local_mean(detail * detail) + 0.05)
-    return out, _content_box(mean / count)
+    return out
 
 
 def _local_mean(plane: np.ndarray) -> np.ndarray:
@@ -188,13 +223,17 @@ def _content_box(mean: np.ndarray) -> tuple[int, int, int, int]:
     def run(lines: np.ndarray) -> int:
         first = lines[0].mean()
         for index, line in enumerate(lines):
-            if line.std() > 2.0 or abs(line.mean() - first) > 3.0:
+            # Bars stay within a level of their first line, even encoded; the dark sky at the
+            # top of a night scene drifts by more within a few percent of the height, so it is
+            # never taken for wide bars (it was, and crops of night clips were read mis-scaled).
+            if line.std() > 1.0 or abs(line.mean() - first) > 1.0:
                 return index
         return len(lines)
 
     top, bottom = run(grey), run(grey[::-1])
     left, right = run(grey.T), run(grey.T[::-1])
-    if top + bottom > 0.6 * h or left + right > 0.6 * w:
+    # A 16:9 picture letterboxed into a 9:16 frame leaves 68 % of its height to the bars.
+    if top + bottom > 0.8 * h or left + right > 0.8 * w:
         return 0, 0, h, w
     return top, left, h - bottom, w - right
 
@@ -202,15 +241,16 @@ def _content_box(mean: np.ndarray) -> tuple[int, int, int, int]:
 # ------------------------------------------------------------------------------ geometry
 
 
-def geometries(
-    still: np.ndarray, residuals: np.ndarray, box: tuple[int, int, int, int]
-) -> list[tuple[float, float]]:
-    """Candidate (tile period in working px, angle in radians), most likely first."""
+def geometries(still: np.ndarray, residuals: np.ndarray, outer: float) -> list[tuple[float, float]]:
+    """Candidate (tile period in working px, angle in radians), most likely first. `outer`:
+    the period relative to the nominal one if the borders found were (or were not) part of
+    the marked picture (see `crop_to_content`)."""
     h, w = still.shape[1:]
-    found = [(NOMINAL_PERIOD, 0.0)]
-    top, left, bottom, right = box
-    if (bottom - top, right - left) != (h, w):
-        found.append((TILE * min(bottom - top, right - left) / SHORT_SIDE_CELLS, 0.0))
+    # The period the picture's own size implies, at every angle searched: a tile is two thirds
+    # of the short side, so a frame holds too few for the autocorrelation to always find it.
+    found = [(NOMINAL_PERIOD, float(angle)) for angle in ANGLES[np.argsort(np.abs(ANGLES))]]
+    if outer != 1.0:
+        found.append((NOMINAL_PERIOD * outer, 0.0))
     # The sum's spectrum sees a mark that stayed put; the frames' summed spectra one that moved.
     # At half the working size: the lattice's peaks are a cell (3 px or more) wide.
     spectra = [_power(still)]
@@ -329,10 +369,26 @@ def _draw(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def _refinements(period: float, angle: float, flip: bool):
-    for scale in (0.994, 1.0, 1.006):
-        for turn in np.deg2rad((-0.25, 0.0, 0.25)):
-            yield flip, period * scale, angle + turn
+def _refine(residual: np.ndarray, best: dict, key: bytes) -> list[dict]:
+    """`best` refined by a coordinate search: its scale over +-4 % (a crop without rescaling
+    changes the period the frame's size implies by as much), then its angle over +-1 degree,
+    then both finely. Every candidate tried is returned."""
+    flip, period, angle = best["flip"], best["period"], best["angle"]
+    tried = []
+    for scales, turns in (
+        (REFINE_SCALES, (0.0,)),
+        ((1.0,), REFINE_TURNS),
+        (np.exp(np.linspace(-0.006, 0.006, 5)), np.deg2rad((-0.125, 0.0, 0.125))),
+    ):
+        step = [
+            _static_candidate(residual, (flip, period * scale, angle + turn), key)
+            for scale in scales
+            for turn in turns
+        ]
+        tried += step
+        top = max(step, key=lambda c: c["z"])
+        period, angle = top["period"], top["angle"]
+    return tried
 
 
 def _coarse(shapes: list) -> list[tuple[bool, float, float]]:
@@ -355,11 +411,7 @@ def pilot_search(residual: np.ndarray, shapes: list, key: bytes) -> list[dict]:
     refined a little in scale and angle."""
     coarse = [_static_candidate(residual, setting, key) for setting in _coarse(shapes)]
     coarse.sort(key=lambda c: -c["z"])
-    fine = [
-        _static_candidate(residual, setting, key)
-        for best in coarse[:REFINED]
-        for setting in _refinements(best["period"], best["angle"], best["flip"])
-    ]
+    fine = [candidate for best in coarse[:REFINED] for candidate in _refine(residual, best, key)]
     return sorted(coarse + fine, key=lambda c: -c["z"])
 
 
@@ -392,12 +444,26 @@ def cell_values(folded: np.ndarray, shift: tuple[int, int]) -> np.ndarray:
     return filtered[:, ::2, ::2]
 
 
+def _layer_weight(pilots: np.ndarray) -> float:
+    """A layer's weight from its pilot cells' values (chips removed): mean over variance,
+    none when the mean is not positive (the layer does not carry the mark as read)."""
+    mean = float(pilots.mean())
+    return max(mean, 0.0) / (float(pilots.var()) + 1e-9)
+
+
 def decode(candidate: dict, key: bytes, frames_used: int) -> Detection | None:
     nonce = candidate["nonce"]
     chips, pilot, owner = carrier(key, nonce)
-    cells = cell_values(candidate["folded"], candidate["shift"])
+    cells = cell_values(candidate["folded"], candidate["shift"]) * chips
+    # Each layer weighed by how clearly its pilot reads (signal over noise variance): after
+    # heavy encoding at 480p the colour layers carry little, and counting them as much as the
+    # luminance drowns its bits (maximal-ratio combining).
+    weights = np.array(
+        [_layer_weight(layer[known]) for layer, known in zip(cells, pilot, strict=True)]
+    )
     data = ~pilot
-    soft = np.bincount(owner[data], weights=(cells * chips)[data], minlength=CODED_BITS)
+    weighted = cells * weights[:, None, None]
+    soft = np.bincount(owner[data], weights=weighted[data], minlength=CODED_BITS)
     if not np.any(soft):
         return None
     bits = ecc.decode(soft)

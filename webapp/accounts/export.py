@@ -163,16 +163,24 @@ def _write_archive(archive: zipfile.ZipFile, user) -> None:
     )
     archive.writestr("profile.json", _json(profile))
     jobs = []
-    for job in Job.objects.filter(user=user).prefetch_related("assets").order_by("pk"):
+    jobs_with_files = Job.objects.filter(user=user).prefetch_related("assets", "references")
+    for job in jobs_with_files.order_by("pk"):
         files = []
         for asset in job.assets.all():
             stored = asset.file_for(user)
             name = f"works/{job.pk}/{stored.name.rsplit('/', 1)[-1]}"
             if _copy(archive, stored.name, name):
                 files.append(name)
-        for which, stored in (("start", job.input_image), ("end", job.end_image)):
+        uploads = (("start", job.input_image), ("end", job.end_image), ("second", job.second_image))
+        for which, stored in uploads:
             name = f"uploads/{job.pk}/{which}.png"
             if stored and _copy(archive, stored.name, name):
+                files.append(name)
+        if job.input_video and _copy(archive, job.input_video.name, f"uploads/{job.pk}/clip.mp4"):
+            files.append(f"uploads/{job.pk}/clip.mp4")
+        for reference in job.references.all():
+            name = f"uploads/{job.pk}/reference-{reference.position}.png"
+            if _copy(archive, reference.image.name, name):
                 files.append(name)
         jobs.append(
             {

@@ -50,6 +50,9 @@ class StudioAPI(NinjaAPI):
                             }
                         }
         create = schema["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"]
+        # A storyboard's shots are a list of objects, which only JSON can carry.
+        for form in create.values():
+            form["schema"]["properties"].pop("shots", None)
         # ninja documents the form it parses; a create also takes the same fields as JSON.
         create["application/json"] = {"schema": {"$ref": "#/components/schemas/JobIn"}}
         _link_created_jobs(schema)

@@ -2,12 +2,14 @@
 allowed or not by the caller's plan, the price table, and the quote for one request."""
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from billing import ledger
 from billing.entitlements import entitlements
-from billing.pricing import MAX_IMAGES, PriceError
+from billing.pricing import MAX_IMAGES, STORYBOARD_SECONDS, PriceError
 from generation import services
+from generation.engine.types import MAX_SHOTS, MIN_SHOTS
 from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES
 from generation.models import Job
 from webapp.api.auth import require_scope
@@ -21,10 +23,18 @@ from webapp.api.schemas import (
     Mode,
     ModelOut,
     QuoteOut,
+    ShotSeconds,
     points,
 )
 
 router = Router(tags=["models and prices"])
+# A storyboard's shots in a quote: repeated query parameters, one per shot, in order.
+SHOT_LENGTHS = Query(
+    None, description="For storyboard: each shot's length in seconds, in order (repeat it)."
+)
+SHOT_CAMERAS = Query(
+    None, description="For storyboard: each shot's camera movement, in order (repeat it)."
+)
 
 
 def _options(choices, allowed=lambda value: True) -> list[dict]:
@@ -55,6 +65,8 @@ def model(request):
         picture = kind == Job.Kind.TEXT_TO_PICTURE
         for mode in ["standard"] if picture else ["standard", "professional"]:
             lengths = [None] if picture else [5] if kind == Job.Kind.EXTEND else [5, 10]
+            if kind == Job.Kind.STORYBOARD:  # each whole length a story can have
+                lengths = list(STORYBOARD_SECONDS)
             for duration in lengths:
                 params = {"duration_s": duration, "mode": mode, "num_images": 1}
                 prices.append(
@@ -106,9 +118,12 @@ def quote(
     num_images: int = Query(1, ge=1, le=MAX_IMAGES),
     camera_movement: CameraMovement = "static",
     aspect_ratio: AspectRatio = "16:9",
+    shot_duration_s: list[ShotSeconds] | None = SHOT_LENGTHS,
+    shot_camera_movement: list[CameraMovement] | None = SHOT_CAMERAS,
 ):
     """What a job with these options would cost, whether the balance covers it, and which
-    options the caller's plan refuses. Nothing is held."""
+    options the caller's plan refuses. Nothing is held. A storyboard is priced by its shots'
+    lengths (`shot_duration_s`, one per shot), as the create page prices it."""
     require_scope(request, "read")
     user = request.auth.user
     params = {
@@ -120,6 +135,8 @@ def quote(
     }
     if kind not in (Job.Kind.EXTEND, Job.Kind.TEXT_TO_PICTURE):
         params["duration_s"] = int(duration_s)
+    if kind == Job.Kind.STORYBOARD:
+        params.update(_storyboard_params(shot_duration_s or [], shot_camera_movement or []))
     try:
         price = services.price_for(kind, params)
     except PriceError as exc:
@@ -131,3 +148,22 @@ def quote(
         "affordable": have >= price,
         "locked": {k: str(v) for k, v in services.locked_option_errors(user, kind, params).items()},
     }
+
+
+def _storyboard_params(lengths: list[int], cameras: list[str]) -> dict:
+    """A storyboard's priced params from its shots' lengths (and camera movements, which a plan
+    may lock): the shots as the create form stores them, less their prompts."""
+    if not MIN_SHOTS <= len(lengths) <= MAX_SHOTS:
+        detail = _("A storyboard has %(min)d to %(max)d shots: send shot_duration_s for each.") % {
+            "min": MIN_SHOTS,
+            "max": MAX_SHOTS,
+        }
+        raise Problem(422, "invalid_request", detail)
+    if len(cameras) > len(lengths):
+        raise Problem(422, "invalid_request", _("More camera movements than shots."))
+    cameras = cameras + ["static"] * (len(lengths) - len(cameras))
+    shots = [
+        {"duration_s": seconds, "camera_movement": camera}
+        for seconds, camera in zip(lengths, cameras, strict=True)
+    ]
+    return {"duration_s": sum(lengths), "camera_movement": "static", "shots": shots}

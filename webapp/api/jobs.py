@@ -10,7 +10,7 @@ import time
 
 import pydantic
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import JsonResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -172,7 +172,7 @@ def create_job(
         photos = {**files, **_uploaded_photos(user, data, files)}
         form = JobForm(fields, MultiValueDict({k: [v] for k, v in photos.items()}), user=user)
         if not form.is_valid():
-            errors = {field: list(messages) for field, messages in form.errors.items()}
+            errors = _form_errors(form)
             raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
         try:
             job = services.submit(user, form)
@@ -199,6 +199,16 @@ def create_job(
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _form_errors(form: JobForm) -> dict[str, list[str]]:
+    """The create form's errors by the API's field names: a storyboard's rules on its shots
+    (how many, how long in all) are the form's own, and named `shots` here."""
+    errors = {}
+    for field, messages in form.errors.items():
+        name = "shots" if field == NON_FIELD_ERRORS or field.startswith("shot_") else field
+        errors.setdefault(name, []).extend(messages)
+    return errors
 
 
 def _job_from_json(request) -> JobIn:

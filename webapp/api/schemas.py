@@ -3,17 +3,20 @@ counts exact tenths, and a string keeps them exact in every client language."""
 
 from datetime import datetime
 from enum import IntEnum
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from ninja import Field, Schema
 from pydantic import field_validator
 
+from billing.pricing import STORYBOARD_SECONDS
 from billing.units import format_points
 from generation.engine.specs import CAMERA_MOVEMENTS
+from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.forms import SHOT_DURATIONS
 from generation.models import Job
 
-# The kinds the API can create (and price, and list in /models): a storyboard is not one yet.
-Kind = Literal["text_to_video", "image_to_video", "extend", "text_to_picture"]
+# The kinds the API can create (and price, and list in /models).
+Kind = Literal["text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard"]
 CREATABLE_KINDS = get_args(Kind)
 # Any job's kind, as it is read back: jobs made on the site may be of kinds the API cannot make.
 AnyKind = Literal[tuple(Job.Kind.values)]  # type: ignore[valid-type]
@@ -21,6 +24,8 @@ JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "rej
 Mode = Literal["standard", "professional"]
 AspectRatio = Literal["16:9", "9:16", "1:1"]
 CameraMovement = Literal[tuple(CAMERA_MOVEMENTS)]  # type: ignore[valid-type]
+# A shot's whole seconds, as the create page's shot rows offer them.
+ShotSeconds = Annotated[int, Field(ge=SHOT_DURATIONS[0][0], le=SHOT_DURATIONS[-1][0])]
 # A cursor is the last id of the page before: pass `next_cursor` back as it came.
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
 
@@ -33,6 +38,16 @@ class Duration(IntEnum):
 def points(tenths: int) -> str:
     """Tenths of a point as the API writes them: 100 → "10", 2 → "0.2"."""
     return format_points(tenths).replace(",", "")
+
+
+class ShotIn(Schema):
+    """One shot of a storyboard, as a row of the create page's storyboard."""
+
+    prompt: str = Field(
+        min_length=1, max_length=2500, pattern=r"\S", examples=["a red kite over a green hill"]
+    )
+    duration_s: ShotSeconds = Field(3, description="Whole seconds.")
+    camera_movement: CameraMovement = "static"
 
 
 class JobIn(Schema):
@@ -67,6 +82,16 @@ class JobIn(Schema):
     end_image_upload: int | None = Field(
         None, ge=1, le=2**63 - 1, description="Its end frame, from POST /uploads."
     )
+    # How many shots a story has is the create form's rule (its message names the limit), not
+    # the schema's: the API has no second way to refuse a storyboard.
+    shots: list[ShotIn] | None = Field(
+        None,
+        description=(
+            f"For storyboard, in JSON only: {MIN_SHOTS} to {MAX_SHOTS} shots, at most "
+            f"{STORYBOARD_SECONDS[-1]} s in all; the video lasts the sum of their lengths. "
+            "Replaces prompt, duration_s and camera_movement."
+        ),
+    )
 
     @field_validator("seed", "source_job", "image_upload", "end_image_upload", mode="before")
     @classmethod
@@ -75,9 +100,15 @@ class JobIn(Schema):
         return None if value == "" else value
 
     def form_data(self) -> dict:
-        """As the site's form receives it from a browser."""
-        data = self.model_dump(mode="json")
-        return {k: "" if v is None else str(v) for k, v in data.items()}
+        """As the site's form receives it from a browser: a storyboard's shots as the page's
+        shot rows (shot_prompt_1, shot_duration_1, shot_camera_1, ...)."""
+        data = self.model_dump(mode="json", exclude={"shots"})
+        fields = {k: "" if v is None else str(v) for k, v in data.items()}
+        for n, shot in enumerate(self.shots or [], start=1):
+            fields[f"shot_prompt_{n}"] = shot.prompt
+            fields[f"shot_duration_{n}"] = str(shot.duration_s)
+            fields[f"shot_camera_{n}"] = shot.camera_movement
+        return fields
 
 
 class OutputOut(Schema):

@@ -1,6 +1,7 @@
 """Admin pieces shared by the staff-owned admins."""
 
 from django.contrib import admin
+from django.core.files import File
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
@@ -13,6 +14,8 @@ def _plain(value):
         return str(value)
     if isinstance(value, (list, tuple, set, models.QuerySet)):
         return sorted(_plain(v) for v in value)
+    if isinstance(value, File):  # an upload or a stored file: its name
+        return value.name or ""
     return value
 
 

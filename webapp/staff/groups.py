@@ -55,6 +55,8 @@ ROLES = {
         "billing.view_lot",
         "billing.view_tier",
         "billing.change_tier",
+        # The effects catalogue (generation/admin.py).
+        *(f"generation.{verb}_effect" for verb in ("view", "add", "change", "delete")),
         "billing.view_membership",
         "billing.add_membership",
         "billing.change_membership",

@@ -30,14 +30,22 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.management.base import BaseCommand, CommandError
 from PIL import Image
 
-from generation import media
-from generation.engine.matrix import cells, grouped_by_checkpoint, request_for, storyboard_shots
+from generation import media, soundtrack
+from generation.engine.matrix import (
+    cells,
+    grouped_by_checkpoint,
+    reference_photos,
+    request_for,
+    storyboard_shots,
+)
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.speed import CHOICES, DEFAULT
 from generation.engine.types import (
     EXTEND,
     IMAGE_TO_VIDEO,
     KINDS,
+    REFERENCES,
+    RESTYLE,
     STORYBOARD,
     TEXT_TO_PICTURE,
     TEXT_TO_VIDEO,
@@ -51,7 +59,12 @@ class Command(BaseCommand):
     help = "Print per-stage generation timings (load, denoise, decode, post, encode, store)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--spec", default="tiny", choices=sorted(MODEL_SPECS))
+        parser.add_argument(
+            "--spec",
+            default="tiny",
+            type=_spec_name,
+            help=f"{', '.join(sorted(MODEL_SPECS))}; <spec>+<picture model> (e.g. tiny+kolors)",
+        )
         parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda if any)")
         parser.add_argument(
             "--random-weights",
@@ -224,7 +237,7 @@ class Command(BaseCommand):
             image = Image.fromarray(
                 np.stack([pattern, x * 255 // width, y * 255 // height], -1).astype(np.uint8)
             )
-        if kind == EXTEND and source is None:
+        if kind in (EXTEND, RESTYLE) and source is None:
             source = np.zeros(
                 (spec.frames_for(self.opts["duration"])[0], height, width, 3), np.uint8
             )
@@ -236,12 +249,13 @@ class Command(BaseCommand):
             duration_s=self.opts["duration"],
             seed=42,
             image=image,
-            source_frames=source if kind == EXTEND else None,
+            source_frames=source if kind in (EXTEND, RESTYLE) else None,
             source_fps=spec.fps,
             num_images=4 if kind == TEXT_TO_PICTURE else 1,
             num_inference_steps=self.opts["steps"],
             size=self.opts["size"],
             shots=storyboard_shots(self.opts["duration"] / 2) if kind == STORYBOARD else [],
+            references=reference_photos(width, height) if kind == REFERENCES else [],
         )
 
     def bench_outputs(self, kind: str, result) -> dict[str, float]:
@@ -255,7 +269,10 @@ class Command(BaseCommand):
         else:
             files = {
                 "video.mp4": media.encode_mp4(
-                    result.frames, result.fps, hardware=self.opts["hardware_encoder"]
+                    result.frames,
+                    result.fps,
+                    hardware=self.opts["hardware_encoder"],
+                    soundtrack=soundtrack.from_result(result),  # AAC for clips with sound
                 )
             }
             t1 = time.perf_counter()
@@ -334,6 +351,14 @@ def add_speed_arguments(parser) -> None:
             choices=(DEFAULT, *choices),
             help="speed option (generation/engine/speed.py); default: the spec's",
         )
+
+
+def _spec_name(value: str) -> str:
+    """A spec id, or one with another picture model ("ltx-video+kolors")."""
+    try:
+        return get_spec(value).id
+    except KeyError as exc:
+        raise argparse.ArgumentTypeError(exc.args[0]) from None
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -74,8 +74,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shard",
             default="0/1",
-            help="K/N: measure only the clips whose index is K modulo N (each clip is the same "
-            "whatever the sharding)",
+            help="K/N: measure only the clips (and unmarked inputs) whose index is K modulo N "
+            "(each is the same whatever the sharding)",
+        )
+        parser.add_argument(
+            "--only",
+            help="comma-separated clip numbers (1-based): measure only these (with --shard, "
+            "those of them in the shard)",
         )
         parser.add_argument("--save", help="write the measured clips' rows to this JSON file")
         parser.add_argument(
@@ -94,21 +99,22 @@ class Command(BaseCommand):
             rows.sort(key=lambda row: row["index"])
             self._report_clips(rows, {**options, "frames": rows[0]["frames"] if rows else 0})
             return
+        shard, shards = (int(part) for part in options["shard"].split("/"))
         if options["part"] in ("clips", "all"):
-            shard, shards = (int(part) for part in options["shard"].split("/"))
             rows = []
+            only = {int(n) - 1 for n in options["only"].split(",")} if options["only"] else None
             for index in range(options["clips"]):
                 # Every clip's seed and job id are drawn, measured or not, so that a shard
                 # measures the same clips as a whole run.
                 seed, job_id = int(rng.integers(1 << 31)), int(rng.integers(1 << 32))
-                if index % shards == shard:
+                if index % shards == shard and (only is None or index in only):
                     rows.append(self._clip(index, options["frames"], seed, job_id))
                     if options["save"]:  # after each clip: a run cut short still counts
                         with open(options["save"], "w") as file:
                             json.dump({"rows": [_saved(row) for row in rows]}, file)
             self._report_clips(rows, options)
         if options["part"] in ("unmarked", "all"):
-            self._report_unmarked(self._unmarked(options["unmarked"], rng))
+            self._report_unmarked(self._unmarked(options["unmarked"], rng, shard, shards))
         minutes = (time.perf_counter() - started) / 60
         self.stdout.write(f"Run time {minutes:.1f} min on {os.cpu_count()} cores, no GPU")
 
@@ -240,7 +246,7 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ false matches
 
-    def _unmarked(self, count: int, rng) -> dict:
+    def _unmarked(self, count: int, rng, shard: int = 0, shards: int = 1) -> dict:
         """Half short clips (8 frames, 480x270, crf 23), half pictures (384x384, JPEG q85 or
         PNG), of every kind; one in ten marked under another key instead (versions 1 and 2)."""
         results = {"clip": [], "picture": [], "other key": []}
@@ -248,22 +254,30 @@ class Command(BaseCommand):
             kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
             seed = int(rng.integers(1 << 31))
             other = index % 10 in (4, 9)
+            # Drawn for every input, measured or not: a shard measures what a whole run does.
+            foreign = int(rng.integers(1 << 32)) if other else 0
+            if index % shards != shard:
+                continue
             version = invisible_v2 if index % 20 < 10 else invisible
             if index % 2 == 0:
                 clip = mark_corpus.make_clip(kind, seed, 8, 480, 270)
                 if other:
-                    clip = version.embed_frames(clip, int(rng.integers(1 << 32)), OTHER_KEY)
+                    clip = version.embed_frames(clip, foreign, OTHER_KEY)
                 found = check.read_mark(_h264(clip, 23), KEY)
             else:
                 picture = mark_corpus.make_clip(kind, seed, 1, 384, 384)
                 if other:
-                    picture = version.embed_frames(picture, int(rng.integers(1 << 32)), OTHER_KEY)
+                    picture = version.embed_frames(picture, foreign, OTHER_KEY)
                 found = check.read_mark(_resave(picture[0], index), KEY)
             results["other key" if other else ("clip" if index % 2 == 0 else "picture")].append(
                 found
             )
-            if (index + 1) % 100 == 0:
-                self.stdout.write(f"unmarked {index + 1}/{count}")
+            measured = sum(map(len, results.values()))
+            if measured % 50 == 0:  # with the matches so far: a run cut short still tells
+                matched = sum(1 for found in results.values() for f in found if f)
+                self.stdout.write(
+                    f"unmarked {measured}/{-(-(count - shard) // shards)}, {matched} matched"
+                )
                 self.stdout.flush()
         return results
 

@@ -30,12 +30,15 @@ from django.utils import timezone
 
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import KINDS, MODES, STORYBOARD, TEXT_TO_PICTURE
+from generation.engine.types import KINDS, MODES, REFERENCES, STORYBOARD, TEXT_TO_PICTURE
 
 # What the smoke test proves on a GPU is every pipeline the specs load. A storyboard loads none of
 # its own (text to video, then extension calls, both proven here), so it stays out of the time
 # budget; its chaining is proven on the CPU (tests/test_engine_matrix.py, test_storyboard_*).
-SMOKE_KINDS = tuple(kind for kind in KINDS if kind != STORYBOARD)
+# A reference video loads no pipeline of its own either: on the real specs it runs the VACE
+# checkpoint of the extension calls (proven here), its reference photos proven on the CPU
+# (tests/test_references_engine.py, the matrix); in the budget it would push a standard cell out.
+SMOKE_KINDS = tuple(kind for kind in KINDS if kind not in (STORYBOARD, REFERENCES))
 
 REAL_SPECS = ("ltx-video", "wan2.1")
 TINY_SPECS = ("tiny", "tiny-wan")
@@ -99,11 +102,11 @@ class Command(BaseCommand):
 
         if self.dry_run:
             self.line(f"gpu-smoke plan: {self.steps} steps per job, {self.duration:g}-s clips")
-            self.line(f"{'spec':<21}{'kind':<20}{'mode':<14}{'expected s':>11}{'at s':>7}")
+            self.line(f"{'spec':<21}{'kind':<22}{'mode':<14}{'expected s':>11}{'at s':>7}")
         else:
             self.line(self.header())
             self.line(
-                f"{'spec':<21}{'kind':<20}{'mode':<14}{'output':<18}{'load':>7}{'s/step':>8}"
+                f"{'spec':<21}{'kind':<22}{'mode':<14}{'output':<18}{'load':>7}{'s/step':>8}"
                 f"{'peak GB':>9}{'job s':>8}{'clip s':>8}  checkpoint"
             )
         plan = self.plan(spec_ids, modes)
@@ -114,7 +117,7 @@ class Command(BaseCommand):
             identity = (checkpoint, cell.kind, cell.end_frame, _size(spec, cell))
             if identity in done:  # the same pipeline at the same size: the same figures
                 self.line(
-                    f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}{done[identity]} (as above)"
+                    f"{spec.id:<21}{cell.label:<22}{cell.mode:<14}{done[identity]} (as above)"
                 )
                 continue
             if checkpoint != loaded:
@@ -130,7 +133,7 @@ class Command(BaseCommand):
                 self.simulated += expected
                 done[identity] = f"{expected:11.0f}"
                 self.line(
-                    f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}{done[identity]}"
+                    f"{spec.id:<21}{cell.label:<22}{cell.mode:<14}{done[identity]}"
                     f"{self.simulated:7.0f}"
                 )
                 loaded = checkpoint
@@ -144,7 +147,7 @@ class Command(BaseCommand):
                     self.ratios.append((time.perf_counter() - started) / guess)
             except Exception as error:  # report it, free everything, go on with the others
                 failures.append(f"{spec.id} {cell.label} {cell.mode}: {error!r}"[:400])
-                self.line(f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}FAILED: {error!r}"[:200])
+                self.line(f"{spec.id:<21}{cell.label:<22}{cell.mode:<14}FAILED: {error!r}"[:200])
                 loader.clear_cache()
                 self.free_memory()
                 loaded = None
@@ -209,7 +212,7 @@ class Command(BaseCommand):
             f"{output:<18}{timings.get('load', 0.0):7.1f}{per_step:8.2f}{peak_text}"
             f"{job_s:8.1f}{clip_s:8.1f}  {checkpoint}"
         )
-        self.line(f"{spec.id:<21}{cell.label:<20}{cell.mode:<14}{figures}")
+        self.line(f"{spec.id:<21}{cell.label:<22}{cell.mode:<14}{figures}")
         return figures
 
     def post_process(self, spec, result) -> float:
