@@ -42,5 +42,5 @@ def seed_old_photo():
 
     from django.apps import apps
 
-    module = importlib.import_module("generation.migrations.0010_effects_catalogue")
+    module = importlib.import_module("generation.migrations.0012_effects_catalogue")
     module.seed_old_photo(apps, None)
