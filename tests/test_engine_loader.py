@@ -137,11 +137,13 @@ def test_on_a_gpu_wan_keeps_its_vae_and_image_encoder_in_float32_and_the_rest_in
 def test_warm_up_loads_every_pipeline_of_a_spec_on_a_cpu():
     from generation.engine import runner
 
-    # The demo's reference videos run the tiny Wan VACE: it is kept warm with the rest.
+    # The demo's reference videos run the tiny Wan VACE and its videos with sound the tiny
+    # LTX-2: both are kept warm with the rest.
     assert runner.warm_up("tiny", device="cpu") == [
         "tiny/ltx",
         "tiny/flux",
         "tiny/wan-vace",
+        "tiny/ltx-2",
         "tiny/ltx-upscaler",
     ]
     assert set(runner.warm_up("tiny-wan", device="cpu")) == {

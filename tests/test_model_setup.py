@@ -70,7 +70,13 @@ def hub_root(tmp_path_factory):
     from generation.engine.loader import save_tiny_pipeline
 
     root = tmp_path_factory.mktemp("hub")
-    for checkpoint in ("tiny/ltx", "tiny/flux", "tiny/ltx-upscaler", "tiny/wan-vace"):
+    for checkpoint in (
+        "tiny/ltx",
+        "tiny/flux",
+        "tiny/ltx-upscaler",
+        "tiny/wan-vace",
+        "tiny/ltx-2",
+    ):
         save_tiny_pipeline(checkpoint, root / checkpoint)
     shard(root / "tiny/flux/text_encoder_2")
     for name in JUNK:

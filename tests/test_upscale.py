@@ -135,16 +135,19 @@ def test_finish_leaves_standard_videos_as_made_and_scales_a_requests_own_size():
 
 
 def test_only_the_ltx_specs_upscale_and_the_upscaler_is_one_of_their_pipelines():
+    upscaling = set()
     for spec in MODEL_SPECS.values():
         assert spec.upscales("standard") is False
-        if spec.family == "ltx":
-            assert spec.upscales("professional")
+        if spec.upscaler is not None:
+            upscaling.add(spec.id.split("+")[0])
+            assert spec.family == "ltx" and spec.upscales("professional")
             assert spec.all_pipelines()[-1] is spec.upscaler
             assert spec.pipeline_for(UPSCALE) is spec.upscaler
             assert spec.output_frame_rate("professional") == 30
-        else:  # Wan: no upscaler in diffusers for its VAE; it sells what it makes
-            assert spec.upscaler is None and not spec.upscales("professional")
+        else:  # Wan (no upscaler in diffusers for its VAE) and LTX-2: they sell what they make
+            assert not spec.upscales("professional")
             assert spec.output_size("16:9", "professional") == spec.size_for("16:9", "professional")
+    assert upscaling == {"tiny", "ltx-video", "ltx-video-distilled"}
 
 
 def test_the_upscale_stage_adds_to_a_professional_jobs_time_limit():

@@ -30,7 +30,14 @@ from django.utils import timezone
 
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import KINDS, MODES, REFERENCES, STORYBOARD, TEXT_TO_PICTURE
+from generation.engine.types import (
+    KINDS,
+    MODES,
+    REFERENCES,
+    RESTYLE,
+    STORYBOARD,
+    TEXT_TO_PICTURE,
+)
 
 # What the smoke test proves on a GPU is every pipeline the specs load. A storyboard loads none of
 # its own (text to video, then extension calls, both proven here), so it stays out of the time
@@ -38,7 +45,10 @@ from generation.engine.types import KINDS, MODES, REFERENCES, STORYBOARD, TEXT_T
 # A reference video loads no pipeline of its own either: on the real specs it runs the VACE
 # checkpoint of the extension calls (proven here), its reference photos proven on the CPU
 # (tests/test_references_engine.py, the matrix); in the budget it would push a standard cell out.
-SMOKE_KINDS = tuple(kind for kind in KINDS if kind not in (STORYBOARD, REFERENCES))
+# A restyle runs text to video's weights (proven here) as a video-to-video view over them; that
+# view is proven on the CPU (tests/test_restyle_engine.py, the matrix) and, in the budget, it
+# pushed two standard Wan cells out.
+SMOKE_KINDS = tuple(kind for kind in KINDS if kind not in (STORYBOARD, REFERENCES, RESTYLE))
 
 REAL_SPECS = ("ltx-video", "wan2.1")
 TINY_SPECS = ("tiny", "tiny-wan")
