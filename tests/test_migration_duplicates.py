@@ -16,10 +16,20 @@ BILLING_BEFORE = ("billing", "0005_webhook_events_wait_for_their_payment")
 
 
 def migrate_billing_back():
-    """Every app at its latest migration except billing, which goes back to before 0006."""
+    """Billing back to before 0006; every other app at its latest migration that does not need a
+    later billing one (generation's effects catalogue refers to a billing tier of 0008)."""
     executor = MigrationExecutor(connection)
-    targets = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "billing"]
-    targets.append(BILLING_BEFORE)
+    graph = executor.loader.graph
+    later_billing = {n for n in graph.nodes if n[0] == "billing" and n[1] > BILLING_BEFORE[1]}
+    targets = [BILLING_BEFORE]
+    for leaf in graph.leaf_nodes():
+        if leaf[0] == "billing":
+            continue
+        node = leaf
+        while node is not None and later_billing & set(graph.forwards_plan(node)):
+            parents = [p for p in graph.node_map[node].parents if p[0] == leaf[0]]
+            node = parents[0] if parents else None
+        targets.append(node or (leaf[0], None))
     executor.migrate(targets)
     return executor.loader.project_state(targets).apps
 
