@@ -953,15 +953,9 @@ KOLORS = PipelineSpec(
     call_options={"max_sequence_length": 256},
     seconds_per_step=0.08,
 )
-KOLORS_SIZES = {"16:9": (1344, 768), "9:16": (768, 1344), "1:1": (1024, 1024)}
-_TINY_KOLORS = PipelineSpec(
-    "KolorsPipeline",
-    "tiny/kolors",
-    default_steps=4,
-    guidance_range=(3.0, 7.0),
-    call_options={"max_sequence_length": 256},
-    seconds_per_step=0.5,
-)
+# SDXL's buckets, the same as Flux's.
+KOLORS_SIZES = FLUX_PICTURE_SIZES
+_TINY_KOLORS = replace(KOLORS, checkpoint="tiny/kolors", default_steps=4, seconds_per_step=0.5)
 
 PICTURE_MODELS: dict[str, PictureModel] = {
     picture.id: picture
