@@ -423,7 +423,20 @@ def asset_file(request, asset_id):
     job was made without one), else the watermarked variant. Streamed from local storage, or a
     short-lived signed S3 URL handed out after the check."""
     asset = _get_asset_for_user(request, asset_id)
-    stored = asset.file_for(request.user)
+    response = _private_file(
+        asset.file_for(request.user),
+        asset.content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=asset.file.name.rsplit("/", 1)[-1],
+    )
+    # The same URL serves another variant after an upgrade: browsers must ask again.
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+def _private_file(stored, content_type: str, **options):
+    """A file for the one user already checked: a short-lived signed S3 URL, or streamed from
+    local storage (404 if it is gone); private to their browser either way."""
     if settings.S3_BUCKET:
         response = redirect(default_storage.url(stored.name))
     else:
@@ -431,14 +444,8 @@ def asset_file(request, asset_id):
             handle = stored.open("rb")
         except FileNotFoundError:
             raise Http404 from None
-        response = FileResponse(
-            handle,
-            content_type=asset.content_type,
-            as_attachment=request.GET.get("download") == "1",
-            filename=asset.file.name.rsplit("/", 1)[-1],
-        )
-    # The same URL serves another variant after an upgrade: browsers must ask again.
-    patch_cache_control(response, private=True, no_cache=True)
+        response = FileResponse(handle, content_type=content_type, **options)
+    patch_cache_control(response, private=True)
     return response
 
 
@@ -453,16 +460,7 @@ def input_photo(request, job_id, which):
         stored = reference.image if reference else None
     if not stored:
         raise Http404("no such photo")
-    if settings.S3_BUCKET:
-        response = redirect(default_storage.url(stored.name))
-    else:
-        try:
-            handle = stored.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, content_type="image/png")
-    patch_cache_control(response, private=True)
-    return response
+    return _private_file(stored, "image/png")
 
 
 @login_required
@@ -471,16 +469,7 @@ def input_clip(request, job_id):
     job = _get_job_for_user(request, job_id)
     if not job.input_video:
         raise Http404("no source clip")
-    if settings.S3_BUCKET:
-        response = redirect(default_storage.url(job.input_video.name))
-    else:
-        try:
-            handle = job.input_video.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, content_type="video/mp4")
-    patch_cache_control(response, private=True)
-    return response
+    return _private_file(job.input_video, "video/mp4")
 
 
 @login_required
