@@ -34,11 +34,24 @@ from generation.moderation.models import Flag
 from generation.restyle import restyle_sources
 from webapp.sharing import services as sharing
 
+# Written as SQL: every status poll (most of the site's requests) reads its job here, and the
+# ORM's building of this 28-column select took more CPU than the rest of the view (0.3 ms of
+# 2). A raw query still converts each column as the ORM does, on every database.
+_OWN_JOB = (
+    f"SELECT * FROM {Job._meta.db_table} "  # noqa: S608 (a fixed name)
+    "WHERE id = %s AND user_id = %s AND deleted_at IS NULL"
+)
 
-def _get_job_for_user(request, job_id, jobs=None) -> Job:
+
+def _get_job_for_user(request, job_id, with_files=True) -> Job:
     """The one answer to "may this user see this job": only its owner, and not once deleted."""
-    jobs = Job.objects.prefetch_related("assets") if jobs is None else jobs
-    return get_object_or_404(jobs, pk=job_id, user=request.user, deleted_at=None)
+    job_id = int(job_id)
+    if not 0 < job_id < 2**63:  # a bigint: a longer number in the URL names no job (not a 500)
+        raise Http404
+    jobs = Job.objects.raw(_OWN_JOB, [job_id, request.user.pk])
+    for job in jobs.prefetch_related("assets") if with_files else jobs:
+        return job
+    raise Http404
 
 
 def _extendable_videos(user):
@@ -332,7 +345,7 @@ def job_status(request, job_id):
     """The live status line, polled by htmx while the job is queued or running: most of the
     site's requests, so it reads one job row (no files) and counts the queue on an index; the
     rest comes from the cache (generation/eta.py)."""
-    job = _get_job_for_user(request, job_id, Job.objects.all())
+    job = _get_job_for_user(request, job_id, with_files=False)
     # The fragment needs none of the context processors (navigation, points, messages): leaving
     # them out is a quarter of the poll's CPU.
     context = {"job": job, **_status_context(job)}

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import ledger
 from generation import eta, services
@@ -224,6 +225,21 @@ def test_another_user_gets_404_for_every_job_page(client, alice, bob):
     for name in ("cancel", "delete"):
         assert client.post(reverse(f"generation:{name}", args=[job.pk])).status_code == 404
     assert Job.objects.get(pk=job.pk).status == Job.Status.QUEUED
+
+
+def test_a_deleted_job_or_an_id_past_the_column_gets_404_not_500(client, alice):
+    job = Job.objects.create(
+        user=alice, kind="text_to_video", params={}, model_spec="tiny", points_held=100
+    )
+    client.force_login(alice)
+    assert client.get(reverse("generation:job_status", args=[job.pk])).status_code == 200
+    for too_long in (2**63, 10**30):
+        for path in (f"/jobs/{too_long}/", f"/jobs/{too_long}/status/"):
+            assert client.get(path).status_code == 404
+        assert client.get(f"/create/?from={too_long}").status_code in (400, 404)
+    Job.objects.filter(pk=job.pk).update(deleted_at=timezone.now())
+    for name in ("job", "job_status"):
+        assert client.get(reverse(f"generation:{name}", args=[job.pk])).status_code == 404
 
 
 def test_cancel_while_queued_releases_the_points(
