@@ -205,6 +205,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "webapp.accounts.backends.EarlierSessionsMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -264,10 +265,7 @@ else:
 # --- accounts --------------------------------------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+AUTHENTICATION_BACKENDS = ["webapp.accounts.backends.AccountBackend"]
 # Argon2id first (webapp/accounts/passwords.py says why); the others verify older hashes, which
 # Django upgrades at the next log-in.
 PASSWORD_HASHERS = [
