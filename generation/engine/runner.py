@@ -34,9 +34,9 @@ from .specs import (
 from .types import (
     ADD_SOUND,
     ASPECT_RATIOS,
-    MAX_ADD_SOUND_SECONDS,
     EXTEND,
     IMAGE_TO_VIDEO,
+    MAX_ADD_SOUND_SECONDS,
     MAX_REFERENCES,
     MAX_SHOTS,
     MAX_STRENGTH,
