@@ -317,7 +317,8 @@ def build_request(job: Job, source=None):
         strength=p.get("strength", DEFAULT_STRENGTH),
         adapter=adapter,
         restore=tuple(p.get("restore") or ()),
-        sound=bool(p.get("sound")),
+        # Added sound is the job itself, not an option of a new clip.
+        sound=bool(p.get("sound")) and job.kind != Job.Kind.ADD_SOUND,
     )
 
 
