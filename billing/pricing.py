@@ -21,6 +21,7 @@ KINDS = (
     "storyboard",
     "references",
     "restyle",
+    "add_sound",
 )
 DURATIONS = (5, 10)
 # A storyboard lasts the sum of its shots, whole seconds up to the longest video (10 s).
@@ -28,6 +29,9 @@ STORYBOARD_SECONDS = range(2, max(DURATIONS) + 1)
 # A restyle is paid per second of its source clip (rounded up), 1 to 10 s.
 RESTYLE_SECONDS = range(1, max(DURATIONS) + 1)
 PER_SECOND = {"storyboard": STORYBOARD_SECONDS, "restyle": RESTYLE_SECONDS}
+# Sound added to one of the user's videos is paid per second of it (rounded up), 1 to 10 s, at
+# the sound option's rate: PRICE_SOUND per 5 s, whatever the video's mode.
+ADD_SOUND_SECONDS = range(1, max(DURATIONS) + 1)
 MODES = ("standard", "professional")
 MAX_IMAGES = 4
 
@@ -95,11 +99,19 @@ def price_of(request_params: Mapping) -> int:
     (1 to 10 s). A video from reference photos costs what a text to video of its length does,
     whatever the number of photos (1-4), as Kling's Elements cost what its other videos do.
     "sound": true adds PRICE_SOUND per 5 s to a text or image to video clip (5 points: 15 for
-    5 s, 30 for 10 s, 40 professional 5 s). Raises PriceError for anything else."""
+    5 s, 30 for 10 s, 40 professional 5 s). Sound added to an existing video ("add_sound",
+    1 to 10 s) costs the same rate per second of the video, rounded up (5 s: 5 points, 3 s:
+    3), and nothing for its picture. Raises PriceError for anything else."""
     table = price_table()
     kind = request_params.get("kind")
     if kind not in KINDS:
         raise PriceError(f"unknown kind of job: {kind!r}")
+    if kind == "add_sound":
+        seconds = _whole_number(request_params.get("duration", 5), "duration")
+        if seconds not in ADD_SOUND_SECONDS:
+            last = ADD_SOUND_SECONDS[-1]
+            raise PriceError(f"sound is added to videos of 1 to {last} seconds, got {seconds}")
+        return -(-sound_price() * seconds // 5)
     if request_params.get("sound") and kind not in SOUND_KINDS:
         _sound(kind, 5, True)  # raises: no other kind has a soundtrack
     if kind == "text_to_picture":
@@ -178,6 +190,14 @@ def price_rows() -> list[dict]:
         {"kind": "text_to_video", "duration": 5}
     )
     rows.append({"label": _("Sound, per 5 s of video"), "standard": sound, "professional": sound})
+    added = price_of({"kind": "add_sound", "duration": 1})
+    rows.append(
+        {
+            "label": _("Add sound to one of your videos, per second"),
+            "standard": added,
+            "professional": added,
+        }
+    )
     rows.append(
         {
             "label": _("Text to picture, per picture"),

@@ -238,12 +238,13 @@ def load_options():
 
 
 def fetch_source(job: Job, folder: str):
-    """The video an extension continues, copied from storage into `folder` (in chunks: a
-    3-minute chain is never in memory): its clean master, and its visibly marked variant when
-    this job needs one and the source has it. None for other kinds."""
+    """The video an extension continues or sound is added to, copied from storage into
+    `folder` (in chunks: a 3-minute chain is never in memory): its clean master, and its
+    visibly marked variant when this job needs one and the source has it. None for other
+    kinds."""
     from generation.postprocess import Source
 
-    if job.kind != Job.Kind.EXTEND:
+    if job.kind not in (Job.Kind.EXTEND, Job.Kind.ADD_SOUND):
         return None
     video = job.source_job.video
     marked = None
@@ -260,8 +261,9 @@ def _download(field, path: str) -> str:
 
 def chain_root(job: Job) -> int:
     """The first job of an extension chain (the job itself when it extends nothing): the one
-    whose invisible mark all the chain's footage carries."""
-    while job.kind == Job.Kind.EXTEND and job.source_job is not None:
+    whose invisible mark all the chain's footage carries. Sound added to a video keeps its
+    footage, so its mark too."""
+    while job.kind in (Job.Kind.EXTEND, Job.Kind.ADD_SOUND) and job.source_job is not None:
         job = job.source_job
     return job.pk
 
@@ -269,7 +271,8 @@ def chain_root(job: Job) -> int:
 def build_request(job: Job, source=None):
     """The engine's request for `job`; an extension's `source` (fetch_source) gives only its
     last frames, as many as the model conditions on; a restyle's source is its whole clip (at
-    most 10 s at the spec's size and fps, as the web tier stored it)."""
+    most 10 s at the spec's size and fps, as the web tier stored it); a video sound is added
+    to is decoded whole (at most 10 s), each frame brought to the size the model takes."""
     from generation.engine.specs import get_spec
     from generation.engine.types import DEFAULT_STRENGTH, GenerationRequest, Shot
     from generation.media import decode_tail, decode_video
@@ -290,6 +293,9 @@ def build_request(job: Job, source=None):
     if job.kind == Job.Kind.RESTYLE:
         with job.input_video.open("rb") as clip:
             source_frames, source_fps = decode_video(clip.read())
+    if job.kind == Job.Kind.ADD_SOUND:
+        size = get_spec(job.model_spec).size_for(p.get("aspect_ratio", "16:9"))
+        source_frames, source_fps = decode_video(source.clean, fit=size)
     return GenerationRequest(
         kind=services.engine_kind(job.kind),
         prompt=job.prompt,
@@ -311,7 +317,8 @@ def build_request(job: Job, source=None):
         strength=p.get("strength", DEFAULT_STRENGTH),
         adapter=adapter,
         restore=tuple(p.get("restore") or ()),
-        sound=bool(p.get("sound")),
+        # Added sound is the job itself, not an option of a new clip.
+        sound=bool(p.get("sound")) and job.kind != Job.Kind.ADD_SOUND,
     )
 
 
@@ -335,7 +342,15 @@ def render_outputs(job: Job, result, source=None, folder: str | None = None) -> 
         mark_id=chain_root(job),
     )
     outputs = []
-    if source is not None:
+    if job.kind == Job.Kind.ADD_SOUND:
+        outputs += postprocess.render_add_sound(
+            stamp,
+            soundtrack.from_result(result),
+            source,
+            folder,
+            hardware=settings.VIDEO_HARDWARE_ENCODER,
+        )
+    elif source is not None:
         outputs += postprocess.render_extension(
             stamp, result.frames, source, folder, hardware=settings.VIDEO_HARDWARE_ENCODER
         )

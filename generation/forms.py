@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
-from generation import effects
+from generation import add_sound, effects
 from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
 from generation.engine.specs import get_spec
 from generation.engine.types import (
@@ -156,6 +156,8 @@ class JobForm(forms.Form):
         required=False, min_value=MIN_STRENGTH, max_value=MAX_STRENGTH, initial=DEFAULT_STRENGTH
     )
     restyle_seconds = forms.IntegerField(required=False, min_value=1, max_value=10)
+    # Add sound: which of the user's silent videos (generation/add_sound.py).
+    sound_source = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The effects catalogue (generation/effects.py): the effect's code, a second person's photo.
     # Its own photo field: the page's photo-to-video field is sent too, empty or not.
     effect = forms.CharField(required=False, max_length=50)
@@ -183,6 +185,10 @@ class JobForm(forms.Form):
             # Only Wan's VACE (and the demo) takes reference photos: no tab that can only fail.
             self.fields["kind"].choices = [
                 choice for choice in Job.Kind.choices if choice[0] != Job.Kind.REFERENCES
+            ]
+        if not add_sound.offered():  # only LTX-2 (and the demo) adds sound to a video
+            self.fields["kind"].choices = [
+                choice for choice in self.fields["kind"].choices if choice[0] != Job.Kind.ADD_SOUND
             ]
         self.clip = None
         self.second_photo = None
@@ -293,6 +299,8 @@ class JobForm(forms.Form):
                 self.add_error("prompt", _("Describe the change you want."))
         elif kind == Job.Kind.EFFECT:
             effects.clean_form(self, data)
+        elif kind == Job.Kind.ADD_SOUND:
+            add_sound.clean_add_sound(self, data)
         elif kind == Job.Kind.IMAGE_TO_VIDEO:
             if not self.photo and "image" not in self.errors:
                 self.add_error("image", _("Choose a photo to bring to life."))
@@ -308,7 +316,9 @@ class JobForm(forms.Form):
             data["duration_s"] = 5
         if kind == Job.Kind.STORYBOARD:
             data["camera_movement"] = "static"  # each shot has its own
-        if kind not in SOUND_KINDS:
+        if kind == Job.Kind.ADD_SOUND:
+            data["sound"] = data.get("source") is not None  # what the job is for
+        elif kind not in SOUND_KINDS:
             data["sound"] = False  # the option is not offered there
         elif data.get("sound") and self.end_photo:
             self.add_error(
@@ -419,6 +429,7 @@ class JobForm(forms.Form):
                 if d["kind"] == Job.Kind.RESTYLE
                 else {}
             ),
+            **({"source_s": d["source_s"]} if d["kind"] == Job.Kind.ADD_SOUND else {}),
             **(effects.job_params(d) if d["kind"] == Job.Kind.EFFECT else {}),
             **({"sound": True} if d.get("sound") else {}),
         }

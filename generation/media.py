@@ -115,10 +115,14 @@ def nvenc_available() -> bool:
 
 
 def decode_video(
-    data_or_path: bytes | str | os.PathLike, *, limit: int | None = None
+    data_or_path: bytes | str | os.PathLike,
+    *,
+    limit: int | None = None,
+    fit: tuple[int, int] | None = None,
 ) -> tuple[np.ndarray, float]:
     """All frames of a video (its first `limit` with one) as (T, H, W, 3) uint8 RGB, and its
-    frame rate."""
+    frame rate; with `fit` (width, height), each frame scaled to cover it and centre-cropped as
+    it is decoded (a 1080p clip is never whole in memory)."""
     source = (
         io.BytesIO(data_or_path) if isinstance(data_or_path, bytes | bytearray) else data_or_path
     )
@@ -126,7 +130,10 @@ def decode_video(
         stream = container.streams.video[0]
         frames = []
         for frame in container.decode(stream):
-            frames.append(frame.to_ndarray(format="rgb24"))
+            pixels = frame.to_ndarray(format="rgb24")
+            if fit is not None:
+                pixels = np.asarray(fit_image(Image.fromarray(pixels), fit))
+            frames.append(pixels)
             if limit is not None and len(frames) >= limit:
                 break
         rate = stream.average_rate or stream.guessed_rate or 0

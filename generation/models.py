@@ -18,6 +18,8 @@ class Job(models.Model):
         REFERENCES = "references", _("References")
         RESTYLE = "restyle", _("Restyle a video")
         EFFECT = "effect", _("Effect")
+        # A soundtrack for one of the user's own silent videos (`source_job`), its frames kept.
+        ADD_SOUND = "add_sound", _("Add sound")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -46,7 +48,8 @@ class Job(models.Model):
     prompt = models.TextField(_("prompt"), blank=True)
     negative_prompt = models.TextField(_("negative prompt"), blank=True)
     # Options as submitted: aspect_ratio, duration_s, mode, guidance_scale, seed, camera_movement,
-    # num_images; a restyle's strength and its source's exact length (source_s);
+    # num_images; a restyle's strength and its source's exact length (source_s), as an added
+    # soundtrack's (with sound: true, as every job whose video has sound);
     # a storyboard's shots ([{prompt, duration_s, camera_movement}], duration_s their
     # sum); an effect's slug and retouches (effect, restore). Kept together so "generate again"
     # can refill the form exactly.

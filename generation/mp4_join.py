@@ -17,6 +17,7 @@ from fractions import Fraction
 import av
 
 from generation import media
+from generation import soundtrack as soundtracks
 
 
 class Mismatch(ValueError):
@@ -104,3 +105,41 @@ def append_reencoded(
         yield from frames
 
     return media.write_mp4(every_frame(), fps, out_path, hardware=hardware)
+
+
+def add_soundtrack(video: str | os.PathLike, soundtrack, out_path: str | os.PathLike) -> int:
+    """Write `video`'s video stream with `soundtrack` (generation/soundtrack.Soundtrack) as its
+    AAC stream to `out_path` (faststart); returns the number of frames. The video's packets are
+    copied as they are (every frame, and the invisible mark it carries, unchanged); any audio
+    stream the file had is left out."""
+    with av.open(str(video)) as source:
+        stream = source.streams.video[0]
+        with av.open(str(out_path), mode="w", options={"movflags": "+faststart"}) as out:
+            target = out.add_stream_from_template(stream)
+            audio = soundtracks.add_stream(out, soundtrack)  # every stream before any packet
+            count = 0
+            for packet in source.demux(stream):
+                if packet.dts is None:  # the demuxer's end-of-stream marker
+                    continue
+                packet.stream = target
+                out.mux(packet)
+                count += 1
+            soundtracks.encode(out, audio, soundtrack)
+    return count
+
+
+def reencode_with_soundtrack(
+    video: str | os.PathLike, soundtrack, out_path: str | os.PathLike, *, mark=None, hardware=False
+) -> int:
+    """The fallback of `add_soundtrack` for a variant the source lacks: decode `video` one frame
+    at a time, pass each through `mark` (a function of one (H, W, 3) frame), and encode it with
+    the soundtrack. Returns the number of frames."""
+
+    def every_frame():
+        with av.open(str(video)) as container:
+            for frame in container.decode(container.streams.video[0]):
+                pixels = frame.to_ndarray(format="rgb24")
+                yield mark(pixels) if mark is not None else pixels
+
+    rate = frame_rate(video)
+    return media.write_mp4(every_frame(), rate, out_path, hardware=hardware, soundtrack=soundtrack)

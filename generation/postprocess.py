@@ -202,6 +202,81 @@ def render_extension(
     return _video_outputs(clean, marked, (width, height), count, rate, small)
 
 
+def render_add_sound(
+    stamp: Stamp,
+    soundtrack: Soundtrack,
+    source: Source,
+    folder: str,
+    *,
+    hardware: bool = False,
+    timer: Timer | None = None,
+) -> list[Output]:
+    """video.mp4, poster.jpg and preview.webp of `source` with `soundtrack` added.
+
+    The source's video packets are copied as they are (generation/mp4_join.add_soundtrack):
+    every frame, and the invisible mark it already carries, stays the user's; only the AAC
+    stream is new, and the content credentials are signed over the new file. A watermarked job
+    uses the source's visibly marked variant the same way; where the source has none (a
+    member's, before the plan ended), its frames are re-encoded with the visible mark, as an
+    extension's are. Poster and preview are made from the start, as for an extension. The
+    video's data are paths in `folder`."""
+    timer = timer or Timer()
+    rate = mp4_join.frame_rate(source.clean)
+    with timer.stage("decode start"):
+        head, _fps = media.decode_video(
+            source.clean, limit=max(1, int(media.PREVIEW_SECONDS * rate))
+        )
+    _count, height, width, _ = head.shape
+    clean = {}
+    clean["video"], count = _with_sound(stamp, source.clean, soundtrack, folder, timer)
+    with timer.stage("poster"):
+        clean["poster"] = _sign(
+            stamp, media.make_poster(head[0]), "image/jpeg", "poster.jpg", False
+        )
+    small, duration_ms, clean["preview"] = _preview(stamp, head, float(rate), timer)
+    marked = None
+    if stamp.watermarked:
+        with timer.stage("visible mark"):
+            visible.mark_frames(head[:1])
+            preview = media.encode_webp(visible.mark_frames(small), duration_ms)
+        marked = {}
+        marked["video"], _count = _with_sound(
+            stamp,
+            source.marked or source.clean,
+            soundtrack,
+            folder,
+            timer,
+            marked=True,
+            reencode=source.marked is None,
+            hardware=hardware,
+        )
+        with timer.stage("poster (marked)"):
+            poster = media.make_poster(head[0])
+            marked["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", True)
+        marked["preview"] = preview
+    return _video_outputs(clean, marked, (width, height), count, rate, small)
+
+
+def _with_sound(
+    stamp, source, soundtrack, folder, timer, *, marked=False, reencode=False, hardware=False
+) -> tuple[str, int]:
+    """The path of the signed MP4 of `source`'s video with `soundtrack`, and its frame count."""
+    suffix = "-marked" if marked else ""
+    muxed = os.path.join(folder, f"with-sound{suffix}.mp4")
+    with timer.stage("mux" + (" (marked)" if marked else "")):
+        if reencode:
+            mark = lambda frame: visible.mark_frames(frame[None])[0]  # noqa: E731
+            count = mp4_join.reencode_with_soundtrack(
+                source, soundtrack, muxed, mark=mark, hardware=hardware
+            )
+        else:
+            count = mp4_join.add_soundtrack(source, soundtrack, muxed)
+    with timer.stage("C2PA sign" + (" (marked)" if marked else "")):
+        signed = os.path.join(folder, f"video{suffix}.mp4")
+        credentials.sign_file(muxed, signed, "video/mp4", _definition(stamp, "video.mp4", marked))
+    return signed, count
+
+
 def _append(
     stamp, source, frames, rate, folder, hardware, timer, *, marked=False, reencode=False
 ) -> tuple[str, int]:

@@ -142,7 +142,8 @@ def price_for(kind: str, params: dict) -> int:
 
 def steps_override(kind: str) -> int | None:
     """GENERATION_STEPS for this kind; a storyboard's calls are text to video and extension
-    calls, and a restyle runs text to video's weights, so they take text to video's."""
+    calls, and a restyle and added sound run text to video's weights, so they take text to
+    video's."""
     return settings.GENERATION_STEPS.get(engine_kind(kind, steps=True))
 
 
@@ -151,7 +152,7 @@ def engine_kind(kind: str, steps: bool = False) -> str:
     storyboard and a restyle are their own, but their steps are text to video's (`steps`)."""
     if kind == Job.Kind.EFFECT:
         return Job.Kind.IMAGE_TO_VIDEO
-    if steps and kind in (Job.Kind.STORYBOARD, Job.Kind.RESTYLE):
+    if steps and kind in (Job.Kind.STORYBOARD, Job.Kind.RESTYLE, Job.Kind.ADD_SOUND):
         return Job.Kind.TEXT_TO_VIDEO
     return kind
 
@@ -180,7 +181,8 @@ def locked_option_errors(user, kind: str, params: dict) -> dict[str, str]:
         mode, aspect = params.get("mode", "standard"), params.get("aspect_ratio", "16:9")
         if message := output_locked_message(allowed, spec, mode, aspect):
             errors["mode"] = message  # names a plan with professional mode too, if it needs it
-    if params.get("sound"):  # every plan may add sound; it has its own price
+    # Every plan may have sound, with a new video or added to one of theirs; it has its price.
+    if params.get("sound"):
         from generation.engine.specs import get_spec
 
         if not get_spec(settings.GENERATION_MODEL).supports_sound:

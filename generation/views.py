@@ -16,7 +16,7 @@ from billing import ledger
 from billing.entitlements import entitlements
 from billing.pricing import PriceError
 from billing.units import format_points
-from generation import effects, eta, services
+from generation import add_sound, effects, eta, services
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import (
@@ -86,6 +86,8 @@ def _initial_from(request) -> dict:
         initial = sharing.remix_initial(token, with_seed=request.GET.get("seed") == "1")
     if request.GET.get("extend"):
         initial.update(kind=Job.Kind.EXTEND, source_job=request.GET["extend"])
+    if request.GET.get("add_sound"):
+        initial.update(kind=Job.Kind.ADD_SOUND, sound_source=request.GET["add_sound"])
     if request.GET.get("kind") in Job.Kind.values:
         initial["kind"] = request.GET["kind"]
     return initial
@@ -122,6 +124,7 @@ def create(request):
             "allowed": entitlements(request.user),
             "videos": videos,
             "restyle_videos": restyle_sources(request.user, videos),
+            "sound_videos": add_sound.sound_sources(request.user, videos),
             "old_photo_prompt": OLD_PHOTO_PROMPT,
             "price": _price_text(form),
             "locked": {
@@ -213,6 +216,9 @@ def _price_text(form) -> str:
         params["duration_s"] = 5  # a picture has no length
     if kind == Job.Kind.RESTYLE:  # per second of the clip, as the page read its length
         params["duration_s"] = value("restyle_seconds")
+    if kind == Job.Kind.ADD_SOUND:  # per second of the chosen video
+        source = add_sound.source_for(form.user, value("sound_source"))
+        params["duration_s"] = add_sound.billed_seconds(source) if source else None
     if kind == Job.Kind.STORYBOARD:  # the sum of its shots
         if form.is_bound:
             rows = storyboard_rows(form.data)
@@ -262,6 +268,7 @@ def job_detail(request, job_id):
         "can_extend": bool(job.video and (job.video.duration_s or 0) + 5 <= MAX_CHAIN_SECONDS)
         and not job.params.get("sound"),
         "extend_locked": services.locked_message("video_extension"),
+        "can_add_sound": add_sound.offered() and add_sound.takes_sound(job),
         "shots": _timeline(job),
         "references": [
             {

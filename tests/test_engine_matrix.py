@@ -12,6 +12,7 @@ specs run their own (tiny) configs as they are.
 import io
 import tempfile
 
+import numpy as np
 import pytest
 from django.utils import timezone
 from PIL import Image
@@ -21,7 +22,7 @@ from generation.engine import loader, runner, upscale
 from generation.engine.architectures import ARCHITECTURES, reduce
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
-from generation.engine.types import EXTEND, STORYBOARD, TEXT_TO_PICTURE
+from generation.engine.types import ADD_SOUND, EXTEND, STORYBOARD, TEXT_TO_PICTURE
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -64,7 +65,7 @@ def size_of(spec, cell) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize(("spec_id", "cell"), CELLS)
-def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
+def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell, tmp_path):
     spec = get_spec(spec_id)
     width, height = size_of(spec, cell)
     request = request_for(
@@ -78,6 +79,9 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
     result = runner.run(request, spec=spec, device="cpu", **options_for(spec))
 
     stamp = postprocess.Stamp(job_id=7, model=spec.id, created_at=timezone.now(), watermarked=True)
+    if cell.kind == ADD_SOUND:
+        assert_sound_added(stamp, request, result, tmp_path)
+        return
     if cell.kind == TEXT_TO_PICTURE:
         (picture,) = postprocess.render_pictures(stamp, result.images)
         for data in (picture.data, picture.marked_data):
@@ -101,6 +105,26 @@ def test_every_cell_runs_through_the_engine_and_post_processing(spec_id, cell):
         assert_soundtrack(data, count / fps if cell.sound else None)
     assert (video.frames, video.fps, video.width, video.height) == (count, fps, width, height)
     assert Image.open(io.BytesIO(poster.data)).size == (width, height)
+
+
+def assert_sound_added(stamp, request, result, folder) -> None:
+    """Sound added to the request's clip: no frames of the engine's; the clip, as an MP4, keeps
+    every frame with an AAC track of its length in both variants."""
+    assert result.frames is None
+    source = str(folder / "source.mp4")
+    media.write_mp4(request.source_frames, request.source_fps, source)
+    clip, fps = media.decode_video(source)
+    video, _poster, _preview = postprocess.render_add_sound(
+        stamp,
+        soundtrack.from_result(result),
+        postprocess.Source(clean=source),
+        str(folder),
+    )
+    for path in (video.data, video.marked_data):
+        with open(path, "rb") as f:
+            data = f.read()
+        assert_soundtrack(data, len(clip) / fps)
+    assert np.array_equal(media.decode_video(video.data)[0], clip)
 
 
 def assert_soundtrack(data: bytes, seconds: float | None) -> None:
@@ -130,6 +154,7 @@ CHAINED = [
     for cell in grouped_by_checkpoint(spec, cells(spec))
     if cell.kind not in (TEXT_TO_PICTURE, STORYBOARD)  # tests/test_storyboard_engine.py
     and not cell.sound  # one call per clip (tests/test_sound_engine.py)
+    and cell.kind != ADD_SOUND  # the same (tests/test_add_sound_engine.py)
     and (cell.mode == "standard" or cell.checkpoint(spec) != Cell(cell.kind).checkpoint(spec))
 ]
 
@@ -168,6 +193,8 @@ def test_a_clip_longer_than_one_call_is_chained_to_its_full_length(spec_id, cell
         # Wan's text model's weights, loaded once, as WanVideoToVideoPipeline (a loader view).
         ("wan2.1", Cell("restyle")),
         ("wan2.1", Cell("restyle", "professional")),
+        # LTX-2's weights, loaded once, as LTX2ConditionPipeline to add sound to a clip.
+        ("ltx-2", Cell("add_sound")),
     ],
 )
 def test_the_cells_run_the_real_pipeline_class_cut_to_one_layer(spec_id, cell):

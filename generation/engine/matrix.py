@@ -3,8 +3,8 @@ engine matrix test run.
 
 A cell is one kind at one quality mode, and for image to video with or without an end frame
 (first-last frame) where the spec takes one; text and image to video also with sound where the
-spec makes it. Plain data and numpy: importing this never loads
-torch.
+spec makes it; sound added to a clip at standard quality only (it has no picture of its own).
+Plain data and numpy: importing this never loads torch.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from PIL import Image
 
 from .specs import SOUND, ModelSpec
 from .types import (
+    ADD_SOUND,
     EXTEND,
     IMAGE_TO_VIDEO,
     KINDS,
@@ -61,7 +62,7 @@ def cells(spec: ModelSpec, modes=MODES, kinds=KINDS) -> list[Cell]:
     found = []
     for mode in modes:
         for kind in kinds:
-            if kind not in spec.kinds:
+            if kind not in spec.kinds or (kind == ADD_SOUND and mode != MODES[0]):
                 continue
             found.append(Cell(kind, mode))
             if kind == IMAGE_TO_VIDEO and spec.supports_end_frame:
@@ -104,7 +105,8 @@ def request_for(
     `duration_s` at the spec's fps) at that size. A storyboard has two shots of `duration_s`
     each (its request's `duration_s` is their sum). A reference video has two reference photos
     (a subject and a differently shaped second one). A restyle's source is a synthetic clip of
-    `duration_s` (the frames the spec would make for it), restyled at strength 0.6."""
+    `duration_s` (the frames the spec would make for it), restyled at strength 0.6; so is the
+    clip sound is added to."""
     width, height = size_of(spec, cell, size, aspect)
     values = {}
     if cell.kind == IMAGE_TO_VIDEO:
@@ -116,6 +118,9 @@ def request_for(
         values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
     if cell.kind == REFERENCES:
         values["references"] = reference_photos(width, height)
+    if cell.kind == ADD_SOUND:  # the clip's own frames and rate, as the worker decodes them
+        count = spec.frames_for(duration_s)[0]
+        values.update(source_frames=moving_clip(count, width, height), source_fps=spec.fps)
     if cell.kind == RESTYLE:
         count = spec.frames_for(duration_s)[0]
         values.update(

@@ -32,9 +32,11 @@ from .specs import (
     get_spec,
 )
 from .types import (
+    ADD_SOUND,
     ASPECT_RATIOS,
     EXTEND,
     IMAGE_TO_VIDEO,
+    MAX_ADD_SOUND_SECONDS,
     MAX_REFERENCES,
     MAX_SHOTS,
     MAX_STRENGTH,
@@ -98,7 +100,9 @@ def run(
         result = _pictures(acquire, spec, request, watcher)
     else:
         result = _video(acquire, spec, request, watcher)
-        if request.kind != EXTEND:  # an extension keeps its source's size and frame rate
+        # An extension keeps its source's size and frame rate; sound added to a clip has no
+        # frames of its own.
+        if request.kind not in (EXTEND, ADD_SOUND):
             result.frames, result.fps, finishing = upscale.finish(
                 acquire, spec, request, result.frames, check=watcher.check
             )
@@ -228,6 +232,13 @@ def _validate(request: GenerationRequest, spec: ModelSpec) -> None:
             raise ValueError("restyle needs the source video's frames as (T, H, W, 3)")
         if not MIN_STRENGTH <= request.strength <= MAX_STRENGTH:
             raise ValueError(f"strength must be {MIN_STRENGTH} to {MAX_STRENGTH}")
+    if request.kind == ADD_SOUND:
+        frames = request.source_frames
+        if frames is None or frames.ndim != 4 or frames.shape[-1] != 3 or not len(frames):
+            raise ValueError("adding sound needs the clip's frames as (T, H, W, 3)")
+        seconds = len(frames) / (request.source_fps or spec.fps)
+        if seconds > MAX_ADD_SOUND_SECONDS:
+            raise ValueError(f"sound is added to clips of up to {MAX_ADD_SOUND_SECONDS:g} s")
     if request.kind == STORYBOARD:
         if not MIN_SHOTS <= len(request.shots) <= MAX_SHOTS:
             raise ValueError(f"a storyboard has {MIN_SHOTS} to {MAX_SHOTS} shots")
@@ -321,6 +332,8 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
         return _storyboard(acquire, spec, request, watcher)
     if request.kind == RESTYLE:
         return _restyle(acquire, spec, request, watcher)
+    if request.kind == ADD_SOUND:
+        return _add_sound(acquire, spec, request, watcher)
     if sound.makes_sound(spec, request):
         common = _common(spec, request, request.prompt, request.camera_movement)
         frames, fps, audio, rate = sound.clip(
@@ -387,6 +400,18 @@ def _restyle(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _Ste
         made.append(_to_uint8(output.frames[0])[:count])
         start += count
     return GenerationResult(frames=np.concatenate(made), fps=spec.fps)
+
+
+def _add_sound(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepWatcher):
+    """The soundtrack of the given clip (sound.py), made at the spec's size for the clip's
+    shape; the result carries the audio and the clip's frame rate, no frames."""
+    _count, height, width, _ = request.source_frames.shape
+    size = _size(request, spec, _nearest_aspect(width, height))
+    common = _common(spec, request, request.prompt, "static")
+    audio, rate = sound.add_to_clip(acquire, spec, request, watcher, common, size, _sampling)
+    return GenerationResult(
+        frames=None, fps=request.source_fps or spec.fps, audio=audio, sample_rate=rate
+    )
 
 
 def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:

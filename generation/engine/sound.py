@@ -8,6 +8,16 @@ silence to exactly the clip's length (frames / fps), so the MP4's two streams en
 
 An image is taken by LTX2ImageToVideoPipeline viewed over the loaded pipeline's components (one
 checkpoint, one copy of the weights). Called from runner.py, which imports torch lazily too.
+
+Adding sound to an existing clip (`add_to_clip`) runs the same checkpoint as
+LTX2ConditionPipeline (spec key ADD_SOUND, a loader view): the whole clip, at the spec's frame
+rate and call size, is one condition at latent index 0 with strength 1. Its latents then
+replace every video token (conditioning mask 1: the video's timestep is 0 at every step and
+the denoised video is the clean condition), so the transformer denoises only the audio
+stream, attending to the fixed video through its audio-video cross-attention. The pipeline is
+called for latents (the video VAE's decode of frames we would throw away is skipped) and the
+audio latents are decoded as the pipeline itself decodes them (audio VAE, then vocoder). The
+user's frames never leave the worker's file: only the audio comes back.
 """
 
 from __future__ import annotations
@@ -18,7 +28,8 @@ import numpy as np
 
 from generation import media
 
-from .specs import SOUND, SOUND_CLASS, ModelSpec
+from . import restyle
+from .specs import ADD_SOUND, SOUND, SOUND_CLASS, ModelSpec
 from .types import IMAGE_TO_VIDEO, GenerationRequest
 
 
@@ -58,6 +69,68 @@ def clip(acquire, spec: ModelSpec, request: GenerationRequest, watcher, common, 
     sample_rate = int(seen["pipe"].vocoder.config.output_sampling_rate)
     audio = output.audio[0].float().cpu().numpy()
     return output.frames[0], fps, fit_audio(audio, sample_rate, num_frames / fps), sample_rate
+
+
+def add_to_clip(acquire, spec: ModelSpec, request, watcher, common, size, sampling):
+    """The soundtrack of `request.source_frames` (at `request.source_fps`) and its sample rate,
+    exactly as long as the clip. `size` is the call's (width, height); the clip is brought to
+    it and to the spec's frame rate (same duration), then padded to k * 8 + 1 frames by
+    repeating its last one (the audio of the padding is cut off)."""
+    from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+    pipeline = spec.pipeline_for(ADD_SOUND)
+    fps = request.source_fps or spec.fps
+    seconds = len(request.source_frames) / fps
+    frames = restyle.source_at(request.source_frames, fps, spec.fps, size)
+    frames = restyle.padded(frames, spec.temporal_multiple)
+    width, height = size
+    watcher.calls = 1
+    kwargs = {
+        **common,
+        **sampling(request, pipeline),
+        "conditions": [LTX2VideoCondition(frames=frames, index=0, strength=1.0)],
+        "width": width,
+        "height": height,
+        "num_frames": len(frames),
+        "frame_rate": float(spec.fps),
+    }
+    seen = {}
+    audio = watcher.call(_sound_only(acquire(ADD_SOUND), seen), 0, pipeline, **kwargs)
+    sample_rate = int(seen["pipe"].vocoder.config.output_sampling_rate)
+    audio = audio[0].float().cpu().numpy()
+    return fit_audio(audio, sample_rate, seconds), sample_rate
+
+
+class _SoundOnly:
+    """An LTX-2 pipeline that returns only the decoded audio of a call: it asks the pipeline
+    for latents, then decodes the audio ones as the pipeline's own decode does. Everything
+    else (scheduler, device, progress) is the pipeline's."""
+
+    def __init__(self, pipe):
+        object.__setattr__(self, "_pipe", pipe)
+
+    def __getattr__(self, name):
+        return getattr(self._pipe, name)
+
+    def __setattr__(self, name, value):  # a scheduler swapped in goes to the pipeline
+        setattr(self._pipe, name, value)
+
+    def __call__(self, **kwargs):
+        import torch
+
+        pipe = self._pipe
+        output = pipe(**{**kwargs, "output_type": "latent"})
+        with torch.no_grad():
+            latents = output.audio.to(pipe.audio_vae.dtype)
+            mel = pipe.audio_vae.decode(latents, return_dict=False)[0]
+            return pipe.vocoder(mel)
+
+
+@contextlib.contextmanager
+def _sound_only(acquired, seen: dict):
+    with acquired as pipe:
+        seen["pipe"] = pipe
+        yield _SoundOnly(pipe)
 
 
 def fit_audio(audio: np.ndarray, sample_rate: int, seconds: float) -> np.ndarray:

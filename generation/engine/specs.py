@@ -44,6 +44,7 @@ from dataclasses import dataclass, field, replace
 
 from . import camera_zh, speed
 from .types import (
+    ADD_SOUND,
     ASPECT_RATIOS,
     EXTEND,
     IMAGE_TO_VIDEO,
@@ -72,6 +73,10 @@ SOUND = "sound"
 # The pipelines keys that are not request kinds, in the order a worker needs them.
 EXTRA_PIPELINES = (FIRST_LAST_FRAME, SOUND)
 SOUND_CLASS = "LTX2Pipeline"
+# Sound for an existing clip: LTX-2's checkpoint as LTX2ConditionPipeline (a loader view over
+# the same components), every frame of the clip a condition of strength 1, so only the audio
+# stream is denoised (generation/engine/sound.py).
+ADD_SOUND_CLASS = "LTX2ConditionPipeline"
 
 
 @dataclass(frozen=True)
@@ -420,6 +425,8 @@ class ModelSpec:
         room = (self.max_frames - self.extend_context_frames) // step * step
         if kind == RESTYLE:
             return self.restyle_windows(total)
+        if kind == ADD_SOUND:  # the whole clip in one call: a soundtrack is not chained
+            return [total]
         if kind == EXTEND:
             first, rest = [], total - 1
         else:
@@ -647,6 +654,9 @@ _LTX_2_SOUND = PipelineSpec(
     call_options={"spatio_temporal_guidance_blocks": [29], "use_cross_timestep": False},
     seconds_per_step=6.0,
 )
+# Its checkpoint as the condition pipeline, for adding sound to a clip. The video stream is
+# kept clean, so the step costs about what a clip with sound's does (the same tokens).
+_LTX_2_ADD_SOUND = replace(_LTX_2_SOUND, class_name=ADD_SOUND_CLASS)
 # The demo's: the same class, tiny (sound_architectures.TINY_LTX_2). Its 2 layers have no block
 # 29, so spatio-temporal guidance is off, and modality guidance with it (one pass per step).
 _TINY_LTX_2 = PipelineSpec(
@@ -666,6 +676,7 @@ _TINY_LTX_2 = PipelineSpec(
     },
     seconds_per_step=0.5,
 )
+_TINY_ADD_SOUND = replace(_TINY_LTX_2, class_name=ADD_SOUND_CLASS)
 _TINY_SIZES = _sizes((512, 288), (384, 384))
 _TINY_WAN_COMMON = {
     "text_encoder": ("tiny/wan-t2v", "text_encoder"),
@@ -709,6 +720,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 REFERENCES: _TINY_REFERENCES,
                 RESTYLE: _TINY_LTX,
                 SOUND: _TINY_LTX_2,
+                ADD_SOUND: _TINY_ADD_SOUND,
             },
             fps=8,
             # Professional makes the standard size and upscales it: 2x by the tiny upsampler, then
@@ -845,6 +857,7 @@ MODEL_SPECS: dict[str, ModelSpec] = {
                 TEXT_TO_VIDEO: _LTX_2_SOUND,
                 IMAGE_TO_VIDEO: _LTX_2_SOUND,
                 SOUND: _LTX_2_SOUND,
+                ADD_SOUND: _LTX_2_ADD_SOUND,
                 TEXT_TO_PICTURE: FLUX_SCHNELL,
             },
             fps=24,

@@ -19,12 +19,26 @@ STORYBOARD = "storyboard"
 REFERENCES = "references"
 # An existing clip changed as a prompt says, as much as `strength` lets it (Runway Aleph, Pika).
 RESTYLE = "restyle"
-KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, TEXT_TO_PICTURE, STORYBOARD, REFERENCES, RESTYLE)
+# A soundtrack for an existing silent clip, its frames kept as they are (LTX-2's audio stream
+# denoised against the clip's video, which stays fixed): the result is the audio only.
+ADD_SOUND = "add_sound"
+KINDS = (
+    TEXT_TO_VIDEO,
+    IMAGE_TO_VIDEO,
+    EXTEND,
+    TEXT_TO_PICTURE,
+    STORYBOARD,
+    REFERENCES,
+    RESTYLE,
+    ADD_SOUND,
+)
 VIDEO_KINDS = (TEXT_TO_VIDEO, IMAGE_TO_VIDEO, EXTEND, STORYBOARD, REFERENCES, RESTYLE)
 MIN_SHOTS, MAX_SHOTS = 2, 6
 MIN_REFERENCES, MAX_REFERENCES = 1, 4
 # How much a restyle may change its source: 0 keeps it, 1 redraws it from noise.
 MIN_STRENGTH, MAX_STRENGTH, DEFAULT_STRENGTH = 0.1, 1.0, 0.6
+# The longest clip sound is added to in one call (LTX-2 makes up to 20 s at once).
+MAX_ADD_SOUND_SECONDS = 20.0
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
@@ -73,6 +87,9 @@ class GenerationRequest:
     source's duration (its frame count at the spec's fps), `duration_s` is ignored.
     `adapter` (an effect's LoRA) is switched on in the pipeline for this job only; `restore`
     ("colour", "faces") first retouches `image` with the spec's picture pipeline (restore.py).
+    For `add_sound`, `source_frames` are the whole silent clip (T, H, W, 3) uint8 at
+    `source_fps`: the result has no frames, only the audio, exactly as long as the clip
+    (T / source_fps); the worker muxes it with the clip's own video stream, untouched.
     `sound`: text or image to video with its soundtrack (a spec with a sound pipeline; no end
     frame): the prompt may describe sounds and speech.
     """
@@ -106,7 +123,8 @@ class GenerationRequest:
 class GenerationResult:
     """Video kinds fill `frames` (T, H, W, 3) uint8 and `fps`; pictures fill `images`. A clip
     with sound also fills `audio`, (channels, samples) float32 in [-1, 1] at `sample_rate`,
-    exactly as long as its frames last (frames / fps).
+    exactly as long as its frames last (frames / fps). Adding sound to a clip fills `audio`,
+    `sample_rate` and `fps` (the clip's) only: its frames are the user's own.
 
     `timings` holds seconds per stage: load, prepare, denoise, decode, post, total, and
     denoise_per_step.

@@ -222,7 +222,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             result = runner.run(request, spec=spec, device=device, **load_options)
             total = time.perf_counter() - started
-            media_times = self.bench_outputs(cell.kind, result)
+            media_times = self.bench_outputs(cell.kind, result, request)
             label = f"{cell.label} {cell.mode}"
             load = result.timings.get("load", 0.0)
             self.row(label, result, load, total, result.timings, media_times, column=32)
@@ -258,10 +258,16 @@ class Command(BaseCommand):
             references=reference_photos(width, height) if kind == REFERENCES else [],
         )
 
-    def bench_outputs(self, kind: str, result) -> dict[str, float]:
-        """Encode, poster + preview, and store the result's files; seconds per stage."""
+    def bench_outputs(self, kind: str, result, request=None) -> dict[str, float]:
+        """Encode, poster + preview, and store the result's files; seconds per stage. Sound
+        added to a clip: the clip (written first, untimed) remuxed with the new AAC track."""
         t0 = time.perf_counter()
-        if kind == TEXT_TO_PICTURE:
+        if result.frames is None and result.audio is not None:
+            files, t0 = self.remux_with_sound(request, result)
+            t1 = time.perf_counter()
+            files["poster.jpg"] = media.make_poster(request.source_frames[0])
+            t2 = time.perf_counter()
+        elif kind == TEXT_TO_PICTURE:
             files = {
                 f"picture-{i}.png": media.image_to_png(im) for i, im in enumerate(result.images)
             }
@@ -281,6 +287,21 @@ class Command(BaseCommand):
             t2 = time.perf_counter()
         self.store(kind, files)
         return {"encode": t1 - t0, "poster": t2 - t1, "store": time.perf_counter() - t2}
+
+    def remux_with_sound(self, request, result) -> tuple[dict[str, bytes], float]:
+        """The request's clip as an MP4, then (timed from the returned start) with the result's
+        soundtrack added by stream copy, as the worker does (mp4_join.add_soundtrack)."""
+        import tempfile
+
+        from generation import mp4_join
+
+        with tempfile.TemporaryDirectory(prefix="bench-sound-") as folder:
+            source, out = f"{folder}/source.mp4", f"{folder}/video.mp4"
+            media.write_mp4(request.source_frames, request.source_fps, source)
+            started = time.perf_counter()
+            mp4_join.add_soundtrack(source, soundtrack.from_result(result), out)
+            with open(out, "rb") as f:
+                return {"video.mp4": f.read()}, started
 
     def store(self, prefix: str, files: dict[str, bytes]) -> None:
         for name, data in files.items():
@@ -329,6 +350,8 @@ class Command(BaseCommand):
         if result.frames is not None:
             count, height, width, _ = result.frames.shape
             output = f"{count}x{width}x{height}@{result.fps}"
+        elif result.audio is not None:  # sound added to a clip
+            output = f"{result.audio.shape[1] / result.sample_rate:.3f} s audio"
         else:
             output = f"{len(result.images)}x{result.images[0].width}x{result.images[0].height}"
         self.line(

@@ -31,6 +31,7 @@ from django.utils import timezone
 from generation.engine.matrix import Cell, cells, grouped_by_checkpoint, request_for
 from generation.engine.specs import MODEL_SPECS, get_spec
 from generation.engine.types import (
+    ADD_SOUND,
     KINDS,
     MODES,
     REFERENCES,
@@ -47,8 +48,11 @@ from generation.engine.types import (
 # (tests/test_references_engine.py, the matrix); in the budget it would push a standard cell out.
 # A restyle runs text to video's weights (proven here) as a video-to-video view over them; that
 # view is proven on the CPU (tests/test_restyle_engine.py, the matrix) and, in the budget, it
-# pushed two standard Wan cells out.
-SMOKE_KINDS = tuple(kind for kind in KINDS if kind not in (STORYBOARD, REFERENCES, RESTYLE))
+# pushed two standard Wan cells out. Sound added to a clip is the same: LTX-2's weights (its
+# sound cells, here) as LTX2ConditionPipeline, proven on the CPU (tests/test_add_sound_engine.py).
+SMOKE_KINDS = tuple(
+    kind for kind in KINDS if kind not in (STORYBOARD, REFERENCES, RESTYLE, ADD_SOUND)
+)
 
 REAL_SPECS = ("ltx-video", "wan2.1")
 TINY_SPECS = ("tiny", "tiny-wan")
