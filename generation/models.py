@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -166,6 +167,29 @@ class Job(models.Model):
     @property
     def pictures(self):
         return [a for a in self.assets.all() if a.kind == Asset.Kind.PICTURE]
+
+    def inputs(self) -> list[tuple[str, FieldFile]]:
+        """Every file the job was made from, each under the name its address takes: the photo
+        ("start"), its end frame ("end"), an effect's second photo ("second"), each reference
+        photo ("ref1" to "ref4") and a restyle's source clip ("clip"). Reads `references`
+        (prefetch it for many jobs)."""
+        named = [("start", self.input_image), ("end", self.end_image)]
+        named.append(("second", self.second_image))
+        named += [(f"ref{photo.position}", photo.image) for photo in self.references.all()]
+        named.append((INPUT_CLIP, self.input_video))
+        return [(name, stored) for name, stored in named if stored]
+
+    def input_file(self, which: str) -> FieldFile | None:
+        """One of `inputs()` by its name; None when the job has no such input."""
+        return dict(self.inputs()).get(which)
+
+
+# The name of a restyle's source clip among a job's inputs; every other input is a PNG photo.
+INPUT_CLIP = "clip"
+
+
+def input_content_type(which: str) -> str:
+    return "video/mp4" if which == INPUT_CLIP else "image/png"
 
 
 class ReferencePhoto(models.Model):

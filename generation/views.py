@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,9 +27,10 @@ from generation.forms import (
     camera_label,
     storyboard_rows,
 )
-from generation.models import Asset, Effect, Job
+from generation.models import INPUT_CLIP, Asset, Effect, Job, input_content_type
 from generation.moderation import review
 from generation.moderation.models import Flag
+from generation.private_files import private_file
 from generation.restyle import restyle_sources
 from webapp.sharing import services as sharing
 
@@ -443,7 +443,7 @@ def asset_file(request, asset_id):
     job was made without one), else the watermarked variant. Streamed from local storage, or a
     short-lived signed S3 URL handed out after the check."""
     asset = _get_asset_for_user(request, asset_id)
-    response = _private_file(
+    response = private_file(
         asset.file_for(request.user),
         asset.content_type,
         as_attachment=request.GET.get("download") == "1",
@@ -454,42 +454,25 @@ def asset_file(request, asset_id):
     return response
 
 
-def _private_file(stored, content_type: str, **options):
-    """A file for the one user already checked: a short-lived signed S3 URL, or streamed from
-    local storage (404 if it is gone); private to their browser either way."""
-    if settings.S3_BUCKET:
-        response = redirect(default_storage.url(stored.name))
-    else:
-        try:
-            handle = stored.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, content_type=content_type, **options)
-    patch_cache_control(response, private=True)
-    return response
-
-
 @login_required
 def input_photo(request, job_id, which):
     """The photo a job was made from ("start"), its end frame ("end"), an effect's second photo
     ("second") or one of its reference photos ("ref1" to "ref4"), for its owner only."""
     job = _get_job_for_user(request, job_id)
-    stored = {"start": job.input_image, "end": job.end_image, "second": job.second_image}.get(which)
-    if which.startswith("ref") and which[3:].isdigit():
-        reference = job.references.filter(position=int(which[3:])).first()
-        stored = reference.image if reference else None
+    stored = job.input_file(which) if which != INPUT_CLIP else None
     if not stored:
         raise Http404("no such photo")
-    return _private_file(stored, "image/png")
+    return private_file(stored, input_content_type(which))
 
 
 @login_required
 def input_clip(request, job_id):
     """The clip a restyle was made from, for its owner only."""
     job = _get_job_for_user(request, job_id)
-    if not job.input_video:
+    stored = job.input_file(INPUT_CLIP)
+    if not stored:
         raise Http404("no source clip")
-    return _private_file(job.input_video, "video/mp4")
+    return private_file(stored, input_content_type(INPUT_CLIP))
 
 
 @login_required

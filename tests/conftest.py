@@ -99,6 +99,23 @@ def tier(code: str):
     return Tier.objects.get_or_create(code=code, defaults=fields)[0]
 
 
+def subscribe(user, code: str):
+    """`user` on the seeded plan `code` (standard, pro...), from yesterday for 30 days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.models import Membership
+
+    now = timezone.now()
+    return Membership.objects.create(
+        user=user,
+        tier=tier(code),
+        starts_at=now - timedelta(days=1),
+        ends_at=now + timedelta(days=29),
+    )
+
+
 @pytest.fixture
 def alice(db):
     """Owns things."""

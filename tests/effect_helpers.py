@@ -44,3 +44,18 @@ def seed_old_photo():
 
     module = importlib.import_module("generation.migrations.0012_effects_catalogue")
     module.seed_old_photo(apps, None)
+
+
+def hug_effect(**fields):
+    """A two-photo effect (Kling's hug) on the demo model, for every plan, at 15 points."""
+    from generation.models import Effect
+
+    defaults = {
+        "name": "Hug",
+        "name_zh_hans": "拥抱",
+        "photos": Effect.Photos.TWO,
+        "prompt_template": "the two people turn to each other and hug warmly {details}",
+        "price": 150,
+        "position": 1,
+    }
+    return Effect.objects.create(slug="hug", **{**defaults, **fields})

@@ -225,8 +225,12 @@ def test_models_lists_options_the_plan_allows_and_prices(api):
     assert modes == {"standard": True, "professional": False}
     assert body["plan"]["max_concurrent_jobs"] == 1
     assert (body["plan"]["max_resolution"], body["plan"]["max_frame_rate"]) == (720, 24)
-    prices = {(p["kind"], p["duration_s"], p["mode"]): p["price_points"] for p in body["prices"]}
-    assert prices[("text_to_video", 10, "professional")] == "70"
+    prices = {
+        (p["kind"], p["duration_s"], p["mode"], p["sound"]): p["price_points"]
+        for p in body["prices"]
+    }
+    assert prices[("text_to_video", 10, "professional", False)] == "70"
+    assert prices[("text_to_video", 10, "professional", True)] == "80"  # the demo makes sound
 
 
 def test_a_quote_prices_a_request_without_holding(api, alice):

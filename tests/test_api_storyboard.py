@@ -2,18 +2,12 @@
 shots within 10 s, each shot screened, members only), priced as the create page prices them,
 and every refusal a problem document that holds nothing."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from billing import ledger
-from billing.middleware import grant_points_due
-from billing.models import Membership
 from generation.models import Job
-from tests.api_helpers import api_client, token_for
-from tests.conftest import tier
-from tests.gen_helpers import give_points, held_refs
+from tests.api_helpers import api_for
+from tests.gen_helpers import held_refs
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
@@ -21,19 +15,6 @@ TWO_SHOTS = [
     {"prompt": "a lighthouse at dawn", "duration_s": 3},
     {"prompt": "the keeper climbs the stairs", "duration_s": 4, "camera_movement": "static"},
 ]
-
-
-def api_for(user, plan=None):
-    if plan:
-        Membership.objects.create(
-            user=user,
-            tier=tier(plan),
-            starts_at=timezone.now() - timedelta(days=1),
-            ends_at=timezone.now() + timedelta(days=29),
-        )
-    grant_points_due(user)  # today's points first, so the balances below are exact
-    give_points(user, 100)
-    return api_client(token_for(user))
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from generation import execution
 from generation.models import Effect, Job
 from generation.moderation.models import PhotoRule
 from tests.conftest import tier
-from tests.effect_helpers import make_lora
+from tests.effect_helpers import hug_effect, make_lora
 from tests.fixtures.portraits import blurred, png, portrait
 from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
 from tests.staff_helpers import staff_member
@@ -47,15 +47,7 @@ def user(client, alice):
 
 @pytest.fixture
 def hug(db):
-    return Effect.objects.create(
-        slug="hug",
-        name="Hug",
-        name_zh_hans="拥抱",
-        photos=Effect.Photos.TWO,
-        prompt_template="the two people turn to each other and hug warmly {details}",
-        price=150,
-        position=1,
-    )
+    return hug_effect()
 
 
 def refused(client, user, data) -> str:

@@ -189,3 +189,93 @@ def test_the_queue_page_costs_the_same_queries_for_many_items(client, moderator)
 
     assert page.count('data-testid="flag-thumb"') == 6
     assert 0 < len(six.captured_queries) == len(one.captured_queries)
+
+
+# --- every input of a held job ------------------------------------------------------------------
+
+
+@pytest.fixture
+def held_with_inputs(alice):
+    """Jobs moderation held before they ran (their prompt), one of each tool with inputs beyond
+    a first photo: a hug (two photos), a video from three reference photos (a member's), and a
+    restyle of an uploaded clip. Submitted through the create page, as alice would."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.conftest import subscribe
+    from tests.effect_helpers import hug_effect
+    from tests.gen_helpers import clip_bytes, png_bytes, restyle_data
+
+    def photo(color):
+        return SimpleUploadedFile("p.png", png_bytes((96, 64), color), content_type="image/png")
+
+    BlockedTerm.objects.create(term="zebraquartz", category="violence", action="review")
+    subscribe(alice, "standard")  # reference videos are for members
+    hug = submit_job(
+        alice,
+        kind="effect",
+        effect=hug_effect().slug,
+        prompt="zebraquartz",
+        effect_image=photo((220, 30, 30)),
+        second_image=photo((30, 30, 220)),
+    )
+    references = submit_job(
+        alice,
+        kind="references",
+        prompt="zebraquartz statues from these photos",
+        references=[photo((10 * n, 200, 30)) for n in range(1, 4)],
+    )
+    clip = SimpleUploadedFile("c.mp4", clip_bytes(2, size=(96, 64)), content_type="video/mp4")
+    restyle = submit_job(
+        alice, **restyle_data(prompt="the street in zebraquartz colours"), video=clip
+    )
+    jobs = {"effect": hug, "references": references, "restyle": restyle}
+    assert {job.status for job in jobs.values()} == {Job.Status.REVIEW}
+    return jobs
+
+
+def input_urls(job) -> dict[str, str]:
+    return {which: reverse("staff:job_file", args=[job.pk, which]) for which, _f in job.inputs()}
+
+
+def test_the_queue_shows_every_input_of_a_held_job(client, moderator, held_with_inputs):
+    client.force_login(moderator)
+
+    page = client.get(QUEUE).content.decode()
+
+    hug, references, restyle = held_with_inputs.values()
+    assert set(input_urls(hug)) == {"start", "second"}
+    assert set(input_urls(references)) == {"ref1", "ref2", "ref3"}
+    assert set(input_urls(restyle)) == {"clip"}
+    for job in held_with_inputs.values():
+        for which, url in input_urls(job).items():
+            tag = "video" if which == "clip" else "img"
+            assert f'<{tag} src="{url}"' in page, (job.kind, which)
+
+
+def test_staff_fetch_every_input_and_others_get_nothing(client, moderator, bob, held_with_inputs):
+    fetched = {}
+    client.force_login(moderator)
+    for job in held_with_inputs.values():
+        for which, url in input_urls(job).items():
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert "no-store" in response["Cache-Control"]
+            fetched[(job.pk, which)] = b"".join(response.streaming_content)
+    hug, references, restyle = held_with_inputs.values()
+    with hug.second_image.open("rb") as stored:
+        assert fetched[(hug.pk, "second")] == stored.read()
+    assert all(fetched[(references.pk, f"ref{n}")].startswith(b"\x89PNG") for n in (1, 2, 3))
+    assert fetched[(restyle.pk, "clip")][4:8] == b"ftyp"  # an MP4
+    assert client.get(reverse("staff:job_file", args=[references.pk, "ref4"])).status_code == 404
+
+    client.force_login(bob)  # neither staff nor the owner
+    for job in held_with_inputs.values():
+        for which, url in input_urls(job).items():
+            staff_path = client.get(url)
+            assert staff_path.status_code == 302 and "/admin/login/" in staff_path.url
+            owner_path = (
+                reverse("generation:input_clip", args=[job.pk])
+                if which == "clip"
+                else reverse("generation:input_photo", args=[job.pk, which])
+            )
+            assert client.get(owner_path).status_code == 404, owner_path

@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from generation.models import Asset
+from generation.models import INPUT_CLIP, Asset
 from generation.moderation import evaluation
 from generation.moderation.models import BannedConcept, BlockedTerm, Flag, PhotoRule
 from webapp.staff.admin_mixins import AuditedSettingAdmin, ReadOnlyAdmin
@@ -85,21 +85,56 @@ class PhotoRuleAdmin(AuditedSettingAdmin, admin.ModelAdmin):
 
 
 def thumbnail_url(flag) -> str | None:
-    """The picture a reviewer needs: the upload for an upload flag, else the output's poster or
-    first picture, else the job's input image."""
+    """The picture a reviewer needs first: the flagged upload for an upload flag, else the
+    output's poster or first picture, else the job's input image."""
     job = flag.job
-    if flag.kind == Flag.Kind.UPLOAD and flag.field == "end_image" and job.end_image:
-        return reverse("staff:job_file", args=[job.pk, "end"])
-    if flag.kind == Flag.Kind.UPLOAD and job.input_image:
-        return reverse("staff:job_file", args=[job.pk, "input"])
+    if flag.kind == Flag.Kind.UPLOAD:
+        flagged = {"end_image": "end", "second_image": "second"}.get(flag.field, "start")
+        if job.input_file(flagged):
+            return reverse("staff:job_file", args=[job.pk, flagged])
     assets = job.assets.all()
     for kind in (Asset.Kind.POSTER, Asset.Kind.PICTURE):
         asset = next((a for a in assets if a.kind == kind), None)
         if asset is not None:
             return reverse("staff:job_file", args=[job.pk, asset.pk])
     if job.input_image:
-        return reverse("staff:job_file", args=[job.pk, "input"])
+        return reverse("staff:job_file", args=[job.pk, "start"])
     return None
+
+
+INPUT_LABELS = {
+    "start": _("photo"),
+    "end": _("end frame"),
+    "second": _("second photo"),
+    INPUT_CLIP: _("source clip"),
+}
+
+
+def inputs_html(job) -> str:
+    """Every input of the job, each linked to the file: photos as thumbnails, a restyle's source
+    clip as a small player (its first frame shows until it plays)."""
+    items = []
+    for which, _stored in job.inputs():
+        url = reverse("staff:job_file", args=[job.pk, which])
+        label = INPUT_LABELS.get(which) or _("reference %(n)s") % {"n": which[3:]}
+        if which == INPUT_CLIP:
+            media = format_html(
+                '<video src="{}" controls muted playsinline preload="metadata" '
+                'class="flag-input" data-testid="flag-input-{}" title="{}"></video>',
+                url,
+                which,
+                label,
+            )
+        else:
+            media = format_html(
+                '<img src="{}" alt="{}" title="{}" class="flag-input" data-testid="flag-input-{}">',
+                url,
+                label,
+                label,
+                which,
+            )
+        items.append(format_html('<a href="{}" target="_blank">{}</a>', url, media))
+    return format_html_join("", "{}", ((item,) for item in items)) if items else "—"
 
 
 class DecisionFilter(admin.SimpleListFilter):
@@ -132,6 +167,7 @@ class DecisionFilter(admin.SimpleListFilter):
 class FlagAdmin(ReadOnlyAdmin):  # decisions go through review.approve / review.reject only
     list_display = (
         "thumbnail",
+        "inputs",
         "kind",
         "job_link",
         "user_link",
@@ -154,7 +190,7 @@ class FlagAdmin(ReadOnlyAdmin):  # decisions go through review.approve / review.
     actions = None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("job__assets")
+        return super().get_queryset(request).prefetch_related("job__assets", "job__references")
 
     def changelist_view(self, request, extra_context=None):
         extra = {
@@ -180,6 +216,10 @@ class FlagAdmin(ReadOnlyAdmin):  # decisions go through review.approve / review.
             'data-testid="flag-thumb" style="max-width:120px;max-height:90px"></a>',
             url,
         )
+
+    @admin.display(description=_("inputs"))
+    def inputs(self, flag):
+        return inputs_html(flag.job)
 
     @admin.display(description=_("job"), ordering="job")
     def job_link(self, flag):

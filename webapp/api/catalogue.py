@@ -7,17 +7,20 @@ from ninja import Query, Router
 
 from billing import ledger
 from billing.entitlements import entitlements
-from billing.pricing import MAX_IMAGES, STORYBOARD_SECONDS, PriceError
-from generation import services
-from generation.engine.types import MAX_SHOTS, MIN_SHOTS
-from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES
+from billing.pricing import MAX_IMAGES, RESTYLE_SECONDS, STORYBOARD_SECONDS, PriceError
+from generation import effects, services
+from generation.clips import MAX_CLIP_SECONDS
+from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
+from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES, SOUND_KINDS
 from generation.models import Job
 from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, problems
 from webapp.api.schemas import (
     CREATABLE_KINDS,
+    EFFECT_PATTERN,
     AspectRatio,
     CameraMovement,
+    ClipSeconds,
     Duration,
     Kind,
     Mode,
@@ -34,6 +37,12 @@ SHOT_LENGTHS = Query(
 )
 SHOT_CAMERAS = Query(
     None, description="For storyboard: each shot's camera movement, in order (repeat it)."
+)
+
+SOUND = Query(False, description="For text_to_video and image_to_video: made with sound.")
+EFFECT = Query(None, max_length=50, pattern=EFFECT_PATTERN, description="For effect: its slug.")
+CLIP_SECONDS = Query(
+    None, description="For restyle: the clip's length in whole seconds, rounded up."
 )
 
 
@@ -58,26 +67,21 @@ def model(request):
     plan = entitlements(user)
 
     def kind_allowed(kind):
-        return kind in spec.kinds and not services.locked_option_errors(user, kind, {})
+        makes = services.engine_kind(kind) in spec.kinds
+        return makes and not services.locked_option_errors(user, kind, {})
 
-    prices = []
-    for kind in [kind for kind in CREATABLE_KINDS if kind in spec.kinds]:
-        picture = kind == Job.Kind.TEXT_TO_PICTURE
-        for mode in ["standard"] if picture else ["standard", "professional"]:
-            lengths = [None] if picture else [5] if kind == Job.Kind.EXTEND else [5, 10]
-            if kind == Job.Kind.STORYBOARD:  # each whole length a story can have
-                lengths = list(STORYBOARD_SECONDS)
-            for duration in lengths:
-                params = {"duration_s": duration, "mode": mode, "num_images": 1}
-                prices.append(
-                    {
-                        "kind": kind,
-                        "duration_s": duration,
-                        "mode": mode,
-                        "num_images": 1,
-                        "price_points": points(services.price_for(kind, params)),
-                    }
-                )
+    prices = [
+        {
+            "kind": kind,
+            "duration_s": params.get("duration_s"),
+            "mode": params.get("mode", "standard"),
+            "num_images": 1,
+            "sound": bool(params.get("sound")),
+            "effect": params.get("effect"),
+            "price_points": points(services.price_for(kind, params)),
+        }
+        for kind, params in _priced_requests(spec)
+    ]
     return {
         "id": spec.id,
         "label": spec.label,
@@ -93,6 +97,20 @@ def model(request):
         ),
         "num_images": _options([(n, n) for n in range(1, MAX_IMAGES + 1)]),
         "prices": prices,
+        "sound": spec.supports_sound,
+        "effects": [
+            {
+                "slug": effect.slug,
+                "name": effect.display_name,
+                "photos": effect.photos,
+                "retouches": effects.retouches_offered(effect),
+                "price_points": points(effect.price),
+                "allowed": effects.allowed(effect, plan),
+            }
+            for effect in effects.catalogue()
+        ],
+        "max_references": MAX_REFERENCES,
+        "max_clip_seconds": MAX_CLIP_SECONDS,
         "plan": {
             "name": plan.plan_name,
             "no_watermark": plan.no_watermark,
@@ -105,6 +123,32 @@ def model(request):
             "max_frame_rate": plan.max_frame_rate,
         },
     }
+
+
+def _priced_requests(spec):
+    """(kind, params) of each request the price table has a row for, on this site's model: each
+    kind in each mode and length it is sold in (a storyboard's and a restyle's every whole
+    second), with sound where the model makes it, and each effect of the catalogue."""
+    for kind in CREATABLE_KINDS:
+        if services.engine_kind(kind) not in spec.kinds:
+            continue
+        if kind == Job.Kind.EFFECT:
+            for effect in effects.catalogue():
+                yield kind, {"effect": effect.slug, "duration_s": 5, "mode": "standard"}
+            continue
+        picture = kind == Job.Kind.TEXT_TO_PICTURE
+        lengths = {
+            Job.Kind.TEXT_TO_PICTURE: [None],
+            Job.Kind.EXTEND: [5],
+            Job.Kind.STORYBOARD: list(STORYBOARD_SECONDS),
+            Job.Kind.RESTYLE: list(RESTYLE_SECONDS),
+        }.get(kind, [5, 10])
+        sounds = [False, True] if spec.supports_sound and kind in SOUND_KINDS else [False]
+        for sound in sounds:
+            for mode in ["standard"] if picture else ["standard", "professional"]:
+                for duration in lengths:
+                    params = {"duration_s": duration, "mode": mode, "num_images": 1}
+                    yield kind, {**params, "sound": True} if sound else params
 
 
 @router.get(
@@ -120,10 +164,14 @@ def quote(
     aspect_ratio: AspectRatio = "16:9",
     shot_duration_s: list[ShotSeconds] | None = SHOT_LENGTHS,
     shot_camera_movement: list[CameraMovement] | None = SHOT_CAMERAS,
+    sound: bool = SOUND,
+    effect: str | None = EFFECT,
+    clip_seconds: ClipSeconds | None = CLIP_SECONDS,
 ):
     """What a job with these options would cost, whether the balance covers it, and which
     options the caller's plan refuses. Nothing is held. A storyboard is priced by its shots'
-    lengths (`shot_duration_s`, one per shot), as the create page prices it."""
+    lengths (`shot_duration_s`, one per shot), a restyle by its clip's (`clip_seconds`) and an
+    effect by the catalogue (`effect`), as the create page prices them."""
     require_scope(request, "read")
     user = request.auth.user
     params = {
@@ -133,10 +181,21 @@ def quote(
         "camera_movement": camera_movement,
         "aspect_ratio": aspect_ratio,
     }
+    if sound:  # priced as asked: the price table refuses it for kinds that have no sound
+        params["sound"] = True
     if kind not in (Job.Kind.EXTEND, Job.Kind.TEXT_TO_PICTURE):
         params["duration_s"] = int(duration_s)
     if kind == Job.Kind.STORYBOARD:
         params.update(_storyboard_params(shot_duration_s or [], shot_camera_movement or []))
+    if kind == Job.Kind.RESTYLE:
+        if clip_seconds is None:
+            detail = _("A restyle is priced by its clip: send clip_seconds (%(min)d to %(max)d).")
+            raise Problem(422, "invalid_request", detail % {"min": 1, "max": MAX_CLIP_SECONDS})
+        params.update(duration_s=clip_seconds, camera_movement="static")
+    if kind == Job.Kind.EFFECT:  # 5 s, standard, no camera move: the effect decides
+        if effects.get_effect(effect) is None:
+            raise Problem(422, "invalid_request", _("Choose one of the effects."))
+        params.update(effect=effect, duration_s=5, mode="standard", camera_movement="static")
     try:
         price = services.price_for(kind, params)
     except PriceError as exc:

@@ -118,7 +118,9 @@ def _refusal(user, form: JobForm, exc: ValidationError) -> Problem:
         errors = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
         data = form.cleaned_data
         locked = services.locked_option_errors(user, data["kind"], form.job_params())
-        if locked and set(locked) & set(errors):
+        # Sound this site's model cannot make is refused as a field: no plan unlocks it.
+        locked.pop("sound", None)
+        if set(locked) & set(errors):
             return Problem(403, "plan_required", " ".join(locked.values()), errors=errors)
         if "kind" in errors:
             return Problem(422, "unsupported_kind", errors["kind"][0], errors=errors)
@@ -138,9 +140,13 @@ def _refusal(user, form: JobForm, exc: ValidationError) -> Problem:
     summary="Create a job",
     description=(
         "A JSON object, or a multipart (or urlencoded) form, with the fields below. A photo for "
-        "image_to_video is either a multipart file (`image`, and `end_image` for its optional "
-        "end frame) or the id of a photo sent first to POST /uploads (`image_upload`, "
-        "`end_image_upload`), which is how a JSON create names one. Send an `Idempotency-Key` "
+        "image_to_video or an effect is either a multipart file (`image`, `end_image` for an "
+        "optional end frame, `second_image` for a two-photo effect's second person) or the id "
+        "of a photo sent first to POST /uploads (`image_upload`, `end_image_upload`, "
+        "`second_image_upload`), which is how a JSON create names one; a references job's 1-4 "
+        "photos are the repeated file `references` or `reference_uploads` (members only); a "
+        "restyle's clip of up to 10 s is the file `video`, or one of your finished videos by "
+        "job id (`restyle_source`). Send an `Idempotency-Key` "
         "header to make retries safe: a repeat returns the first result (status 200 with "
         "`Idempotent-Replayed: true`) and never holds points twice. A prompt or photo refused by "
         "moderation answers 422 with code `moderation_refused` and its `category`; nothing is "
@@ -152,6 +158,9 @@ def create_job(
     data: Form[JobIn],
     image: File[UploadedFile] = None,
     end_image: File[UploadedFile] = None,
+    second_image: File[UploadedFile] = None,
+    references: File[list[UploadedFile]] = None,
+    video: File[UploadedFile] = None,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key"),
 ):
     require_scope(request, "create")
@@ -165,14 +174,23 @@ def create_job(
         )
     user = request.auth.user
     fields = data.form_data()
-    files = {name: f for name, f in (("image", image), ("end_image", end_image)) if f}
-    fingerprint = idempotency.fingerprint(request.method, request.path, fields, files)
+    singles = {"image": image, "end_image": end_image, "second_image": second_image, "video": video}
+    files = MultiValueDict({name: [f] for name, f in singles.items() if f})
+    if references:
+        files.setlist("references", references)
+    # What the request asks, for Idempotency-Key: its fields and each file's content.
+    asked = dict(fields)
+    if data.reference_uploads is not None:
+        asked["reference_uploads"] = data.reference_uploads
+    each_file = {name: f for name, f in singles.items() if f}
+    each_file.update({f"references.{n}": f for n, f in enumerate(references or [])})
+    fingerprint = idempotency.fingerprint(request.method, request.path, asked, each_file)
 
     def work():
-        photos = {**files, **_uploaded_photos(user, data, files)}
-        form = JobForm(fields, MultiValueDict({k: [v] for k, v in photos.items()}), user=user)
+        uploads = _uploaded_photos(user, data, files)
+        form = JobForm(fields, _form_files(data, files, uploads), user=user)
         if not form.is_valid():
-            errors = _form_errors(form)
+            errors = _form_errors(form, data, files)
             raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
         try:
             job = services.submit(user, form)
@@ -201,13 +219,26 @@ def create_job(
     return response
 
 
-def _form_errors(form: JobForm) -> dict[str, list[str]]:
+def _form_files(data: JobIn, files: MultiValueDict, uploads: MultiValueDict) -> MultiValueDict:
+    """The files as the create page sends them: an effect's photo is its own field there (the
+    page's image to video photo is sent beside it), `image` in the API."""
+    photos = MultiValueDict({**dict(files.lists()), **dict(uploads.lists())})
+    if data.kind == Job.Kind.EFFECT and "image" in photos:
+        photos.setlist("effect_image", photos.pop("image"))
+    return photos
+
+
+def _form_errors(form: JobForm, data: JobIn, files: MultiValueDict) -> dict[str, list[str]]:
     """The create form's errors by the API's field names: a storyboard's rules on its shots
-    (how many, how long in all) are the form's own, and named `shots` here."""
+    (how many, how long in all) are the form's own, and named `shots` here; an effect's photo
+    is `image`; a restyle's source is `restyle_source` when the caller named one, not a clip."""
+    renamed = {"effect_image": "image"}
+    if data.restyle_source and "video" not in files:
+        renamed["video"] = "restyle_source"
     errors = {}
     for field, messages in form.errors.items():
         name = "shots" if field == NON_FIELD_ERRORS or field.startswith("shot_") else field
-        errors.setdefault(name, []).extend(messages)
+        errors.setdefault(renamed.get(name, name), []).extend(messages)
     return errors
 
 
@@ -232,20 +263,31 @@ def _job_from_json(request) -> JobIn:
         ) from None
 
 
-def _uploaded_photos(user, data: JobIn, files: dict) -> dict:
+# Photo fields a job names by upload id, and the create form's file field each fills.
+UPLOAD_FIELDS = (
+    ("image_upload", "image"),
+    ("end_image_upload", "end_image"),
+    ("second_image_upload", "second_image"),
+    ("reference_uploads", "references"),
+)
+
+
+def _uploaded_photos(user, data: JobIn, files: MultiValueDict) -> MultiValueDict:
     """The photos the job names by upload id, as files for the create form; only the caller's
     own uploads that have not expired."""
-    photos, errors = {}, {}
-    for field, upload_id in (("image", data.image_upload), ("end_image", data.end_image_upload)):
-        if upload_id is None:
+    photos, errors = MultiValueDict(), {}
+    for name, field in UPLOAD_FIELDS:
+        ids = getattr(data, name)
+        if ids is None or ids == []:
             continue
-        photo = photo_uploads.get_for_user(user, upload_id)
+        ids = ids if isinstance(ids, list) else [ids]
+        found = photo_uploads.get_all_for_user(user, ids)
         if field in files:
-            errors[f"{field}_upload"] = [_("Send the photo as a file or as an upload, not both.")]
-        elif photo is None:
-            errors[f"{field}_upload"] = [str(photo_uploads.UNKNOWN_UPLOAD)]
+            errors[name] = [_("Send the photo as a file or as an upload, not both.")]
+        elif len(found) < len(set(ids)):
+            errors[name] = [str(photo_uploads.UNKNOWN_UPLOAD)]
         else:
-            photos[field] = photo_uploads.as_file(photo)
+            photos.setlist(field, [photo_uploads.as_file(found[upload_id]) for upload_id in ids])
     if errors:
         raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
     return photos

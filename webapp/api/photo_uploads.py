@@ -64,7 +64,12 @@ def store(user, upload) -> PhotoUpload:
 
 def get_for_user(user, upload_id: int) -> PhotoUpload | None:
     """The one answer to "may this caller use this upload": its owner's, not expired."""
-    return live(user).filter(pk=upload_id).first()
+    return get_all_for_user(user, [upload_id]).get(upload_id)
+
+
+def get_all_for_user(user, upload_ids: list[int]) -> dict[int, PhotoUpload]:
+    """Those of `upload_ids` the caller may use (as get_for_user), by id, in one query."""
+    return {photo.pk: photo for photo in live(user).filter(pk__in=upload_ids)}
 
 
 def as_file(photo: PhotoUpload) -> SimpleUploadedFile:

@@ -10,13 +10,30 @@ from pydantic import field_validator
 
 from billing.pricing import STORYBOARD_SECONDS
 from billing.units import format_points
+from generation.clips import MAX_CLIP_SECONDS, MIN_CLIP_SECONDS
 from generation.engine.specs import CAMERA_MOVEMENTS
-from generation.engine.types import MAX_SHOTS, MIN_SHOTS
+from generation.engine.types import (
+    DEFAULT_STRENGTH,
+    MAX_REFERENCES,
+    MAX_SHOTS,
+    MAX_STRENGTH,
+    MIN_SHOTS,
+    MIN_STRENGTH,
+)
 from generation.forms import SHOT_DURATIONS
 from generation.models import Job
 
 # The kinds the API can create (and price, and list in /models).
-Kind = Literal["text_to_video", "image_to_video", "extend", "text_to_picture", "storyboard"]
+Kind = Literal[
+    "text_to_video",
+    "image_to_video",
+    "extend",
+    "text_to_picture",
+    "storyboard",
+    "effect",
+    "references",
+    "restyle",
+]
 CREATABLE_KINDS = get_args(Kind)
 # Any job's kind, as it is read back: jobs made on the site may be of kinds the API cannot make.
 AnyKind = Literal[tuple(Job.Kind.values)]  # type: ignore[valid-type]
@@ -28,6 +45,11 @@ CameraMovement = Literal[tuple(CAMERA_MOVEMENTS)]  # type: ignore[valid-type]
 ShotSeconds = Annotated[int, Field(ge=SHOT_DURATIONS[0][0], le=SHOT_DURATIONS[-1][0])]
 # A cursor is the last id of the page before: pass `next_cursor` back as it came.
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
+# An effect's code in the catalogue (a slug); which effects exist is the catalogue's answer.
+EFFECT_PATTERN = r"^[-a-zA-Z0-9_]*$"
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+# The whole seconds a restyle's clip is priced at (its length rounded up).
+ClipSeconds = Annotated[int, Field(ge=MIN_CLIP_SECONDS, le=MAX_CLIP_SECONDS)]
 
 
 class Duration(IntEnum):
@@ -52,14 +74,19 @@ class ShotIn(Schema):
 
 class JobIn(Schema):
     """What to make: the fields of the site's create form, as a multipart or urlencoded form or
-    a JSON object. Photos travel as multipart files (`image`, and `end_image` for an end frame)
-    or, sent first to POST /uploads, by id (`image_upload`, `end_image_upload`)."""
+    a JSON object. Photos travel as multipart files (`image`, `end_image`, `second_image`,
+    `references`) or, sent first to POST /uploads, by id (`image_upload`, `end_image_upload`,
+    `second_image_upload`, `reference_uploads`); a restyle's clip as the multipart file `video`,
+    or one of your finished videos by job id (`restyle_source`)."""
 
     kind: Kind = "text_to_video"
     prompt: str = Field(
         "",
         max_length=2500,
-        description="Required except for image_to_video.",
+        description=(
+            "Required except for image_to_video and effect (for an effect: optional words the "
+            "effect's prompt takes in)."
+        ),
         examples=["a paper boat on a rainy street"],
     )
     negative_prompt: str = Field("", max_length=2500)
@@ -82,6 +109,58 @@ class JobIn(Schema):
     end_image_upload: int | None = Field(
         None, ge=1, le=2**63 - 1, description="Its end frame, from POST /uploads."
     )
+    sound: bool = Field(
+        False,
+        description=(
+            "For text_to_video and image_to_video: make the clip with its soundtrack (describe "
+            "sounds and speech in the prompt); priced on its own, not with an end frame."
+        ),
+    )
+    effect: str = Field(
+        "",
+        max_length=50,
+        pattern=EFFECT_PATTERN,
+        description=(
+            "For effect: the effect's `slug` from GET /models. Its photo is `image` (or "
+            "`image_upload`); a two-photo effect also takes `second_image` (or "
+            "`second_image_upload`). An effect is 5 s, standard, in its photo's shape."
+        ),
+    )
+    second_image_upload: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="For a two-photo effect: the second photo, from POST /uploads.",
+    )
+    restore_colour: bool = Field(
+        False, description="For an effect that offers retouches: colourise the photo."
+    )
+    restore_faces: bool = Field(
+        False, description="For an effect that offers retouches: restore the faces."
+    )
+    # How many photos a reference video takes is the create form's rule, not the schema's.
+    reference_uploads: list[RowId] | None = Field(
+        None,
+        description=(
+            f"For references: 1 to {MAX_REFERENCES} photos from POST /uploads (a person, an "
+            "object, a style), instead of the multipart files `references`."
+        ),
+    )
+    restyle_source: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description=(
+            f"For restyle: one of your finished videos of up to {MAX_CLIP_SECONDS} s, by its "
+            "job id, instead of the multipart file `video`."
+        ),
+    )
+    strength: float = Field(
+        DEFAULT_STRENGTH,
+        ge=MIN_STRENGTH,
+        le=MAX_STRENGTH,
+        description="For restyle: how much of the clip may change.",
+    )
     # How many shots a story has is the create form's rule (its message names the limit), not
     # the schema's: the API has no second way to refuse a storyboard.
     shots: list[ShotIn] | None = Field(
@@ -93,7 +172,15 @@ class JobIn(Schema):
         ),
     )
 
-    @field_validator("seed", "source_job", "image_upload", "end_image_upload", mode="before")
+    @field_validator(
+        "seed",
+        "source_job",
+        "image_upload",
+        "end_image_upload",
+        "second_image_upload",
+        "restyle_source",
+        mode="before",
+    )
     @classmethod
     def _empty_means_none(cls, value):
         """A form field sent empty (`seed=`) is one left out, as on the site."""
@@ -102,7 +189,8 @@ class JobIn(Schema):
     def form_data(self) -> dict:
         """As the site's form receives it from a browser: a storyboard's shots as the page's
         shot rows (shot_prompt_1, shot_duration_1, shot_camera_1, ...)."""
-        data = self.model_dump(mode="json", exclude={"shots"})
+        # Uploads are named by id here; the create form receives them as files.
+        data = self.model_dump(mode="json", exclude={"shots", "reference_uploads"})
         fields = {k: "" if v is None else str(v) for k, v in data.items()}
         for n, shot in enumerate(self.shots or [], start=1):
             fields[f"shot_prompt_{n}"] = shot.prompt
@@ -189,10 +277,21 @@ class OptionOut(Schema):
 
 class PriceOut(Schema):
     kind: Kind
-    duration_s: int | None
+    duration_s: int | None = Field(description="A restyle's: the clip's whole seconds.")
     mode: Mode
     num_images: int
+    sound: bool = False
+    effect: str | None = Field(None, description="An effect's slug: each has its own price.")
     price_points: str
+
+
+class EffectOut(Schema):
+    slug: str = Field(description="Pass it as `effect` to POST /jobs and GET /quote.")
+    name: str
+    photos: Literal[1, 2] = Field(description="Photos it needs: `image`, and `second_image`.")
+    retouches: bool = Field(description="Whether restore_colour and restore_faces apply.")
+    price_points: str
+    allowed: bool = Field(description="Whether your plan includes it.")
 
 
 class PlanOut(Schema):
@@ -218,11 +317,20 @@ class ModelOut(Schema):
     camera_movements: list[OptionOut]
     num_images: list[OptionOut]
     prices: list[PriceOut]
+    sound: bool = Field(description="Whether text and image to video can be made with sound.")
+    effects: list[EffectOut]
+    max_references: int = Field(description="Reference photos a references job takes at most.")
+    max_clip_seconds: int = Field(description="The longest clip a restyle takes.")
     plan: PlanOut
 
 
 class UploadOut(Schema):
-    id: int = Field(description="Pass it as `image_upload` or `end_image_upload` to POST /jobs.")
+    id: int = Field(
+        description=(
+            "Pass it to POST /jobs as `image_upload`, `end_image_upload`, `second_image_upload` "
+            "or in `reference_uploads`."
+        )
+    )
     url: str = Field(description="This upload in the API (GET it, or DELETE it early).")
     content_type: Literal["image/png"] = Field(
         description="Kept re-encoded as PNG, as the site keeps photos: only the pixels."

@@ -4,17 +4,19 @@ review decisions, and the files of flagged jobs. Each view is `staff_only(<permi
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from billing import ledger
-from generation.models import Job
+from generation.models import Job, input_content_type
 from generation.moderation import review
 from generation.moderation.models import Flag
+from generation.private_files import private_file
 from webapp.accounts import closing
 from webapp.staff import audit, dashboard, services
 from webapp.staff.forms import DeleteUserForm, PointsForm, ReasonForm
@@ -203,25 +205,20 @@ def reject_view(request, flag_id):
 
 @staff_only("moderation.view_flag")
 def job_file_view(request, job_id, what):
-    """A job's input image (`input`, `end`) or one of its assets (its id), whoever owns it."""
-    job = get_object_or_404(Job, pk=job_id)
-    if what == "input":
-        field = job.input_image
-    elif what == "end":
-        field = job.end_image
-    elif what.isdigit():
+    """Any job's file, whoever owns it: one of its assets (by id) or one of the inputs it was
+    made from, by the names Job.inputs gives them ("start", or "input" as the queue's first
+    links named it; "end", "second", "ref1" to "ref4", "clip")."""
+    job = get_object_or_404(Job.objects.prefetch_related("references"), pk=job_id)
+    if what.isdigit():
         asset = job.assets.filter(pk=int(what)).first()
         if asset is None:
             raise Http404
-        field = asset.file
+        stored, content_type = asset.file, asset.content_type
     else:
+        what = "start" if what == "input" else what
+        stored, content_type = job.input_file(what), input_content_type(what)
+    if not stored:
         raise Http404
-    if not field:
-        raise Http404
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle)
-    response["Cache-Control"] = "private, no-store"
+    response = private_file(stored, content_type)
+    patch_cache_control(response, no_store=True)
     return response
