@@ -29,7 +29,7 @@ TERMS = list(TERM_DISCOUNT_PERCENT)
 
 
 def default_plan_price(tier_code: str, period: str) -> int:
-    from billing.memberships import PERIOD_MONTHS
+    from billing.periods import PERIOD_MONTHS
 
     full = MONTHLY_PRICES[tier_code] * PERIOD_MONTHS[period]
     return full * (100 - TERM_DISCOUNT_PERCENT[period]) // 100

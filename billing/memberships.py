@@ -16,13 +16,7 @@ from django.utils.translation import gettext
 from billing import ledger
 from billing.daily import site_zone
 from billing.models import Lot, Membership
-
-PERIOD_MONTHS = {
-    Membership.Period.MONTHLY: 1,
-    Membership.Period.QUARTERLY: 3,
-    Membership.Period.HALF_YEAR: 6,
-    Membership.Period.ANNUAL: 12,
-}
+from billing.periods import PERIOD_MONTHS
 
 
 def add_months(moment: datetime, months: int) -> datetime:

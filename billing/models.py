@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
+from billing.names import tier_name
 from billing.periods import Period
 from billing.units import format_signed_points
 
@@ -270,8 +271,6 @@ class Tier(models.Model):
     @property
     def display_name(self) -> str:
         """The name in the reader's language (the seeded tiers' names are in the catalogue)."""
-        from billing.notes import tier_name
-
         return tier_name(self)
 
 

@@ -8,11 +8,14 @@ does, through billing/ledger.py.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
-from billing.periods import Period
+from billing.names import pack_name, plan_name
+from billing.periods import PERIOD_MONTHS, Period
+from webapp.stored_text import shown
 
 
 class Provider(models.TextChoices):
@@ -60,14 +63,10 @@ class Plan(models.Model):
     @property
     def display_name(self) -> str:
         """The plan's name in the reader's language: "Pro (Monthly)", "专业版（月度）"."""
-        from billing.notes import plan_name
-
         return plan_name(self)
 
     @property
     def months(self) -> int:
-        from billing.memberships import PERIOD_MONTHS
-
         return PERIOD_MONTHS[self.period]
 
     @property
@@ -314,10 +313,31 @@ class Payment(models.Model):
 
     @property
     def title(self) -> str:
-        """The receipt's name in the reader's language (billing/notes.py)."""
-        from billing.notes import payment_title
+        """The receipt's name in the reader's language: the pack's points or the plan it paid
+        for (its description was written once, in whoever's language caused it)."""
+        if self.kind == self.Kind.PACK and self.lot_id:
+            return pack_name(self.lot.amount)
+        if self.kind == self.Kind.INVOICE:
+            plan = self._plan_described()
+            if plan is not None:
+                return plan_name(plan)
+        return shown(self.description)
 
-        return payment_title(self)
+    def _plan_described(self):
+        """The plan the description names, in any of the site's languages (it was written as
+        str(plan) in the language active when the invoice was recorded)."""
+        plans = list(Plan.objects.select_related("tier"))
+        if self.subscription_id:
+            sub = self.subscription
+            plans.sort(key=lambda p: p.pk not in (sub.plan_id, sub.next_plan_id))
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                for plan in plans:
+                    period = plan.get_period_display()
+                    # Today's wording, and the one before tier names were translated.
+                    if self.description in (str(plan), f"{plan.tier.name} ({period})"):
+                        return plan
+        return None
 
 
 class WebhookEvent(models.Model):

@@ -1,4 +1,4 @@
-"""How long a membership term runs. Its own module because both the memberships
+"""How long a membership term runs, and in months. Its own module because both the memberships
 (billing/models.py) and the plans sold (billing/payment_models.py) use it, and the plans must not
 import the models module that re-exports them."""
 
@@ -11,3 +11,11 @@ class Period(models.TextChoices):
     QUARTERLY = "quarterly", _("Quarterly")
     HALF_YEAR = "half_year", _("Half-year")
     ANNUAL = "annual", _("Annual")
+
+
+PERIOD_MONTHS = {
+    Period.MONTHLY: 1,
+    Period.QUARTERLY: 3,
+    Period.HALF_YEAR: 6,
+    Period.ANNUAL: 12,
+}

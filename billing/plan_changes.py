@@ -48,17 +48,6 @@ def local_date(moment: datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d") if moment else ""
 
 
-def upgrade_charge(sub: Subscription, plan: Plan, at: datetime) -> int:
-    """What upgrading `sub` to `plan` at `at` is charged at once: the price difference for the
-    share of the paid period left, rounded to the smallest unit (Stripe prorates the same way
-    from `proration_date`). 0 for anything but an upgrade inside a paid period."""
-    start, end = sub.current_period_start, sub.current_period_end
-    if plan.tier.rank <= sub.plan.tier.rank or not (start and end and end > at >= start):
-        return 0
-    left = (end - at) / (end - start)
-    return max(0, round((plan.price - sub.plan.price) * left))
-
-
 def quoted_charge(sub: Subscription, plan: Plan, at: datetime) -> int | None:
     """An upgrade's charge at `at` as the provider will take it: computed here for the sandbox,
     previewed by Stripe for Stripe (None when Stripe cannot be asked now: nothing is confirmed
@@ -66,7 +55,7 @@ def quoted_charge(sub: Subscription, plan: Plan, at: datetime) -> int | None:
     if plan.tier.rank <= sub.plan.tier.rank:
         return 0
     if sub.provider == Provider.SANDBOX:
-        return upgrade_charge(sub, plan, at)
+        return sandbox.upgrade_charge(sub, plan, at)
     try:
         return gateway.upgrade_price(sub.subscription_id, plan.stripe_price_id, at)
     except (*gateway.TRANSIENT_ERRORS, gateway.NotFound, stripe.StripeError):

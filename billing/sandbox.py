@@ -56,6 +56,17 @@ def pay(checkout: CheckoutSession, now: datetime | None = None) -> Lot | None:
         )
 
 
+def upgrade_charge(sub: Subscription, plan: Plan, at: datetime) -> int:
+    """What upgrading `sub` to `plan` at `at` is charged at once: the price difference for the
+    share of the paid period left, rounded to the smallest unit (Stripe prorates the same way
+    from `proration_date`). 0 for anything but an upgrade inside a paid period."""
+    start, end = sub.current_period_start, sub.current_period_end
+    if plan.tier.rank <= sub.plan.tier.rank or not (start and end and end > at >= start):
+        return 0
+    left = (end - at) / (end - start)
+    return max(0, round((plan.price - sub.plan.price) * left))
+
+
 def change_plan(
     sub: Subscription,
     plan: Plan,
@@ -66,8 +77,6 @@ def change_plan(
     period (the price difference, prorated from `prorate_from`, the moment the price was quoted,
     as Stripe's proration_date) and starts at once; anything else is charged from the next
     renewal."""
-    from billing.plan_changes import upgrade_charge
-
     now = now or timezone.now()
     with transaction.atomic():
         upgrade = plan.tier.rank > sub.plan.tier.rank

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
 from billing.pricing import PriceError
+from generation.labels import aspect_ratio_of
 from generation.models import Effect
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,6 @@ def clean_form(form, data: dict) -> None:
     """An effect's part of JobForm.clean: the effect, its photos (a second one for two-photo
     effects), its prompt and retouches. Sets `effect`, `prompt`, `restore` and the fixed
     options (5 s, standard, no camera move, the photo's shape)."""
-    from generation.forms import aspect_ratio_of
-
     effect = get_effect(data.get("effect"))
     if effect is None:
         form.add_error("effect", _("Choose one of the effects."))

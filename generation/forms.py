@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 
 from billing.pricing import STORYBOARD_SECONDS
 from generation import add_sound, effects
-from generation.engine.specs import CAMERA_MOVEMENTS as ENGINE_CAMERA_MOVEMENTS
 from generation.engine.specs import get_spec
 from generation.engine.types import (
     DEFAULT_STRENGTH,
@@ -22,6 +21,7 @@ from generation.engine.types import (
     MIN_SHOTS,
     MIN_STRENGTH,
 )
+from generation.labels import ASPECT_RATIOS, CAMERA_MOVEMENTS, MODES, aspect_ratio_of
 from generation.models import Job
 from generation.moderation.review import APPEAL_MAX_LENGTH
 from generation.restyle import clean_restyle
@@ -35,37 +35,7 @@ OLD_PHOTO_PROMPT = (
     "natural subtle movement, the camera stays still, faithful to the original photo"
 )
 
-ASPECT_RATIOS = [("16:9", "16:9"), ("9:16", "9:16"), ("1:1", "1:1")]
 DURATIONS = [(5, gettext_lazy("5 s")), (10, gettext_lazy("10 s"))]
-MODES = [("standard", gettext_lazy("Standard")), ("professional", gettext_lazy("Professional"))]
-# The presets live with the engine, which knows how each model is told about the camera; their
-# names for people live here, translated when shown (the engine does not import Django).
-CAMERA_LABELS = {
-    "static": gettext_lazy("Static"),
-    "pan_left": gettext_lazy("Pan left"),
-    "pan_right": gettext_lazy("Pan right"),
-    "tilt_up": gettext_lazy("Tilt up"),
-    "tilt_down": gettext_lazy("Tilt down"),
-    "zoom_in": gettext_lazy("Zoom in"),
-    "zoom_out": gettext_lazy("Zoom out"),
-    "roll": gettext_lazy("Roll"),
-    "orbit": gettext_lazy("Orbit"),
-    "crane_up": gettext_lazy("Crane up"),
-    "dolly_zoom": gettext_lazy("Dolly zoom"),
-    "tracking": gettext_lazy("Tracking shot"),
-}
-
-
-def camera_label(key: str):
-    """The preset's name in the reader's language ("Master shot: Orbit" for compound moves)."""
-    movement = ENGINE_CAMERA_MOVEMENTS.get(key)
-    label = CAMERA_LABELS.get(key, movement.label if movement else key)
-    if movement is not None and movement.master_shot:
-        return format_lazy(gettext_lazy("Master shot: {}"), label)
-    return label
-
-
-CAMERA_MOVEMENTS = [(key, camera_label(key)) for key in ENGINE_CAMERA_MOVEMENTS]
 SHOT_DURATIONS = [(n, format_lazy(gettext_lazy("{} s"), n)) for n in range(1, 6)]
 SHOT_FIELD = re.compile(r"shot_(prompt|duration)_(\d+)$")
 SOUND_KINDS = (Job.Kind.TEXT_TO_VIDEO, Job.Kind.IMAGE_TO_VIDEO)
@@ -104,20 +74,6 @@ class PhotosField(forms.FileField):
     def clean(self, data, initial=None):
         uploads = data if isinstance(data, (list, tuple)) else [data]
         return [super(PhotosField, self).clean(upload, initial) for upload in uploads if upload]
-
-
-def aspect_ratio_of(width: int, height: int) -> str:
-    """The offered aspect ratio closest to a `width` x `height` picture's."""
-    ratio = width / height
-    return min(
-        (value for value, _label in ASPECT_RATIOS),
-        key=lambda value: abs(_as_float(value) - ratio),
-    )
-
-
-def _as_float(value: str) -> float:
-    w, h = value.split(":")
-    return int(w) / int(h)
 
 
 class JobForm(forms.Form):

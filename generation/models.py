@@ -5,6 +5,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from billing.fields import PointsField
+from generation.labels import MODES, camera_label
 
 
 class Job(models.Model):
@@ -137,16 +138,12 @@ class Job(models.Model):
     @property
     def mode_display(self):
         """The quality mode as people read it, in their language ("Standard", "标准")."""
-        from generation.forms import MODES
-
         mode = self.params.get("mode", "standard")
         return dict(MODES).get(mode, mode)
 
     @property
     def camera_display(self):
         """The camera preset as people read it, in their language."""
-        from generation.forms import camera_label
-
         return camera_label(self.params.get("camera_movement") or "static")
 
     def asset(self, kind):

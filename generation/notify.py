@@ -7,6 +7,7 @@ either. The task retries with a growing delay when the server fails.
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
@@ -17,6 +18,7 @@ from webapp.accounts.language import in_language_of
 from webapp.stored_text import shown
 
 log = logging.getLogger(__name__)
+SEND_JOB_EMAIL = "generation.tasks.send_job_email"  # the task that calls send()
 
 
 def later(job_id: int, what: str = "finished") -> None:
@@ -24,15 +26,23 @@ def later(job_id: int, what: str = "finished") -> None:
     unreachable it is sent here and now instead, and a failure is only logged."""
     from kombu.exceptions import OperationalError
 
-    from generation.tasks import send_job_email
-
     try:
-        send_job_email.delay(job_id, what)
+        current_app.tasks[SEND_JOB_EMAIL].delay(job_id, what)
     except OperationalError:
         try:
-            send_job_email(job_id, what)
+            send(job_id, what)
         except OSError:
             log.exception("could not e-mail the owner of job %s", job_id)
+
+
+def send(job_id: int, what: str = "finished") -> bool:
+    """Write and send the e-mail `what` about the job now; False when the job is gone (deleted
+    meanwhile: the account was closed). The mail server's errors are raised."""
+    job = Job.objects.select_related("user").filter(pk=job_id).first()
+    if job is None:
+        return False
+    EMAILS[what](job)
+    return True
 
 
 EMAILS = {}  # what → the function that writes and sends it (filled below)

@@ -11,6 +11,7 @@ import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -37,6 +38,7 @@ from generation.moderation.verdict import REFUSE, Hit, strongest
 from generation.restyle import screened_frames
 
 log = logging.getLogger(__name__)
+RUN_JOB = "generation.tasks.run_job"  # queued by name: that module imports this one
 Status = Job.Status
 ACTIVE = Q(status__in=Job.ACTIVE)
 # Moderation holds a job either before it ran (prompt or photo) or after (its outputs).
@@ -404,8 +406,7 @@ def enqueue(job: Job) -> bool:
     and the sweep sends it later (sweep_stuck_jobs). Sending twice is harmless: claim() runs a
     job once whatever number of messages name it.
     """
-    from generation.tasks import run_job
-
+    run_job = current_app.tasks[RUN_JOB]
     soft = time_limit(job)
     priority = dispatch.priority_of(job, dispatch.jobs_ahead(job))
     try:

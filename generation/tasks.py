@@ -8,7 +8,7 @@ from celery import shared_task
 from celery.signals import worker_init, worker_process_init, worker_process_shutdown
 from django.conf import settings
 
-from generation import services, threads
+from generation import notify, services, threads
 
 log = logging.getLogger(__name__)
 
@@ -37,14 +37,7 @@ def run_job(self, job_id: int) -> str:
 def send_job_email(job_id: int, what: str = "finished") -> bool:
     """One job e-mail (generation/notify.py), on the default queue; retried for about four
     hours while the mail server fails."""
-    from generation import notify
-    from generation.models import Job
-
-    job = Job.objects.select_related("user").filter(pk=job_id).first()
-    if job is None:  # deleted meanwhile (the account was closed)
-        return False
-    notify.EMAILS[what](job)
-    return True
+    return notify.send(job_id, what)
 
 
 @shared_task

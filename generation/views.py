@@ -24,9 +24,9 @@ from generation.forms import (
     SOUND_KINDS,
     AppealForm,
     JobForm,
-    camera_label,
     storyboard_rows,
 )
+from generation.labels import camera_label
 from generation.models import INPUT_CLIP, Asset, Effect, Job, input_content_type
 from generation.moderation import review
 from generation.moderation.models import Flag

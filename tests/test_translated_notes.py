@@ -9,7 +9,7 @@ from billing.checkout import start_checkout
 from billing.models import Entry, Lot, Pack, Payment, Plan
 from billing.notes import entry_note
 from generation import services
-from generation.forms import CAMERA_MOVEMENTS
+from generation.labels import CAMERA_MOVEMENTS
 from tests.conftest import make_user, tier
 from webapp.stored_text import shown
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from billing import ledger
 from billing.models import Membership, Tier
 from generation import notify
-from generation.forms import aspect_ratio_of
+from generation.labels import aspect_ratio_of
 from generation.models import Job
 from generation.moderation.models import BlockedTerm
 from tests.conftest import PASSWORD

@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -31,6 +32,7 @@ from webapp.accounts.language import in_language_of
 from webapp.accounts.models import DataExport, User
 
 log = logging.getLogger(__name__)
+BUILD_DATA_EXPORT = "webapp.accounts.tasks.build_data_export"  # by name: that module imports this
 
 EXPORT_VALID_DAYS = 7
 README = """Your data from {site}, exported {when} (UTC).
@@ -57,10 +59,8 @@ def request_export(user) -> tuple[DataExport, bool]:
 
 
 def _send(made: DataExport) -> None:
-    from webapp.accounts.tasks import build_data_export
-
     try:
-        build_data_export.delay(made.pk)
+        current_app.tasks[BUILD_DATA_EXPORT].delay(made.pk)
     except OperationalError:  # the broker is down: say so on the page rather than wait forever
         log.exception("could not queue data export %s", made.pk)
         DataExport.objects.filter(pk=made.pk).update(

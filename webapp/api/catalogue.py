@@ -11,7 +11,8 @@ from billing.pricing import MAX_IMAGES, RESTYLE_SECONDS, STORYBOARD_SECONDS, Pri
 from generation import effects, services
 from generation.clips import MAX_CLIP_SECONDS
 from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
-from generation.forms import ASPECT_RATIOS, CAMERA_MOVEMENTS, DURATIONS, MODES, SOUND_KINDS
+from generation.forms import DURATIONS, SOUND_KINDS
+from generation.labels import ASPECT_RATIOS, CAMERA_MOVEMENTS, MODES
 from generation.models import Job
 from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, problems

@@ -22,6 +22,7 @@ import time
 from datetime import timedelta
 
 import requests
+from celery import current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -36,6 +37,7 @@ from webapp.api.outbound import UnsafeURL
 from webapp.api.schemas import points
 
 log = logging.getLogger(__name__)
+DELIVER_WEBHOOK = "webapp.api.tasks.deliver_webhook"  # queued by name: that module imports this one
 Event = WebhookEndpoint.Event
 Delivery = WebhookDelivery.Status
 GIVE_UP_AFTER = timedelta(hours=24)
@@ -114,8 +116,7 @@ def _record(user, type_: str, key: str, data: dict, job=None) -> WebhookEvent | 
 
 
 def _enqueue(event: WebhookEvent) -> None:
-    from webapp.api.tasks import deliver_webhook
-
+    deliver_webhook = current_app.tasks[DELIVER_WEBHOOK]
     for delivery_id in event.deliveries.values_list("pk", flat=True):
         try:
             deliver_webhook.delay(delivery_id)
