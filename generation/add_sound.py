@@ -57,11 +57,29 @@ def billed_seconds(source: Job) -> int:
     return clips.billed_seconds(source.video.duration_s or 0)
 
 
+def checked_source(user, source_id) -> tuple[Job | None, str | None]:
+    """(the video, None) when sound can be added to the user's video `source_id`, else (None,
+    why not, in the reader's language): the one answer the create form and the API's quote give."""
+    source = source_for(user, source_id)
+    if source is None or source.video is None:
+        if source_id:
+            return None, _("That video is not one of your finished videos.")
+        return None, _("Choose one of your videos to add sound to.")
+    if has_sound(source):
+        return None, _("This video already has sound.")
+    seconds = source.video.duration_s or 0
+    if seconds > LONGEST_S:
+        return None, _(
+            "This video is %(s)d s long; sound is added to videos of up to %(max)d s."
+        ) % {"s": seconds, "max": clips.MAX_CLIP_SECONDS}
+    return source, None
+
+
 def clean_add_sound(form, data: dict) -> None:
     """A submission adding sound: sets, in `data`, `source` (the video), `duration_s` (its
     billed seconds), `source_s` (its exact length), its aspect ratio, standard mode and no camera
     move, and `sound`; errors go on the form's `sound_source` and `prompt` fields."""
-    source = source_for(form.user, data.get("sound_source"))
+    source, refusal = checked_source(form.user, data.get("sound_source"))
     if not data.get("prompt"):
         form.add_error(
             "prompt",
@@ -70,27 +88,13 @@ def clean_add_sound(form, data: dict) -> None:
                 'the rocks, gulls, a woman says "look!").'
             ),
         )
-    if source is None or source.video is None:
-        if data.get("sound_source"):
-            form.add_error("sound_source", _("That video is not one of your finished videos."))
-        else:
-            form.add_error("sound_source", _("Choose one of your videos to add sound to."))
-        return
-    if has_sound(source):
-        form.add_error("sound_source", _("This video already has sound."))
-        return
-    seconds = source.video.duration_s or 0
-    if seconds > LONGEST_S:
-        form.add_error(
-            "sound_source",
-            _("This video is %(s)d s long; sound is added to videos of up to %(max)d s.")
-            % {"s": seconds, "max": clips.MAX_CLIP_SECONDS},
-        )
+    if source is None:
+        form.add_error("sound_source", refusal)
         return
     data.update(
         source=source,
         duration_s=billed_seconds(source),
-        source_s=round(seconds, 3),
+        source_s=round(source.video.duration_s or 0, 3),
         aspect_ratio=source.params.get("aspect_ratio", "16:9"),
         mode="standard",
         camera_movement="static",

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from billing import ledger
 from generation.engine.matrix import moving_clip
 from generation.models import Job, ReferencePhoto
-from tests.api_helpers import api_client, api_for, token_for
+from tests.api_helpers import JOBS, api_for, created, post_json, quoted
 from tests.conftest import tier
 from tests.effect_helpers import hug_effect
 from tests.gen_helpers import clip_bytes, held_refs, png_bytes
@@ -16,7 +16,6 @@ from tests.provenance_helpers import finished_job
 
 pytestmark = pytest.mark.django_db
 PROBLEM = "application/problem+json"
-JOBS = "/api/v1/jobs"
 RED, BLUE = (220, 30, 30), (30, 30, 220)
 
 
@@ -33,34 +32,6 @@ def upload(api, color=RED) -> int:
     response = api.post("/api/v1/uploads", {"file": photo(color)})
     assert response.status_code == 201, response.content
     return response.json()["id"]
-
-
-def quoted(api, **query) -> str:
-    response = api.get("/api/v1/quote", query)
-    assert response.status_code == 200, response.content
-    return response.json()["price_points"]
-
-
-def post_json(api, **body):
-    return api.post(JOBS, body, content_type="application/json")
-
-
-def created(response, user, price: str) -> Job:
-    """The 201's job: its row, and the quoted price held in the ledger under its ref (the only
-    hold), as the API's own points endpoints show it."""
-    assert response.status_code == 201, response.content
-    body = response.json()
-    job = Job.objects.get(pk=body["id"], user=user)
-    assert body["price_points"] == price and body["status"] == "queued"
-    assert held_refs(user) == [job.ledger_ref]
-    entries = user.wallet.entries.filter(ref=job.ledger_ref)
-    assert {e.kind for e in entries} == {"hold"}
-    assert -sum(e.amount for e in entries) == job.points_held == int(float(price) * 10)
-    api = api_client(token_for(user))
-    assert api.get("/api/v1/points").json()["held_points"] == price
-    history = api.get("/api/v1/points/ledger").json()["data"]
-    assert [e["ref"] for e in history if e["kind"] == "hold"] == [job.ledger_ref] * len(entries)
-    return job
 
 
 def refused(response, user, before, status, code) -> dict:

@@ -7,8 +7,14 @@ from ninja import Query, Router
 
 from billing import ledger
 from billing.entitlements import entitlements
-from billing.pricing import MAX_IMAGES, RESTYLE_SECONDS, STORYBOARD_SECONDS, PriceError
-from generation import effects, services
+from billing.pricing import (
+    ADD_SOUND_SECONDS,
+    MAX_IMAGES,
+    RESTYLE_SECONDS,
+    STORYBOARD_SECONDS,
+    PriceError,
+)
+from generation import add_sound, effects, services
 from generation.clips import MAX_CLIP_SECONDS
 from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import DURATIONS, SOUND_KINDS
@@ -43,7 +49,17 @@ SHOT_CAMERAS = Query(
 SOUND = Query(False, description="For text_to_video and image_to_video: made with sound.")
 EFFECT = Query(None, max_length=50, pattern=EFFECT_PATTERN, description="For effect: its slug.")
 CLIP_SECONDS = Query(
-    None, description="For restyle: the clip's length in whole seconds, rounded up."
+    None,
+    description=(
+        "For restyle: the clip's length in whole seconds, rounded up; for add_sound, the "
+        "video's (or send sound_source)."
+    ),
+)
+SOUND_SOURCE = Query(
+    None,
+    ge=1,
+    le=2**63 - 1,
+    description="For add_sound: your video's job id; priced at its length, as POST /jobs holds.",
 )
 
 
@@ -68,6 +84,8 @@ def model(request):
     plan = entitlements(user)
 
     def kind_allowed(kind):
+        if kind == Job.Kind.ADD_SOUND:  # every plan; only the site's model decides
+            return add_sound.offered()
         makes = services.engine_kind(kind) in spec.kinds
         return makes and not services.locked_option_errors(user, kind, {})
 
@@ -129,13 +147,18 @@ def model(request):
 def _priced_requests(spec):
     """(kind, params) of each request the price table has a row for, on this site's model: each
     kind in each mode and length it is sold in (a storyboard's and a restyle's every whole
-    second), with sound where the model makes it, and each effect of the catalogue."""
+    second), with sound where the model makes it, each effect of the catalogue, and sound added
+    to a video of each whole second (standard: the job keeps its video's picture)."""
     for kind in CREATABLE_KINDS:
         if services.engine_kind(kind) not in spec.kinds:
             continue
         if kind == Job.Kind.EFFECT:
             for effect in effects.catalogue():
                 yield kind, {"effect": effect.slug, "duration_s": 5, "mode": "standard"}
+            continue
+        if kind == Job.Kind.ADD_SOUND:
+            for seconds in ADD_SOUND_SECONDS:
+                yield kind, {"duration_s": seconds, "mode": "standard", "sound": True}
             continue
         picture = kind == Job.Kind.TEXT_TO_PICTURE
         lengths = {
@@ -168,11 +191,13 @@ def quote(
     sound: bool = SOUND,
     effect: str | None = EFFECT,
     clip_seconds: ClipSeconds | None = CLIP_SECONDS,
+    sound_source: int | None = SOUND_SOURCE,
 ):
     """What a job with these options would cost, whether the balance covers it, and which
     options the caller's plan refuses. Nothing is held. A storyboard is priced by its shots'
-    lengths (`shot_duration_s`, one per shot), a restyle by its clip's (`clip_seconds`) and an
-    effect by the catalogue (`effect`), as the create page prices them."""
+    lengths (`shot_duration_s`, one per shot), a restyle by its clip's (`clip_seconds`), sound
+    added to a video by the video's (`sound_source`, or `clip_seconds`) and an effect by the
+    catalogue (`effect`), as the create page prices them."""
     require_scope(request, "read")
     user = request.auth.user
     params = {
@@ -193,6 +218,9 @@ def quote(
             detail = _("A restyle is priced by its clip: send clip_seconds (%(min)d to %(max)d).")
             raise Problem(422, "invalid_request", detail % {"min": 1, "max": MAX_CLIP_SECONDS})
         params.update(duration_s=clip_seconds, camera_movement="static")
+    if kind == Job.Kind.ADD_SOUND:  # the video's length; standard, its own picture
+        seconds = _sound_seconds(user, sound_source, clip_seconds)
+        params.update(duration_s=seconds, mode="standard", camera_movement="static", sound=True)
     if kind == Job.Kind.EFFECT:  # 5 s, standard, no camera move: the effect decides
         if effects.get_effect(effect) is None:
             raise Problem(422, "invalid_request", _("Choose one of the effects."))
@@ -208,6 +236,25 @@ def quote(
         "affordable": have >= price,
         "locked": {k: str(v) for k, v in services.locked_option_errors(user, kind, params).items()},
     }
+
+
+def _sound_seconds(user, source_id: int | None, clip_seconds: int | None) -> int:
+    """The whole seconds sound added to a video is priced at: those of the caller's video
+    `source_id` when it can take sound (the create form's rule, add_sound.checked_source), else
+    `clip_seconds`; 422 when it cannot or neither is sent."""
+    if source_id is not None:
+        source, refusal = add_sound.checked_source(user, source_id)
+        if source is None:
+            errors = {"sound_source": [str(refusal)]}
+            raise Problem(422, "invalid_request", str(refusal), errors=errors)
+        return add_sound.billed_seconds(source)
+    if clip_seconds is None:
+        detail = _(
+            "Sound added to a video is priced by the video: send sound_source (its job id) or "
+            "clip_seconds (%(min)d to %(max)d)."
+        )
+        raise Problem(422, "invalid_request", detail % {"min": 1, "max": MAX_CLIP_SECONDS})
+    return clip_seconds
 
 
 def _storyboard_params(lengths: list[int], cameras: list[str]) -> dict:

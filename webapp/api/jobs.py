@@ -146,7 +146,9 @@ def _refusal(user, form: JobForm, exc: ValidationError) -> Problem:
         "`second_image_upload`), which is how a JSON create names one; a references job's 1-4 "
         "photos are the repeated file `references` or `reference_uploads` (members only); a "
         "restyle's clip of up to 10 s is the file `video`, or one of your finished videos by "
-        "job id (`restyle_source`). Send an `Idempotency-Key` "
+        "job id (`restyle_source`); add_sound gives one of your finished silent videos of up "
+        "to 10 s (`sound_source`, its job id) the soundtrack the prompt describes. Send an "
+        "`Idempotency-Key` "
         "header to make retries safe: a repeat returns the first result (status 200 with "
         "`Idempotent-Replayed: true`) and never holds points twice. A prompt or photo refused by "
         "moderation answers 422 with code `moderation_refused` and its `category`; nothing is "
@@ -191,6 +193,9 @@ def create_job(
         form = JobForm(fields, _form_files(data, files, uploads), user=user)
         if not form.is_valid():
             errors = _form_errors(form, data, files)
+            if "kind" in errors:  # a kind of the schema the form does not offer on this model
+                detail = _("This site's model cannot do that.")
+                raise Problem(422, "unsupported_kind", detail, errors=errors)
             raise Problem(422, "invalid_request", _("Some fields are invalid."), errors=errors)
         try:
             job = services.submit(user, form)

@@ -33,6 +33,7 @@ Kind = Literal[
     "effect",
     "references",
     "restyle",
+    "add_sound",
 ]
 CREATABLE_KINDS = get_args(Kind)
 # Any job's kind, as it is read back: jobs made on the site may be of kinds the API cannot make.
@@ -77,7 +78,8 @@ class JobIn(Schema):
     a JSON object. Photos travel as multipart files (`image`, `end_image`, `second_image`,
     `references`) or, sent first to POST /uploads, by id (`image_upload`, `end_image_upload`,
     `second_image_upload`, `reference_uploads`); a restyle's clip as the multipart file `video`,
-    or one of your finished videos by job id (`restyle_source`)."""
+    or one of your finished videos by job id (`restyle_source`); the silent video add_sound
+    gives a soundtrack by job id (`sound_source`)."""
 
     kind: Kind = "text_to_video"
     prompt: str = Field(
@@ -85,7 +87,7 @@ class JobIn(Schema):
         max_length=2500,
         description=(
             "Required except for image_to_video and effect (for an effect: optional words the "
-            "effect's prompt takes in)."
+            "effect's prompt takes in; for add_sound: the sounds, music and speech to add)."
         ),
         examples=["a paper boat on a rainy street"],
     )
@@ -155,6 +157,15 @@ class JobIn(Schema):
             "job id, instead of the multipart file `video`."
         ),
     )
+    sound_source: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description=(
+            "For add_sound: one of your finished silent videos of up to "
+            f"{MAX_CLIP_SECONDS} s, by its job id. The job takes its length, shape and mode."
+        ),
+    )
     strength: float = Field(
         DEFAULT_STRENGTH,
         ge=MIN_STRENGTH,
@@ -179,6 +190,7 @@ class JobIn(Schema):
         "end_image_upload",
         "second_image_upload",
         "restyle_source",
+        "sound_source",
         mode="before",
     )
     @classmethod
@@ -277,7 +289,9 @@ class OptionOut(Schema):
 
 class PriceOut(Schema):
     kind: Kind
-    duration_s: int | None = Field(description="A restyle's: the clip's whole seconds.")
+    duration_s: int | None = Field(
+        description="A restyle's: the clip's whole seconds; add_sound's: the video's."
+    )
     mode: Mode
     num_images: int
     sound: bool = False
