@@ -160,46 +160,22 @@ def render_extension(
     source's. The files are written into `folder`; the video's data are paths. Memory grows
     with the new frames, not with the chain."""
     timer = timer or Timer()
-    _count, height, width, _ = frames.shape
     rate = mp4_join.frame_rate(source.clean)
     with timer.stage("invisible mark"):
         # The source's last frames carry the chain's mark: it goes on from where it is there.
         tail, _fps = media.decode_tail(source.clean, MARK_CONTEXT_FRAMES / rate)
         frames = invisible_v2.embed_frames(frames, stamp.mark_job, provenance_key(), after=tail)
         del tail
-    with timer.stage("decode start"):
-        head, _fps = media.decode_video(
-            source.clean, limit=max(1, int(media.PREVIEW_SECONDS * rate))
+
+    def video(path, marked, reencode):
+        if marked:
+            with timer.stage("visible mark"):
+                visible.mark_frames(frames)  # in place: the clean files are done with them
+        return _append(
+            stamp, path, frames, rate, folder, hardware, timer, marked=marked, reencode=reencode
         )
-    clean = {}
-    clean["video"], count = _append(stamp, source.clean, frames, rate, folder, hardware, timer)
-    with timer.stage("poster"):
-        poster = media.make_poster(head[0])
-        clean["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", False)
-    small, duration_ms, clean["preview"] = _preview(stamp, head, float(rate), timer)
-    marked = None
-    if stamp.watermarked:
-        with timer.stage("visible mark"):
-            visible.mark_frames(frames)  # in place: the clean files are done with them
-            visible.mark_frames(head[:1])
-            preview = media.encode_webp(visible.mark_frames(small), duration_ms)
-        marked = {}
-        marked["video"], _count = _append(
-            stamp,
-            source.marked or source.clean,
-            frames,
-            rate,
-            folder,
-            hardware,
-            timer,
-            marked=True,
-            reencode=source.marked is None,
-        )
-        with timer.stage("poster (marked)"):
-            poster = media.make_poster(head[0])
-            marked["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", True)
-        marked["preview"] = preview
-    return _video_outputs(clean, marked, (width, height), count, rate, small)
+
+    return _from_source(stamp, source, rate, timer, video)
 
 
 def render_add_sound(
@@ -221,18 +197,38 @@ def render_add_sound(
     extension's are. Poster and preview are made from the start, as for an extension. The
     video's data are paths in `folder`."""
     timer = timer or Timer()
-    rate = mp4_join.frame_rate(source.clean)
+
+    def video(path, marked, reencode):
+        return _with_sound(
+            stamp,
+            path,
+            soundtrack,
+            folder,
+            timer,
+            marked=marked,
+            reencode=reencode,
+            hardware=hardware,
+        )
+
+    return _from_source(stamp, source, mp4_join.frame_rate(source.clean), timer, video)
+
+
+def _from_source(stamp: Stamp, source: Source, rate, timer: Timer, video) -> list[Output]:
+    """The outputs of a video made from the `source` file (extended, or given sound): the
+    clean variant and, for a watermarked job, the visibly marked one. `video(path, marked,
+    reencode)` makes the signed MP4 from the source file at `path` and returns it with its
+    frame count; `reencode` when the job needs a visible mark its source's file lacks. Poster
+    and preview show the start, which is the source's."""
     with timer.stage("decode start"):
         head, _fps = media.decode_video(
             source.clean, limit=max(1, int(media.PREVIEW_SECONDS * rate))
         )
     _count, height, width, _ = head.shape
     clean = {}
-    clean["video"], count = _with_sound(stamp, source.clean, soundtrack, folder, timer)
+    clean["video"], count = video(source.clean, False, False)
     with timer.stage("poster"):
-        clean["poster"] = _sign(
-            stamp, media.make_poster(head[0]), "image/jpeg", "poster.jpg", False
-        )
+        poster = media.make_poster(head[0])
+        clean["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", False)
     small, duration_ms, clean["preview"] = _preview(stamp, head, float(rate), timer)
     marked = None
     if stamp.watermarked:
@@ -240,16 +236,7 @@ def render_add_sound(
             visible.mark_frames(head[:1])
             preview = media.encode_webp(visible.mark_frames(small), duration_ms)
         marked = {}
-        marked["video"], _count = _with_sound(
-            stamp,
-            source.marked or source.clean,
-            soundtrack,
-            folder,
-            timer,
-            marked=True,
-            reencode=source.marked is None,
-            hardware=hardware,
-        )
+        marked["video"], _count = video(source.marked or source.clean, True, source.marked is None)
         with timer.stage("poster (marked)"):
             poster = media.make_poster(head[0])
             marked["poster"] = _sign(stamp, poster, "image/jpeg", "poster.jpg", True)
