@@ -16,6 +16,21 @@ def held_refs(user) -> list[str]:
     return list(Hold.objects.filter(wallet__user=user).values_list("ref", flat=True))
 
 
+def refused(client, user, data) -> str:
+    """Submit the create form, expect it back, prove nothing was created or held; the page's
+    text."""
+    from django.urls import reverse
+
+    from generation.models import Job
+
+    before, jobs = ledger.balance(user), Job.objects.filter(user=user).count()
+    response = client.post(reverse("generation:create"), data)
+    assert response.status_code == 200
+    assert Job.objects.filter(user=user).count() == jobs
+    assert held_refs(user) == [] and ledger.balance(user) == before
+    return response.content.decode()
+
+
 def png_bytes(size=(64, 48), color=(200, 120, 40), fmt="PNG") -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, color).save(buf, format=fmt)

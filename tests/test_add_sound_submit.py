@@ -12,7 +12,7 @@ from billing.pricing import PriceError, price_of, price_rows
 from generation.engine.matrix import moving_clip
 from generation.models import Job
 from generation.moderation.models import BlockedTerm
-from tests.gen_helpers import give_points, held_refs
+from tests.gen_helpers import give_points, held_refs, refused
 from tests.provenance_helpers import finished_job
 
 pytestmark = pytest.mark.django_db
@@ -50,16 +50,6 @@ def sound_data(source, **overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def refused(client, user, data) -> str:
-    """Submit, expect the form back, prove nothing was created or held; the page's text."""
-    before, jobs = ledger.balance(user), Job.objects.filter(user=user).count()
-    response = client.post(CREATE, data)
-    assert response.status_code == 200
-    assert Job.objects.filter(user=user).count() == jobs
-    assert held_refs(user) == [] and ledger.balance(user) == before
-    return response.content.decode()
 
 
 def test_added_sound_costs_the_sound_rate_per_second_of_the_video():

@@ -20,7 +20,7 @@ from generation.moderation.models import PhotoRule
 from tests.conftest import tier
 from tests.effect_helpers import hug_effect, make_lora
 from tests.fixtures.portraits import blurred, png, portrait
-from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
+from tests.gen_helpers import give_points, held_refs, png_bytes, refused, t2v_data
 from tests.staff_helpers import staff_member
 
 pytestmark = pytest.mark.django_db
@@ -48,16 +48,6 @@ def user(client, alice):
 @pytest.fixture
 def hug(db):
     return hug_effect()
-
-
-def refused(client, user, data) -> str:
-    """Submit, expect the form back, prove nothing was created or held; the page's text."""
-    before = ledger.balance(user)
-    response = client.post(CREATE, data)
-    assert response.status_code == 200
-    assert not Job.objects.filter(user=user).exists()
-    assert held_refs(user) == [] and ledger.balance(user) == before
-    return response.content.decode()
 
 
 def test_bring_an_old_photo_to_life_is_the_first_effect_with_no_adapter():

@@ -15,6 +15,7 @@ from billing.models import Membership
 from generation import erasure, services
 from generation.models import Job, ReferencePhoto
 from generation.moderation.models import PhotoRule
+from tests import gen_helpers
 from tests.conftest import tier
 from tests.fixtures.portraits import blurred, png, portrait
 from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
@@ -55,14 +56,9 @@ def member(client, alice):
 
 
 def refused(client, user, data) -> str:
-    """Submit, expect the form back, prove nothing was created or held; the page's text."""
-    before = ledger.balance(user)
-    response = client.post(CREATE, data)
-    assert response.status_code == 200
-    assert not Job.objects.filter(user=user).exists()
+    html = gen_helpers.refused(client, user, data)
     assert not ReferencePhoto.objects.exists()
-    assert held_refs(user) == [] and ledger.balance(user) == before
-    return response.content.decode()
+    return html
 
 
 def submitted(client, data, capture) -> Job:

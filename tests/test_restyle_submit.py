@@ -16,7 +16,7 @@ from generation.engine.types import RESTYLE
 from generation.models import Job
 from generation.moderation.models import PhotoRule
 from tests.fixtures.portraits import blurred, portrait
-from tests.gen_helpers import clip_bytes, give_points, held_refs, png_bytes, restyle_data
+from tests.gen_helpers import clip_bytes, give_points, held_refs, png_bytes, refused, restyle_data
 from tests.provenance_helpers import finished_job
 
 pytestmark = pytest.mark.django_db
@@ -34,16 +34,6 @@ def user(client, alice):
 
 def clip(data: bytes, name="clip.mp4", content_type="video/mp4"):
     return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def refused(client, user, data) -> str:
-    """Submit, expect the form back, prove nothing was created or held; the page's text."""
-    before = ledger.balance(user)
-    response = client.post(CREATE, data)
-    assert response.status_code == 200
-    assert not Job.objects.filter(user=user).exists()
-    assert held_refs(user) == [] and ledger.balance(user) == before
-    return response.content.decode()
 
 
 def test_an_uploaded_clip_is_normalised_to_the_spec_and_priced_per_second(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from billing import ledger
 from billing.pricing import PriceError, price_of, price_rows, sound_price
 from generation.models import Job
-from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
+from tests.gen_helpers import give_points, held_refs, png_bytes, refused, t2v_data
 from tests.provenance_helpers import finished_job, moving_clip
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +24,6 @@ def user(client, alice):
     client.get(CREATE)  # the day's daily points come before we measure
     give_points(alice, 100)
     return alice
-
-
-def refused(client, user, data) -> str:
-    """Submit, expect the form back, prove nothing was created or held; the page's text."""
-    before, jobs = ledger.balance(user), Job.objects.filter(user=user).count()
-    response = client.post(CREATE, data)
-    assert response.status_code == 200
-    assert Job.objects.filter(user=user).count() == jobs
-    assert held_refs(user) == [] and ledger.balance(user) == before
-    return response.content.decode()
 
 
 def test_sound_adds_its_own_price_per_five_seconds():

@@ -12,7 +12,7 @@ from billing.models import Membership
 from generation import services
 from generation.models import Job
 from tests.conftest import tier
-from tests.gen_helpers import give_points, held_refs, storyboard_data
+from tests.gen_helpers import give_points, held_refs, refused, storyboard_data
 
 pytestmark = pytest.mark.django_db
 CREATE = reverse("generation:create")
@@ -38,16 +38,6 @@ def sign_in(client, user, plan=None):
 def member(client, alice):
     """Standard: extends videos (so tells storyboards), no camera movement."""
     return sign_in(client, alice, "standard")
-
-
-def refused(client, user, data) -> str:
-    """Submit, expect the form back, prove nothing was created or held; the page's text."""
-    before = ledger.balance(user)
-    response = client.post(CREATE, data)
-    assert response.status_code == 200
-    assert not Job.objects.filter(user=user).exists()
-    assert held_refs(user) == [] and ledger.balance(user) == before
-    return response.content.decode()
 
 
 def test_a_two_shot_storyboard_holds_its_price_per_second_and_keeps_its_shots(
