@@ -43,7 +43,9 @@ def test_pre_stop_makes_the_worker_stop_taking_jobs(tmp_path, requires_redis_bro
     try:
         prefix = worker.hostname.split("@")[0] + "@"
         node = wait_for(lambda: answering(prefix), timeout=300, message="the worker's ping")
-        assert consumed_queues(node) == {"gpu-priority", "gpu"}
+        # A busy worker may answer the inspection late: ask again rather than read no answer.
+        queues = wait_for(lambda: consumed_queues(node), timeout=120, message="its queues")
+        assert queues == {"gpu-priority", "gpu"}
         # The pod's hostname makes the worker's name gpu@$HOSTNAME; this worker has its own.
         command = [part.replace("gpu@$HOSTNAME", node) for part in pre_stop_command()]
         # `celery` on the PATH, as in the images.

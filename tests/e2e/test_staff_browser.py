@@ -31,7 +31,8 @@ def test_staff_rejects_a_flagged_output_and_the_points_go_back(page):
     expect(page.locator("#changelist-filter li.selected", has_text="Pending")).to_be_visible()
     thumb = page.get_by_test_id("flag-thumb")
     expect(thumb).to_have_count(1)
-    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 64  # the real poster
+    # The real poster, once it has loaded (on a busy machine that is not at once).
+    assert thumb.evaluate("img => img.decode().then(() => img.naturalWidth)") == 64
     expect(page.locator("#result_list")).to_contain_text("FEMALE_BREAST_EXPOSED")
     expect(page.locator("#result_list")).to_contain_text("0.47")
     page.get_by_test_id(f"reject-reason-{flag.pk}").fill("Explicit nudity is not allowed.")

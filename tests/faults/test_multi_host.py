@@ -102,7 +102,7 @@ class WebHost:
             raise RuntimeError(f"gunicorn exited:\n{self.log_path.read_text()}")
         try:
             return requests.get(self.url + "/health/", timeout=5).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy starting to answer
             return False
 
     def stop(self):
