@@ -95,7 +95,11 @@ class WebHost:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_for(self.answers, timeout=300, interval=0.2, message=f"{name} to answer")
+        try:
+            wait_for(self.answers, timeout=300, interval=0.2, message=f"{name} to answer")
+        except BaseException:
+            self.stop()  # not left running (and holding the test database) by a failed start
+            raise
 
     def answers(self) -> bool:
         if self.proc.poll() is not None:
@@ -121,8 +125,10 @@ def fleet(tmp_path, broker, s3_endpoint, settings):  # noqa: F811
     settings.SECRET_KEY = fleet.shared["SECRET_KEY"]
     started = []
     try:
-        webs = [WebHost(fleet, "web-a"), WebHost(fleet, "web-b")]
-        started += webs
+        webs = []
+        for name in ("web-a", "web-b"):
+            webs.append(WebHost(fleet, name))
+            started.append(webs[-1])
         workers = []
         for name in ("gpu-1", "gpu-2", "gpu-3"):
             worker = start_worker(fleet.root / name, env=fleet.env(name))
