@@ -1,5 +1,6 @@
-"""Measure the invisible mark (version 2) on natural-looking clips: identification after each
-attack, false matches, H.264 size overhead, PSNR/SSIM, change on flat regions, and cost.
+"""Measure the invisible mark (version 3, or 2 with --mark 2) on natural-looking clips:
+identification after each attack, false matches, H.264 size overhead, PSNR/SSIM, change on flat
+regions, and cost.
 
     python manage.py bench_watermark --clips 42 --frames 36          # the marked clips
     python manage.py bench_watermark --part unmarked --unmarked 1000  # false matches
@@ -15,7 +16,10 @@ a drawn portrait, night streets, whip pans with objects crossing; in turn at 108
 delivers it (libx264 veryfast crf 23); each attack starts from the decoded delivery and ends
 re-encoded (H.264 crf 23 unless the attack says otherwise), and the detector reads 24 frames
 spread over the result, as the check page does. Versions: every fourth clip is also marked with
-version 1 and must still be read (through `check.read_mark`, version 2 tried first).
+version 1 (and, when version 3 is measured, version 2) and must still be read (through
+`check.read_mark`, the newest version tried first).
+
+    python manage.py bench_watermark --part clips --only 1,2,4 --attacks crf35   # a subset
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from django.core.management.base import BaseCommand
 from PIL import Image
 
 from generation import media
-from generation.provenance import check, invisible, invisible_v2, mark_corpus
+from generation.provenance import check, invisible, invisible_v2, invisible_v3, mark_corpus
 
 FPS = 24
 READ_FRAMES = 24  # what the check page reads (CHECK_SAMPLE_FRAMES)
@@ -59,6 +63,7 @@ ATTACKS = (
     "JPEG q70 1080p",
     "JPEG q70 480p",
 )
+MARKS = {2: invisible_v2, 3: invisible_v3}
 
 
 class Command(BaseCommand):
@@ -81,6 +86,12 @@ class Command(BaseCommand):
             "--only",
             help="comma-separated clip numbers (1-based): measure only these (with --shard, "
             "those of them in the shard)",
+        )
+        parser.add_argument(
+            "--mark", type=int, choices=sorted(MARKS), default=3, help="version to embed"
+        )
+        parser.add_argument(
+            "--attacks", help="comma-separated attacks to run (default: all), e.g. crf35,flip"
         )
         parser.add_argument("--save", help="write the measured clips' rows to this JSON file")
         parser.add_argument(
@@ -108,7 +119,7 @@ class Command(BaseCommand):
                 # measures the same clips as a whole run.
                 seed, job_id = int(rng.integers(1 << 31)), int(rng.integers(1 << 32))
                 if index % shards == shard and (only is None or index in only):
-                    rows.append(self._clip(index, options["frames"], seed, job_id))
+                    rows.append(self._clip(index, options["frames"], seed, job_id, options))
                     if options["save"]:  # after each clip: a run cut short still counts
                         with open(options["save"], "w") as file:
                             json.dump({"rows": [_saved(row) for row in rows]}, file)
@@ -120,18 +131,20 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ marked clips
 
-    def _clip(self, index: int, frames: int, seed: int, job_id: int) -> dict:
+    def _clip(self, index: int, frames: int, seed: int, job_id: int, options) -> dict:
         kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
         size = SIZE_ORDER[index % len(SIZE_ORDER)]
         width, height = mark_corpus.SIZES[size]
         clean = mark_corpus.make_clip(kind, seed, frames, width, height)
-        invisible_v2.unit_pattern.cache_clear()
+        mark = MARKS[options["mark"]]
+        attacks = options["attacks"].split(",") if options["attacks"] else ATTACKS
+        invisible_v2.unit_pattern.cache_clear()  # versions 2 and 3 share it
         begin = time.process_time()
-        marked = invisible_v2.embed_frames(clean, job_id, KEY)
+        marked = mark.embed_frames(clean, job_id, KEY)
         embed_ms = 1000 * (time.process_time() - begin) / frames
         # Again with the pattern drawn: what each frame costs once an output's size is known.
         begin = time.process_time()
-        invisible_v2.embed_frames(clean, job_id, KEY)
+        mark.embed_frames(clean, job_id, KEY)
         embed_cached_ms = 1000 * (time.process_time() - begin) / frames
         clean_size = len(media.encode_mp4(clean, FPS, crf=23))
         delivered_bytes = media.encode_mp4(marked, FPS, crf=23)
@@ -142,6 +155,7 @@ class Command(BaseCommand):
             "kind": kind,
             "size": size,
             "job_id": job_id,
+            "mark": options["mark"],
             "embed_ms": embed_ms,
             "megapixels": width * height / 1e6,
             "overhead": 100 * (len(delivered_bytes) / clean_size - 1),
@@ -151,7 +165,7 @@ class Command(BaseCommand):
         }
         delivered, _ = media.decode_video(delivered_bytes)
         detect_ms = []
-        for attack in ATTACKS:
+        for attack in attacks:
             attacked = _attack(delivered, attack)
             begin = time.process_time()
             row[attack] = check.read_mark(_sample(attacked), KEY)
@@ -161,10 +175,13 @@ class Command(BaseCommand):
         if index % 4 == 0:
             old = invisible.embed_frames(clean, job_id, KEY)
             row["version 1"] = check.read_mark(_sample(_h264(old, 23)), KEY)
+            if options["mark"] == 3:
+                old = invisible_v2.embed_frames(clean, job_id, KEY)
+                row["version 2"] = check.read_mark(_sample(_h264(old, 23)), KEY)
         self.stdout.write(
             f"clip {index + 1:3d} {kind:8s} {size:10s} +{row['overhead']:5.1f} % "
             f"{row['psnr']:.1f} dB ssim {row['ssim']:.4f} flat max {row['flat_max']:.0f} "
-            + " ".join(_describe(row[a], job_id) for a in ATTACKS)
+            + " ".join(_describe(row[a], job_id) for a in attacks)
         )
         self.stdout.flush()
         return row
@@ -181,8 +198,10 @@ class Command(BaseCommand):
             "| lowest score |"
         )
         out("|---|--:|--:|--:|--:|--:|--:|")
-        for attack in (*ATTACKS, "version 1"):
+        for attack in (*ATTACKS, "version 2", "version 1"):
             subset = [r for r in rows if attack in r]
+            if not subset:
+                continue
             right = [r for r in subset if r[attack] and r[attack].job_id == r["job_id"]]
             wrong = sum(1 for r in subset if r[attack] and r[attack].job_id != r["job_id"])
             low = min((r[attack].score for r in right), default=float("nan"))
@@ -248,7 +267,7 @@ class Command(BaseCommand):
 
     def _unmarked(self, count: int, rng, shard: int = 0, shards: int = 1) -> dict:
         """Half short clips (8 frames, 480x270, crf 23), half pictures (384x384, JPEG q85 or
-        PNG), of every kind; one in ten marked under another key instead (versions 1 and 2)."""
+        PNG), of every kind; one in ten marked under another key instead (versions 1 to 3)."""
         results = {"clip": [], "picture": [], "other key": []}
         for index in range(count):
             kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
@@ -258,7 +277,7 @@ class Command(BaseCommand):
             foreign = int(rng.integers(1 << 32)) if other else 0
             if index % shards != shard:
                 continue
-            version = invisible_v2 if index % 20 < 10 else invisible
+            version = {4: invisible_v3, 9: invisible_v2}.get(index % 20, invisible)
             if index % 2 == 0:
                 clip = mark_corpus.make_clip(kind, seed, 8, 480, 270)
                 if other:
@@ -289,14 +308,14 @@ class Command(BaseCommand):
         labels = {
             "clip": "unmarked clips, 8 frames 480x270, crf 23",
             "picture": "unmarked pictures 384x384, JPEG q85 or PNG",
-            "other key": "clips and pictures marked under another key (v1 and v2)",
+            "other key": "clips and pictures marked under another key (v1, v2 and v3)",
         }
         for name, found in results.items():
             out(f"| {labels[name]} | {len(found)} | {sum(1 for f in found if f)} |")
         out(
             "Bound by construction: a match needs the 24-bit check value to agree, 2^-24 per "
-            f"decoded candidate; version 2 decodes at most {invisible_v2_sync_max()} candidates, "
-            "version 1 at most 2: <= 4.8e-7 per input"
+            f"decoded candidate; versions 3 and 2 decode at most {invisible_v2_sync_max()} "
+            "candidates each, version 1 at most 2: <= 8.4e-7 per input"
         )
 
 
@@ -311,7 +330,7 @@ def _saved(row: dict) -> dict:
 
 
 def _loaded(row: dict) -> dict:
-    detections = (*ATTACKS, "other key", "version 1")
+    detections = (*ATTACKS, "other key", "version 2", "version 1")
     return {
         name: invisible.Detection(*value) if name in detections and value else value
         for name, value in row.items()
