@@ -2,7 +2,7 @@
 
 Two independent witnesses: the C2PA manifest (trusted only when signed by this site's
 certificate) and the invisible mark (read with this site's key from up to CHECK_SAMPLE_FRAMES
-frames; version 3 first, then versions 2 and 1 for outputs made before it). Either names a job; the
+frames; version 2 first, then version 1 for outputs made before it). Either names a job; the
 job's date comes from the database, or from the manifest when the job row is gone. The upload
 is read where Django put it (memory, or a temporary file it deletes) and nothing is written
 anywhere.
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from generation.models import Job
-from generation.provenance import credentials, invisible, invisible_v2, invisible_v3
+from generation.provenance import credentials, invisible, invisible_v2
 from generation.provenance.credentials import Credentials
 from webapp.ratelimit import count_in_window
 
@@ -107,17 +107,11 @@ def examine(upload) -> Finding:
 
 
 def read_mark(frames: np.ndarray, key: bytes) -> invisible.Detection | None:
-    """The job named by the invisible mark: version 3, or (outputs made before it) version 2,
-    then version 1.
+    """The job named by the invisible mark, version 2 or (outputs made before it) version 1.
 
-    False matches add up: at most 3.6e-7 (version 3) + 3.6e-7 (version 2) + 1.2e-7 (version 1)
-    = 8.4e-7 per input.
+    False matches add up: at most 3.6e-7 (version 2) + 1.2e-7 (version 1) per input.
     """
-    return (
-        invisible_v3.detect_frames(frames, key)
-        or invisible_v2.detect_frames(frames, key)
-        or invisible.detect_frames(frames, key)
-    )
+    return invisible_v2.detect_frames(frames, key) or invisible.detect_frames(frames, key)
 
 
 def _made_at(job_id: int | None, manifest: Credentials | None) -> datetime | None:
