@@ -1,8 +1,11 @@
-"""The invisible mark, version 3: version 2's tile, masking, motion and detector
-(`invisible_v2.py`, `invisible_v2_sync.py`) with another layout of the tile, so that the mark of
-a 480p clip survives a second encode at crf 35 and costs fewer bits at crf 23.
+"""The invisible mark, version 3 (a prototype: no output carries it and the check page does not
+read it): version 2's tile, masking, motion and detector (`invisible_v2.py`,
+`invisible_v2_sync.py`) with another layout of the tile, meant to make the mark of a 480p clip
+survive a second encode at crf 35 and cost fewer bits at crf 23. Measured on the full corpus
+(docs/BENCHMARKS.md, "Invisible watermark, version 3 prototype"), it did so only in part and
+lost a few reads version 2 makes, so version 2 stays the one embedded.
 
-What changes (measured in docs/BENCHMARKS.md, "Invisible watermark, version 3"):
+What changes:
 - The two colour layers have cells twice as large (2 x 2 of the tile's cells: 20 px at 480p,
   45 px at 1080p, 16 x 16 cells per tile instead of 32 x 32). H.264 halves colour in each
   direction (4:2:0) and quantises it hard; a 10-px colour cell was 5 chroma samples and did not

@@ -320,11 +320,11 @@ class Command(BaseCommand):
         }
         for name, found in results.items():
             out(f"| {labels[name]} | {len(found)} | {sum(1 for f in found if f)} |")
-        tiled = "versions 3 and 2 decode" if mark == 3 else "version 2 decodes"
+        tiled = "versions 3 and 2 decode each" if mark == 3 else "version 2 decodes"
         bound = (2 if mark == 3 else 1) * invisible_v2_sync_max() + 2
         out(
             "Bound by construction: a match needs the 24-bit check value to agree, 2^-24 per "
-            f"decoded candidate; {tiled} at most {invisible_v2_sync_max()} candidates each, "
+            f"decoded candidate; {tiled} at most {invisible_v2_sync_max()} candidates, "
             f"version 1 at most 2: <= {bound * 2.0**-24:.1e} per input"
         )
 
