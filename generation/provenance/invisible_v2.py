@@ -43,6 +43,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -63,39 +64,61 @@ TEXTURE_GAIN = 0.25  # levels of mark per level of local texture above TEXTURE_F
 TEXTURE_FLOOR = 1.5  # local texture (RMS levels) that still counts as flat: grain, noise
 FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one code value
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
-LAYER_WEIGHTS = np.array([1.0, 0.8, 0.8], dtype=np.float32)
 MIN_SIZE = 64
 MOTION_SCALE = 2  # content motion is measured at 1/MOTION_SCALE of the size
 SMALL_SIDE = 256  # outputs smaller than this get version 1 (see embed_frames)
 PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What a version of the tiled mark chooses; the tile, its period, the masking, the motion
+    and the detector's geometry search are shared (version 3 is this module with another
+    layout, `invisible_v3.py`).
+
+    `domain` separates every keyed value (nonce, check value, scrambling, carrier), so the
+    patterns of two versions are unrelated. `cell_factors`: per layer, a cell spans this many
+    tile cells on a side (drawn and read as one). `layer_weights`: each layer's share of the
+    mark's energy (luminance, red-green, yellow-blue), before the total is normalised."""
+
+    number: int
+    domain: bytes
+    cell_factors: tuple[int, int, int] = (1, 1, 1)
+    layer_weights: tuple[float, float, float] = (1.0, 0.8, 0.8)
+
+
+LAYOUT = Layout(number=2, domain=VERSION)
+
+
 # ---------------------------------------------------------------- keyed payload and carrier
 
 
-def nonce_for(job_id: int, key: bytes) -> int:
+def nonce_for(job_id: int, key: bytes, layout: Layout = LAYOUT) -> int:
     """The public nonce of `job_id`'s outputs: which of the NONCES carriers they use."""
-    digest = hmac.new(key, VERSION + b"nonce" + _id_bytes(job_id), hashlib.sha256).digest()
+    message = layout.domain + b"nonce" + _id_bytes(job_id)
+    digest = hmac.new(key, message, hashlib.sha256).digest()
     return digest[0] % NONCES
 
 
-def check_value(job_id: int, nonce: int, key: bytes) -> int:
+def check_value(job_id: int, nonce: int, key: bytes, layout: Layout = LAYOUT) -> int:
     """The keyed check value of `job_id` under `nonce`: the first CHECK_BITS bits of its HMAC."""
-    message = VERSION + b"check" + bytes([nonce]) + _id_bytes(job_id)
+    message = layout.domain + b"check" + bytes([nonce]) + _id_bytes(job_id)
     digest = hmac.new(key, message, hashlib.sha256).digest()
     return int.from_bytes(digest[:4], "big") >> (32 - CHECK_BITS)
 
 
-def payload_bits(job_id: int, nonce: int, key: bytes) -> np.ndarray:
+def payload_bits(job_id: int, nonce: int, key: bytes, layout: Layout = LAYOUT) -> np.ndarray:
     """The 56 scrambled payload bits (0/1) of `job_id` under `key` and `nonce`."""
-    value = (job_id << CHECK_BITS) | check_value(job_id, nonce, key)
+    value = (job_id << CHECK_BITS) | check_value(job_id, nonce, key, layout)
     bits = (value >> np.arange(PAYLOAD_BITS - 1, -1, -1)) & 1
-    return bits.astype(np.uint8) ^ _scramble(key, nonce)
+    return bits.astype(np.uint8) ^ _scramble(key, nonce, layout.domain)
 
 
-def read_payload(bits: np.ndarray, nonce: int, key: bytes) -> tuple[int, int]:
+def read_payload(
+    bits: np.ndarray, nonce: int, key: bytes, layout: Layout = LAYOUT
+) -> tuple[int, int]:
     """(job id, check value) from decoded payload bits."""
-    bits = np.asarray(bits, dtype=np.uint8) ^ _scramble(key, nonce)
+    bits = np.asarray(bits, dtype=np.uint8) ^ _scramble(key, nonce, layout.domain)
     value = int("".join(map(str, bits.tolist())), 2)
     return value >> CHECK_BITS, value & ((1 << CHECK_BITS) - 1)
 
@@ -107,35 +130,47 @@ def _id_bytes(job_id: int) -> bytes:
 
 
 @functools.lru_cache(maxsize=64)
-def _scramble(key: bytes, nonce: int) -> np.ndarray:
-    digest = hmac.new(key, VERSION + b"scramble" + bytes([nonce]), hashlib.sha256).digest()
+def _scramble(key: bytes, nonce: int, domain: bytes) -> np.ndarray:
+    digest = hmac.new(key, domain + b"scramble" + bytes([nonce]), hashlib.sha256).digest()
     return np.unpackbits(np.frombuffer(digest, dtype=np.uint8))[:PAYLOAD_BITS]
 
 
 @functools.lru_cache(maxsize=64)
-def carrier(key: bytes, nonce: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def carrier(
+    key: bytes, nonce: int, layout: Layout = LAYOUT
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per layer and cell of the tile (LAYERS, TILE, TILE): its chip (+-1), whether it is a
-    pilot (bool), and the coded bit it carries (-1 for pilots)."""
-    seed = hmac.new(key, VERSION + b"carrier" + bytes([nonce]), hashlib.sha256).digest()
+    pilot (bool), and the coded bit it carries (-1 for pilots). A layer whose cells span f
+    tile cells has the same three values over each f x f block."""
+    seed = hmac.new(key, layout.domain + b"carrier" + bytes([nonce]), hashlib.sha256).digest()
     rng = np.random.Generator(np.random.PCG64(int.from_bytes(seed, "big")))
     shape = (LAYERS, TILE, TILE)
     chips = rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=shape)
     pilot = np.zeros(shape, dtype=bool)
     owner = np.full(shape, -1, dtype=np.int64)
-    cells = TILE * TILE
-    for layer in range(LAYERS):
+    for layer, factor in enumerate(layout.cell_factors):
+        side = TILE // factor
+        cells = side * side
         order = rng.permutation(cells)
         pilots = cells // PILOT_SHARE
-        pilot[layer].flat[order[:pilots]] = True
-        owner[layer].flat[order[pilots:]] = np.arange(cells - pilots) % CODED_BITS
+        known = np.zeros((side, side), dtype=bool)
+        bit = np.full((side, side), -1, dtype=np.int64)
+        known.flat[order[:pilots]] = True
+        bit.flat[order[pilots:]] = np.arange(cells - pilots) % CODED_BITS
+        block = np.ones((factor, factor), dtype=np.int64)
+        chips[layer] = np.kron(chips[layer, ::factor, ::factor], block)
+        pilot[layer] = np.kron(known, block).astype(bool)
+        owner[layer] = np.kron(bit, block)
     return chips, pilot, owner
 
 
-def tile_cells(job_id: int, key: bytes, nonce: int | None = None) -> np.ndarray:
+def tile_cells(
+    job_id: int, key: bytes, nonce: int | None = None, layout: Layout = LAYOUT
+) -> np.ndarray:
     """(LAYERS, TILE, TILE) float32 cell values (+-1) of the mark naming `job_id`."""
-    nonce = nonce_for(job_id, key) if nonce is None else nonce
-    chips, pilot, owner = carrier(key, nonce)
-    coded = ecc.encode(payload_bits(job_id, nonce, key)).astype(np.float32)
+    nonce = nonce_for(job_id, key, layout) if nonce is None else nonce
+    chips, pilot, owner = carrier(key, nonce, layout)
+    coded = ecc.encode(payload_bits(job_id, nonce, key, layout)).astype(np.float32)
     signs = np.where(pilot, 1.0, 2.0 * coded[np.maximum(owner, 0)] - 1.0)
     return (chips * signs).astype(np.float32)
 
@@ -145,19 +180,22 @@ def cell_size(height: int, width: int) -> float:
     return min(height, width) / SHORT_SIDE_CELLS
 
 
-def render_cells(cells: np.ndarray, height: int, width: int, cell: float) -> np.ndarray:
+def render_cells(
+    cells: np.ndarray, height: int, width: int, cell: float, factors=(1, 1, 1)
+) -> np.ndarray:
     """Each layer of `cells` tiled over a (height, width) frame, `cell` px per cell, smooth:
-    (LAYERS, height, width) float32, cell centres at ((i + 0.5) * cell - 0.5)."""
+    (LAYERS, height, width) float32, cell centres at ((i + 0.5) * cell - 0.5). A layer whose
+    cells span `factors` tile cells is blurred in proportion."""
     reps_y = int(np.ceil(height / cell / TILE)) + 1
     reps_x = int(np.ceil(width / cell / TILE)) + 1
     matrix = np.array([[1 / cell, 0, 0.5 / cell - 0.5], [0, 1 / cell, 0.5 / cell - 0.5]])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     planes = []
-    for plane in cells:
+    for plane, factor in zip(cells, factors, strict=True):
         big = np.tile(plane, (reps_y, reps_x))
         out = cv2.warpAffine(big, matrix, (width, height), flags=flags, borderMode=cv2.BORDER_WRAP)
         # Rounds the bilinear ridges off: less high frequency to see or to encode.
-        planes.append(cv2.GaussianBlur(out, (0, 0), cell / 4))
+        planes.append(cv2.GaussianBlur(out, (0, 0), factor * cell / 4))
     return np.stack(planes)
 
 
@@ -165,13 +203,16 @@ def render_cells(cells: np.ndarray, height: int, width: int, cell: float) -> np.
 
 
 @functools.lru_cache(maxsize=4)
-def unit_pattern(height: int, width: int, job_id: int, key: bytes) -> np.ndarray:
+def unit_pattern(
+    height: int, width: int, job_id: int, key: bytes, layout: Layout = LAYOUT
+) -> np.ndarray:
     """(height + period, width + period, 3) float32: the mark in RGB, 1 level RMS per channel
     before masking, one tile period larger than the frame so it can be slid with the content."""
     cell = cell_size(height, width)
     extra = tile_period(height, width)
-    planes = render_cells(tile_cells(job_id, key), height + extra, width + extra, cell)
-    weighted = planes * LAYER_WEIGHTS[:, None, None]
+    cells = tile_cells(job_id, key, layout=layout)
+    planes = render_cells(cells, height + extra, width + extra, cell, layout.cell_factors)
+    weighted = planes * np.array(layout.layer_weights, dtype=np.float32)[:, None, None]
     pattern = np.tensordot(weighted, DIRECTIONS, axes=(0, 0)).astype(np.float32)
     pattern /= max(float(np.sqrt(np.mean(pattern**2))), 1e-6)
     # Where the picture is flat (amplitude AMPLITUDE_FLAT) no pixel may move by more than
@@ -287,6 +328,7 @@ def embed_frames(
     strength: float = 1.0,
     small_side: int = SMALL_SIDE,
     after: np.ndarray | None = None,
+    layout: Layout = LAYOUT,
 ) -> np.ndarray:
     """A marked copy of `frames` ((T, H, W, 3) uint8 RGB) naming `job_id` under `key`.
 
@@ -306,11 +348,11 @@ def embed_frames(
         raise ValueError("expected (T, H, W, 3) frames")
     if min(height, width) < max(small_side, MIN_SIZE):
         return invisible.embed_frames(frames, job_id, key)
-    pattern = unit_pattern(height, width, job_id, bytes(key))
+    pattern = unit_pattern(height, width, job_id, bytes(key), layout)
     period = tile_period(height, width)
     offsets = -content_offsets(frames) % period
     if after is not None and after.shape[1:] == frames.shape[1:]:
-        start = np.array(mark_offset(after, job_id, key))
+        start = np.array(mark_offset(after, job_id, key, layout))
         jump = content_offsets(np.stack([after[-1], frames[0]]))[1]
         offsets = (offsets + start - jump) % period
     out = np.empty_like(frames)
@@ -323,7 +365,9 @@ def embed_frames(
     return out
 
 
-def mark_offset(frames: np.ndarray, job_id: int, key: bytes) -> tuple[int, int]:
+def mark_offset(
+    frames: np.ndarray, job_id: int, key: bytes, layout: Layout = LAYOUT
+) -> tuple[int, int]:
     """(top, left): the window of the unit pattern that `embed_frames` added to the last of
     `frames` ((T, H, W, 3) uint8, marked for `job_id` in one piece, perhaps encoded since).
 
@@ -333,7 +377,7 @@ def mark_offset(frames: np.ndarray, job_id: int, key: bytes) -> tuple[int, int]:
     """
     _count, height, width, _ = frames.shape
     period = tile_period(height, width)
-    tile = unit_pattern(height, width, job_id, bytes(key))[:period, :period]
+    tile = unit_pattern(height, width, job_id, bytes(key), layout)[:period, :period]
     motion = np.rint(content_offsets(frames)).astype(np.int64)
     folded = np.zeros((period, period, 3), np.float32)
     padded = np.zeros((-(-height // period) * period, -(-width // period) * period, 3), np.float32)
@@ -351,18 +395,21 @@ def mark_offset(frames: np.ndarray, job_id: int, key: bytes) -> tuple[int, int]:
     return int(top), int(left)
 
 
-def embed_image(image: Image.Image, job_id: int, key: bytes) -> Image.Image:
+def embed_image(
+    image: Image.Image, job_id: int, key: bytes, layout: Layout = LAYOUT
+) -> Image.Image:
     """A marked RGB copy of `image` naming `job_id` under `key`."""
     frames = np.asarray(image.convert("RGB"))[None]
-    return Image.fromarray(embed_frames(frames, job_id, key)[0])
+    return Image.fromarray(embed_frames(frames, job_id, key, layout=layout)[0])
 
 
-def detect_frames(frames: np.ndarray, key: bytes) -> Detection | None:
-    """The job named by a version 2 mark in `frames` ((T, H, W, 3) uint8 RGB), or None."""
+def detect_frames(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
+    """The job named by a mark of `layout`'s version in `frames` ((T, H, W, 3) uint8 RGB), or
+    None."""
     from .invisible_v2_sync import detect
 
-    return detect(frames, key)
+    return detect(frames, key, layout)
 
 
-def detect_image(image: Image.Image, key: bytes) -> Detection | None:
-    return detect_frames(np.asarray(image.convert("RGB"))[None], key)
+def detect_image(image: Image.Image, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
+    return detect_frames(np.asarray(image.convert("RGB"))[None], key, layout)

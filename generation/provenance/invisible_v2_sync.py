@@ -30,9 +30,11 @@ from . import ecc
 from .invisible import DIRECTIONS, LAYERS, Detection
 from .invisible_v2 import (
     CODED_BITS,
+    LAYOUT,
     NONCES,
     SHORT_SIDE_CELLS,
     TILE,
+    Layout,
     carrier,
     check_value,
     content_offsets,
@@ -56,8 +58,9 @@ REFINE_TURNS = np.deg2rad(np.arange(-1.0, 1.01, 0.25))
 _NORMS = np.linalg.norm(DIRECTIONS, axis=1)
 
 
-def detect(frames: np.ndarray, key: bytes) -> Detection | None:
-    """The job named by a version 2 mark in `frames` ((T, H, W, 3) uint8 RGB), or None."""
+def detect(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
+    """The job named by a mark of `layout` (version 2 unless told) in `frames` ((T, H, W, 3)
+    uint8 RGB), or None."""
     frames = np.asarray(frames, dtype=np.uint8)
     if frames.ndim == 3:
         frames = frames[None]
@@ -68,20 +71,20 @@ def detect(frames: np.ndarray, key: bytes) -> Detection | None:
         frames = frames[np.linspace(0, len(frames) - 1, MAX_FRAMES).round().astype(int)]
     key = bytes(key)
     frames, outer = crop_to_content(frames)
-    residuals = frame_residuals(frames)
+    residuals = frame_residuals(frames, layout)
     still = residuals.sum(axis=0)
-    plain = pilot_search(still, geometries(still, residuals, outer), key)
+    plain = pilot_search(still, geometries(still, residuals, outer), key, layout)
     # The embedder slid the mark with the content's motion; follow the same motion here (on the
     # frames read) and the mark adds up again. A mark that stayed put adds up in the plain sum.
     followed = _follow_content(frames, residuals)
     moved = []
     if followed is not None:
         total = followed.sum(axis=0)
-        moved = pilot_search(total, geometries(total, residuals, outer), key)
+        moved = pilot_search(total, geometries(total, residuals, outer), key, layout)
         # Where the two motion estimates part (a hesitant start, a step one frame apart),
         # groups of frames are aligned by their own pilot instead, for the nonces found.
         nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
-        moved[1:1] = [regroup(followed, moved[0], nonce, key) for nonce in nonces]
+        moved[1:1] = [regroup(followed, moved[0], nonce, key, layout) for nonce in nonces]
     tried = []
     for candidate in _interleave(plain, moved):
         if len(tried) >= MAX_DECODES:
@@ -89,23 +92,25 @@ def detect(frames: np.ndarray, key: bytes) -> Detection | None:
         if any(_same(candidate, other) for other in tried):
             continue
         tried.append(candidate)
-        result = decode(candidate, key, len(frames))
+        result = decode(candidate, key, len(frames), layout)
         if result is not None:
             return result
     return None
 
 
-def regroup(aligned: np.ndarray, best: dict, nonce: int, key: bytes) -> dict:
+def regroup(
+    aligned: np.ndarray, best: dict, nonce: int, key: bytes, layout: Layout = LAYOUT
+) -> dict:
     """`best`'s geometry, with the frames folded in groups of GROUP, each group rolled to its
     own peak of `nonce`'s pilot, then summed."""
     p, a, flip = best["period"], best["angle"], best["flip"]
     total = np.zeros((LAYERS, SAMPLES, SAMPLES), dtype=np.float32)
     for start in range(0, len(aligned), GROUP):
         folded = fold(aligned[start : start + GROUP].sum(axis=0), p, a, flip)
-        _z, peaks = pilot_match(folded, key)
+        _z, peaks = pilot_match(folded, key, layout)
         shift = np.unravel_index(peaks[nonce], folded.shape[1:])
         total += np.roll(folded, (-int(shift[0]), -int(shift[1])), axis=(1, 2))
-    z, peaks = pilot_match(total, key)
+    z, peaks = pilot_match(total, key, layout)
     return {
         "z": float(z[nonce]),
         "flip": flip,
@@ -191,8 +196,9 @@ def crop_to_content(frames: np.ndarray) -> tuple[np.ndarray, float]:
     return frames[:, y0:y1, x0:x1], min(height, width) / inner
 
 
-def frame_residuals(frames: np.ndarray) -> np.ndarray:
-    """(T, LAYERS, h, w) float32: each frame's locally normalised detail at the working size."""
+def frame_residuals(frames: np.ndarray, layout: Layout = LAYOUT) -> np.ndarray:
+    """(T, LAYERS, h, w) float32: each frame's locally normalised detail at the working size;
+    a layer of larger cells keeps detail as much larger."""
     count, height, width, _ = frames.shape
     h, w = working_size(height, width)
     interpolation = cv2.INTER_AREA if h < height else cv2.INTER_LINEAR
@@ -201,9 +207,10 @@ def frame_residuals(frames: np.ndarray) -> np.ndarray:
         small = cv2.resize(np.ascontiguousarray(frame), (w, h), interpolation=interpolation)
         small = small.astype(np.float32)
         layers = (small @ DIRECTIONS.T) / _NORMS
-        for layer in range(LAYERS):
+        for layer, factor in enumerate(layout.cell_factors):
             plane = layers[..., layer]
-            detail = cv2.GaussianBlur(plane, (0, 0), 1.0) - cv2.stackBlur(plane, (25, 25))
+            wide = 25 * factor | 1
+            detail = cv2.GaussianBlur(plane, (0, 0), 1.0) - cv2.stackBlur(plane, (wide, wide))
             out[index, layer] = detail / np.sqrt(_local_mean(detail * detail) + 0.05)
     return out
 
@@ -346,12 +353,12 @@ def fold(residual: np.ndarray, period: float, angle: float, flip: bool) -> np.nd
 
 
 @functools.lru_cache(maxsize=16)
-def pilot_spectra(key: bytes) -> np.ndarray:
+def pilot_spectra(key: bytes, layout: Layout = LAYOUT) -> np.ndarray:
     """(NONCES, LAYERS, SAMPLES, SAMPLES // 2 + 1): conjugate spectra of each nonce's pilot,
     drawn on the folded tile's grid."""
     spectra = []
     for nonce in range(NONCES):
-        chips, pilot, _owner = carrier(key, nonce)
+        chips, pilot, _owner = carrier(key, nonce, layout)
         drawn = _draw(np.where(pilot, chips, 0.0).astype(np.float32))
         spectra.append(np.conj(np.fft.rfft2(drawn)))
     return np.stack(spectra)
@@ -369,7 +376,7 @@ def _draw(cells: np.ndarray) -> np.ndarray:
     return out
 
 
-def _refine(residual: np.ndarray, best: dict, key: bytes) -> list[dict]:
+def _refine(residual: np.ndarray, best: dict, key: bytes, layout: Layout) -> list[dict]:
     """`best` refined by a coordinate search: its scale over +-4 % (a crop without rescaling
     changes the period the frame's size implies by as much), then its angle over +-1 degree,
     then both finely. Every candidate tried is returned."""
@@ -381,7 +388,7 @@ def _refine(residual: np.ndarray, best: dict, key: bytes) -> list[dict]:
         (np.exp(np.linspace(-0.006, 0.006, 5)), np.deg2rad((-0.125, 0.0, 0.125))),
     ):
         step = [
-            _static_candidate(residual, (flip, period * scale, angle + turn), key)
+            _static_candidate(residual, (flip, period * scale, angle + turn), key, layout)
             for scale in scales
             for turn in turns
         ]
@@ -395,30 +402,35 @@ def _coarse(shapes: list) -> list[tuple[bool, float, float]]:
     return [(flip, p, a) for p, a in shapes for flip in (False, True)]
 
 
-def pilot_match(folded: np.ndarray, key: bytes) -> tuple[np.ndarray, np.ndarray]:
+def pilot_match(
+    folded: np.ndarray, key: bytes, layout: Layout = LAYOUT
+) -> tuple[np.ndarray, np.ndarray]:
     """Per nonce: how far the best cyclic shift's pilot correlation stands out (z, in standard
     deviations of the correlation surface), and that shift (flat index)."""
     spectrum = np.fft.rfft2(folded)  # (LAYERS, S, S//2+1)
-    surfaces = np.fft.irfft2((spectrum[None] * pilot_spectra(key)).sum(axis=1), s=folded.shape[1:])
+    spectra = pilot_spectra(key, layout)
+    surfaces = np.fft.irfft2((spectrum[None] * spectra).sum(axis=1), s=folded.shape[1:])
     flat = surfaces.reshape(NONCES, -1)
     peaks = flat.argmax(axis=1)
     z = (flat[np.arange(NONCES), peaks] - flat.mean(axis=1)) / (flat.std(axis=1) + 1e-9)
     return z, peaks
 
 
-def pilot_search(residual: np.ndarray, shapes: list, key: bytes) -> list[dict]:
+def pilot_search(
+    residual: np.ndarray, shapes: list, key: bytes, layout: Layout = LAYOUT
+) -> list[dict]:
     """The best pilot match for each geometry, mirrored or not; the REFINED best of those are
     refined a little in scale and angle."""
-    coarse = [_static_candidate(residual, setting, key) for setting in _coarse(shapes)]
+    coarse = [_static_candidate(residual, setting, key, layout) for setting in _coarse(shapes)]
     coarse.sort(key=lambda c: -c["z"])
-    fine = [candidate for best in coarse[:REFINED] for candidate in _refine(residual, best, key)]
+    fine = [c for best in coarse[:REFINED] for c in _refine(residual, best, key, layout)]
     return sorted(coarse + fine, key=lambda c: -c["z"])
 
 
-def _static_candidate(residual: np.ndarray, setting: tuple, key: bytes) -> dict:
+def _static_candidate(residual: np.ndarray, setting: tuple, key: bytes, layout: Layout) -> dict:
     flip, period, angle = setting
     folded = fold(residual, period, angle, flip)
-    z, peaks = pilot_match(folded, key)
+    z, peaks = pilot_match(folded, key, layout)
     nonce = int(np.argmax(z))
     return {
         "z": float(z[nonce]),
@@ -451,9 +463,11 @@ def _layer_weight(pilots: np.ndarray) -> float:
     return max(mean, 0.0) / (float(pilots.var()) + 1e-9)
 
 
-def decode(candidate: dict, key: bytes, frames_used: int) -> Detection | None:
+def decode(
+    candidate: dict, key: bytes, frames_used: int, layout: Layout = LAYOUT
+) -> Detection | None:
     nonce = candidate["nonce"]
-    chips, pilot, owner = carrier(key, nonce)
+    chips, pilot, owner = carrier(key, nonce, layout)
     cells = cell_values(candidate["folded"], candidate["shift"]) * chips
     # Each layer weighed by how clearly its pilot reads (signal over noise variance): after
     # heavy encoding at 480p the colour layers carry little, and counting them as much as the
@@ -467,9 +481,11 @@ def decode(candidate: dict, key: bytes, frames_used: int) -> Detection | None:
     if not np.any(soft):
         return None
     bits = ecc.decode(soft)
-    job_id, check = read_payload(bits, nonce, key)
-    if check != check_value(job_id, nonce, key):
+    job_id, check = read_payload(bits, nonce, key, layout)
+    if check != check_value(job_id, nonce, key, layout):
         return None
     signs = 2.0 * ecc.encode(bits) - 1.0
     score = float(signs @ soft / (np.linalg.norm(soft) * np.sqrt(CODED_BITS)))
-    return Detection(job_id=job_id, score=round(score, 4), frames_used=frames_used, version=2)
+    return Detection(
+        job_id=job_id, score=round(score, 4), frames_used=frames_used, version=layout.number
+    )

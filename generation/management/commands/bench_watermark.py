@@ -1,5 +1,7 @@
-"""Measure the invisible mark (version 2) on natural-looking clips: identification after each
-attack, false matches, H.264 size overhead, PSNR/SSIM, change on flat regions, and cost.
+"""Measure the invisible mark (version 2, or the version 3 prototype with --mark 3) on
+natural-looking clips:
+identification after each attack, false matches, H.264 size overhead, PSNR/SSIM, change on flat
+regions, and cost.
 
     python manage.py bench_watermark --clips 42 --frames 36          # the marked clips
     python manage.py bench_watermark --part unmarked --unmarked 1000  # false matches
@@ -15,7 +17,11 @@ a drawn portrait, night streets, whip pans with objects crossing; in turn at 108
 delivers it (libx264 veryfast crf 23); each attack starts from the decoded delivery and ends
 re-encoded (H.264 crf 23 unless the attack says otherwise), and the detector reads 24 frames
 spread over the result, as the check page does. Versions: every fourth clip is also marked with
-version 1 and must still be read (through `check.read_mark`, version 2 tried first).
+version 1 (and, when version 3 is measured, version 2) and must still be read (through
+`check.read_mark`, version 2 then 1; with --mark 3, version 3 is tried before it, as a check
+page reading version 3 would).
+
+    python manage.py bench_watermark --part clips --only 1,2,4 --attacks crf35   # a subset
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from django.core.management.base import BaseCommand
 from PIL import Image
 
 from generation import media
-from generation.provenance import check, invisible, invisible_v2, mark_corpus
+from generation.provenance import check, invisible, invisible_v2, invisible_v3, mark_corpus
 
 FPS = 24
 READ_FRAMES = 24  # what the check page reads (CHECK_SAMPLE_FRAMES)
@@ -59,6 +65,7 @@ ATTACKS = (
     "JPEG q70 1080p",
     "JPEG q70 480p",
 )
+MARKS = {2: invisible_v2, 3: invisible_v3}
 
 
 class Command(BaseCommand):
@@ -81,6 +88,16 @@ class Command(BaseCommand):
             "--only",
             help="comma-separated clip numbers (1-based): measure only these (with --shard, "
             "those of them in the shard)",
+        )
+        parser.add_argument(
+            "--mark",
+            type=int,
+            choices=sorted(MARKS),
+            default=2,
+            help="version to embed (3: the prototype, read before the check page's chain)",
+        )
+        parser.add_argument(
+            "--attacks", help="comma-separated attacks to run (default: all), e.g. crf35,flip"
         )
         parser.add_argument("--save", help="write the measured clips' rows to this JSON file")
         parser.add_argument(
@@ -108,30 +125,33 @@ class Command(BaseCommand):
                 # measures the same clips as a whole run.
                 seed, job_id = int(rng.integers(1 << 31)), int(rng.integers(1 << 32))
                 if index % shards == shard and (only is None or index in only):
-                    rows.append(self._clip(index, options["frames"], seed, job_id))
+                    rows.append(self._clip(index, options["frames"], seed, job_id, options))
                     if options["save"]:  # after each clip: a run cut short still counts
                         with open(options["save"], "w") as file:
                             json.dump({"rows": [_saved(row) for row in rows]}, file)
             self._report_clips(rows, options)
         if options["part"] in ("unmarked", "all"):
-            self._report_unmarked(self._unmarked(options["unmarked"], rng, shard, shards))
+            found = self._unmarked(options["unmarked"], rng, shard, shards, options["mark"])
+            self._report_unmarked(found, options["mark"])
         minutes = (time.perf_counter() - started) / 60
         self.stdout.write(f"Run time {minutes:.1f} min on {os.cpu_count()} cores, no GPU")
 
     # ------------------------------------------------------------------ marked clips
 
-    def _clip(self, index: int, frames: int, seed: int, job_id: int) -> dict:
+    def _clip(self, index: int, frames: int, seed: int, job_id: int, options) -> dict:
         kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
         size = SIZE_ORDER[index % len(SIZE_ORDER)]
         width, height = mark_corpus.SIZES[size]
         clean = mark_corpus.make_clip(kind, seed, frames, width, height)
-        invisible_v2.unit_pattern.cache_clear()
+        mark, read = MARKS[options["mark"]], _reader(options["mark"])
+        attacks = options["attacks"].split(",") if options["attacks"] else ATTACKS
+        invisible_v2.unit_pattern.cache_clear()  # versions 2 and 3 share it
         begin = time.process_time()
-        marked = invisible_v2.embed_frames(clean, job_id, KEY)
+        marked = mark.embed_frames(clean, job_id, KEY)
         embed_ms = 1000 * (time.process_time() - begin) / frames
         # Again with the pattern drawn: what each frame costs once an output's size is known.
         begin = time.process_time()
-        invisible_v2.embed_frames(clean, job_id, KEY)
+        mark.embed_frames(clean, job_id, KEY)
         embed_cached_ms = 1000 * (time.process_time() - begin) / frames
         clean_size = len(media.encode_mp4(clean, FPS, crf=23))
         delivered_bytes = media.encode_mp4(marked, FPS, crf=23)
@@ -142,6 +162,7 @@ class Command(BaseCommand):
             "kind": kind,
             "size": size,
             "job_id": job_id,
+            "mark": options["mark"],
             "embed_ms": embed_ms,
             "megapixels": width * height / 1e6,
             "overhead": 100 * (len(delivered_bytes) / clean_size - 1),
@@ -151,20 +172,23 @@ class Command(BaseCommand):
         }
         delivered, _ = media.decode_video(delivered_bytes)
         detect_ms = []
-        for attack in ATTACKS:
+        for attack in attacks:
             attacked = _attack(delivered, attack)
             begin = time.process_time()
-            row[attack] = check.read_mark(_sample(attacked), KEY)
+            row[attack] = read(_sample(attacked), KEY)
             detect_ms.append(1000 * (time.process_time() - begin))
         row["detect_ms"] = statistics.median(detect_ms)
-        row["other key"] = check.read_mark(_sample(delivered), OTHER_KEY)
+        row["other key"] = read(_sample(delivered), OTHER_KEY)
         if index % 4 == 0:
             old = invisible.embed_frames(clean, job_id, KEY)
-            row["version 1"] = check.read_mark(_sample(_h264(old, 23)), KEY)
+            row["version 1"] = read(_sample(_h264(old, 23)), KEY)
+            if options["mark"] == 3:
+                old = invisible_v2.embed_frames(clean, job_id, KEY)
+                row["version 2"] = read(_sample(_h264(old, 23)), KEY)
         self.stdout.write(
             f"clip {index + 1:3d} {kind:8s} {size:10s} +{row['overhead']:5.1f} % "
             f"{row['psnr']:.1f} dB ssim {row['ssim']:.4f} flat max {row['flat_max']:.0f} "
-            + " ".join(_describe(row[a], job_id) for a in ATTACKS)
+            + " ".join(_describe(row[a], job_id) for a in attacks)
         )
         self.stdout.flush()
         return row
@@ -181,8 +205,10 @@ class Command(BaseCommand):
             "| lowest score |"
         )
         out("|---|--:|--:|--:|--:|--:|--:|")
-        for attack in (*ATTACKS, "version 1"):
+        for attack in (*ATTACKS, "version 2", "version 1"):
             subset = [r for r in rows if attack in r]
+            if not subset:
+                continue
             right = [r for r in subset if r[attack] and r[attack].job_id == r["job_id"]]
             wrong = sum(1 for r in subset if r[attack] and r[attack].job_id != r["job_id"])
             low = min((r[attack].score for r in right), default=float("nan"))
@@ -246,10 +272,11 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ false matches
 
-    def _unmarked(self, count: int, rng, shard: int = 0, shards: int = 1) -> dict:
+    def _unmarked(self, count: int, rng, shard: int = 0, shards: int = 1, mark: int = 2) -> dict:
         """Half short clips (8 frames, 480x270, crf 23), half pictures (384x384, JPEG q85 or
-        PNG), of every kind; one in ten marked under another key instead (versions 1 and 2)."""
+        PNG), of every kind; one in ten marked under another key instead (versions 1 to 3)."""
         results = {"clip": [], "picture": [], "other key": []}
+        read = _reader(mark)
         for index in range(count):
             kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
             seed = int(rng.integers(1 << 31))
@@ -258,17 +285,17 @@ class Command(BaseCommand):
             foreign = int(rng.integers(1 << 32)) if other else 0
             if index % shards != shard:
                 continue
-            version = invisible_v2 if index % 20 < 10 else invisible
+            version = {4: invisible_v3, 9: invisible_v2}.get(index % 20, invisible)
             if index % 2 == 0:
                 clip = mark_corpus.make_clip(kind, seed, 8, 480, 270)
                 if other:
                     clip = version.embed_frames(clip, foreign, OTHER_KEY)
-                found = check.read_mark(_h264(clip, 23), KEY)
+                found = read(_h264(clip, 23), KEY)
             else:
                 picture = mark_corpus.make_clip(kind, seed, 1, 384, 384)
                 if other:
                     picture = version.embed_frames(picture, foreign, OTHER_KEY)
-                found = check.read_mark(_resave(picture[0], index), KEY)
+                found = read(_resave(picture[0], index), KEY)
             results["other key" if other else ("clip" if index % 2 == 0 else "picture")].append(
                 found
             )
@@ -281,7 +308,7 @@ class Command(BaseCommand):
                 self.stdout.flush()
         return results
 
-    def _report_unmarked(self, results: dict) -> None:
+    def _report_unmarked(self, results: dict, mark: int = 2) -> None:
         out = self.stdout.write
         out("")
         out("| false matches | inputs | matched |")
@@ -289,14 +316,16 @@ class Command(BaseCommand):
         labels = {
             "clip": "unmarked clips, 8 frames 480x270, crf 23",
             "picture": "unmarked pictures 384x384, JPEG q85 or PNG",
-            "other key": "clips and pictures marked under another key (v1 and v2)",
+            "other key": "clips and pictures marked under another key (v1, v2 and v3)",
         }
         for name, found in results.items():
             out(f"| {labels[name]} | {len(found)} | {sum(1 for f in found if f)} |")
+        tiled = "versions 3 and 2 decode each" if mark == 3 else "version 2 decodes"
+        bound = (2 if mark == 3 else 1) * invisible_v2_sync_max() + 2
         out(
             "Bound by construction: a match needs the 24-bit check value to agree, 2^-24 per "
-            f"decoded candidate; version 2 decodes at most {invisible_v2_sync_max()} candidates, "
-            "version 1 at most 2: <= 4.8e-7 per input"
+            f"decoded candidate; {tiled} at most {invisible_v2_sync_max()} candidates, "
+            f"version 1 at most 2: <= {bound * 2.0**-24:.1e} per input"
         )
 
 
@@ -311,11 +340,21 @@ def _saved(row: dict) -> dict:
 
 
 def _loaded(row: dict) -> dict:
-    detections = (*ATTACKS, "other key", "version 1")
+    detections = (*ATTACKS, "other key", "version 2", "version 1")
     return {
         name: invisible.Detection(*value) if name in detections and value else value
         for name, value in row.items()
     }
+
+
+def _reader(mark: int):
+    """How inputs are read: the check page's chain, with version 3 tried first when the
+    prototype is measured (the check page does not read it: no output carries it)."""
+    if mark == 3:
+        return lambda frames, key: (
+            invisible_v3.detect_frames(frames, key) or check.read_mark(frames, key)
+        )
+    return check.read_mark
 
 
 def invisible_v2_sync_max() -> int:
