@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -27,7 +28,7 @@ from generation.forms import (
     storyboard_rows,
 )
 from generation.labels import camera_label
-from generation.models import INPUT_CLIP, Asset, Effect, Job, input_content_type
+from generation.models import INPUT_CLIP, MAX_ROW_ID, Asset, Effect, Job, input_content_type
 from generation.moderation import review
 from generation.moderation.models import Flag
 from generation.private_files import private_file
@@ -46,7 +47,7 @@ _OWN_JOB = (
 def _get_job_for_user(request, job_id, with_files=True) -> Job:
     """The one answer to "may this user see this job": only its owner, and not once deleted."""
     job_id = int(job_id)
-    if not 0 < job_id < 2**63:  # a bigint: a longer number in the URL names no job (not a 500)
+    if not 0 < job_id <= MAX_ROW_ID:  # a longer number names no job (and is not a 500)
         raise Http404
     jobs = Job.objects.raw(_OWN_JOB, [job_id, request.user.pk])
     for job in jobs.prefetch_related("assets") if with_files else jobs:
@@ -58,7 +59,10 @@ def _extendable_videos(user):
     return (
         Job.objects.filter(user=user, status=Job.Status.SUCCEEDED, deleted_at=None)
         .exclude(kind=Job.Kind.TEXT_TO_PICTURE)
-        .exclude(params__contains={"sound": True})  # not extended (forms.py); absent: kept
+        # A clip with sound is not extended (forms.py); one made before the option is. (Not
+        # `exclude(params__sound=True)`: that drops rows without the key too, and SQLite has
+        # no JSON `contains`.)
+        .filter(~Q(params__has_key="sound") | Q(params__sound=False))
         .prefetch_related("assets")[:30]
     )
 

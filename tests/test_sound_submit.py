@@ -112,11 +112,16 @@ def test_a_clip_with_sound_is_not_extended(client, user):
     source = _finished(user, sound=True)
     text = refused(client, user, t2v_data(kind="extend", source_job=str(source.pk)))
     assert "This video has sound" in text
-    # Nor offered: neither among the videos to extend nor on its own page.
-    silent = _finished(user, sound=False)
+    # Nor offered: neither among the videos to extend nor on its own page. Silent clips are,
+    # made with the option unticked or before it existed (no "sound" in their parameters).
+    silent, older = _finished(user, sound=False), _finished(user, sound=False)
+    silent.params["sound"] = False
+    silent.save(update_fields=["params"])
+    assert "sound" not in older.params
     page = client.get(CREATE).content.decode()
     assert f'name="source_job" value="{source.pk}"' not in page
     assert f'name="source_job" value="{silent.pk}"' in page
+    assert f'name="source_job" value="{older.pk}"' in page
     page = client.get(reverse("generation:job", args=[source.pk])).content.decode()
     assert 'data-testid="extend"' not in page and 'data-testid="with-sound"' in page
 
