@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from billing.fields import PointsField
 from generation.labels import MODES, camera_label
 
+# The largest id a row can have (a bigint): a longer number in a URL or a request names no row.
+MAX_ROW_ID = 2**63 - 1
+
 
 class Job(models.Model):
     """One generation request and where it is now. Status only moves through services.py."""

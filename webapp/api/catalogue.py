@@ -19,7 +19,7 @@ from generation.clips import MAX_CLIP_SECONDS
 from generation.engine.types import MAX_REFERENCES, MAX_SHOTS, MIN_SHOTS
 from generation.forms import DURATIONS, SOUND_KINDS
 from generation.labels import ASPECT_RATIOS, CAMERA_MOVEMENTS, MODES
-from generation.models import Job
+from generation.models import MAX_ROW_ID, Job
 from webapp.api.auth import require_scope
 from webapp.api.problems import Problem, problems
 from webapp.api.schemas import (
@@ -58,7 +58,7 @@ CLIP_SECONDS = Query(
 SOUND_SOURCE = Query(
     None,
     ge=1,
-    le=2**63 - 1,
+    le=MAX_ROW_ID,
     description="For add_sound: your video's job id; priced at its length, as POST /jobs holds.",
 )
 

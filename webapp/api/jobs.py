@@ -18,7 +18,7 @@ from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
 from generation import services
 from generation.forms import JobForm
-from generation.models import Job
+from generation.models import MAX_ROW_ID, Job
 from generation.moderation import ratelimit
 from generation.moderation.models import Flag
 from webapp.api import downloads, idempotency, pagination, photo_uploads
@@ -36,14 +36,13 @@ from webapp.api.schemas import (
 )
 
 router = Router(tags=["jobs"])
-MAX_ID = 2**63 - 1
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 JSON_TYPE = "application/json"
 
 
 def _get_job_for_user(user, job_id: int) -> Job:
     """The one answer to "may this token see this job": its owner's, not deleted."""
-    if not 0 < job_id <= MAX_ID:  # no such row, and a database would refuse the number
+    if not 0 < job_id <= MAX_ROW_ID:  # no such row, and a database would refuse the number
         raise Problem(404, "not_found", _("No such job."))
     job = (
         Job.objects.prefetch_related("assets").filter(pk=job_id, user=user, deleted_at=None).first()

@@ -21,7 +21,7 @@ from generation.engine.types import (
     MIN_STRENGTH,
 )
 from generation.forms import SHOT_DURATIONS
-from generation.models import Job
+from generation.models import MAX_ROW_ID, Job
 
 # The kinds the API can create (and price, and list in /models).
 Kind = Literal[
@@ -48,7 +48,7 @@ ShotSeconds = Annotated[int, Field(ge=SHOT_DURATIONS[0][0], le=SHOT_DURATIONS[-1
 CURSOR_PATTERN = r"^[0-9]{1,18}$"
 # An effect's code in the catalogue (a slug); which effects exist is the catalogue's answer.
 EFFECT_PATTERN = r"^[-a-zA-Z0-9_]*$"
-RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 # The whole seconds a restyle's clip is priced at (its length rounded up).
 ClipSeconds = Annotated[int, Field(ge=MIN_CLIP_SECONDS, le=MAX_CLIP_SECONDS)]
 
@@ -98,19 +98,13 @@ class JobIn(Schema):
     creativity: float = Field(0.5, ge=0.0, le=1.0)
     seed: int | None = Field(None, ge=0, le=2**32 - 1, description="Random when left out.")
     camera_movement: CameraMovement = "static"
-    source_job: int | None = Field(
-        None, ge=1, le=2**63 - 1, description="For extend: one of your finished videos."
-    )
+    source_job: RowId | None = Field(None, description="For extend: one of your finished videos.")
     num_images: int = Field(1, ge=1, le=4, description="For text_to_picture.")
-    image_upload: int | None = Field(
+    image_upload: RowId | None = Field(
         None,
-        ge=1,
-        le=2**63 - 1,
         description="For image_to_video: a photo you sent to POST /uploads, instead of `image`.",
     )
-    end_image_upload: int | None = Field(
-        None, ge=1, le=2**63 - 1, description="Its end frame, from POST /uploads."
-    )
+    end_image_upload: RowId | None = Field(None, description="Its end frame, from POST /uploads.")
     sound: bool = Field(
         False,
         description=(
@@ -128,10 +122,8 @@ class JobIn(Schema):
             "`second_image_upload`). An effect is 5 s, standard, in its photo's shape."
         ),
     )
-    second_image_upload: int | None = Field(
+    second_image_upload: RowId | None = Field(
         None,
-        ge=1,
-        le=2**63 - 1,
         description="For a two-photo effect: the second photo, from POST /uploads.",
     )
     restore_colour: bool = Field(
@@ -148,19 +140,15 @@ class JobIn(Schema):
             "object, a style), instead of the multipart files `references`."
         ),
     )
-    restyle_source: int | None = Field(
+    restyle_source: RowId | None = Field(
         None,
-        ge=1,
-        le=2**63 - 1,
         description=(
             f"For restyle: one of your finished videos of up to {MAX_CLIP_SECONDS} s, by its "
             "job id, instead of the multipart file `video`."
         ),
     )
-    sound_source: int | None = Field(
+    sound_source: RowId | None = Field(
         None,
-        ge=1,
-        le=2**63 - 1,
         description=(
             "For add_sound: one of your finished silent videos of up to "
             f"{MAX_CLIP_SECONDS} s, by its job id. The job takes its length, shape and mode."

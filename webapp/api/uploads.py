@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from generation.models import MAX_ROW_ID
 from generation.uploads import MAX_UPLOAD_BYTES
 from webapp.api import photo_uploads
 from webapp.api.auth import require_scope
-from webapp.api.jobs import MAX_ID
 from webapp.api.problems import Problem, problems
 from webapp.api.schemas import UploadOut
 
@@ -70,7 +70,7 @@ def _sent_photo(request):
 
 
 def _get_upload_for_user(user, upload_id: int):
-    photo = photo_uploads.get_for_user(user, upload_id) if 0 < upload_id <= MAX_ID else None
+    photo = photo_uploads.get_for_user(user, upload_id) if 0 < upload_id <= MAX_ROW_ID else None
     if photo is None:
         raise Problem(404, "not_found", _("No such upload."))
     return photo
