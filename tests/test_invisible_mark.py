@@ -132,3 +132,41 @@ def test_code_corrects_misread_bits():
     soft[[3, 30, 60, 90, 120]] *= -1  # five coded bits read wrong, spread out
     soft[10:14] = 0.0  # four not read at all
     assert np.array_equal(ecc.decode(soft), bits)
+
+
+def _path_metric(bits: np.ndarray, soft: np.ndarray) -> float:
+    return float((2.0 * ecc.encode(bits) - 1.0) @ soft)
+
+
+def test_list_decoder_ranks_distinct_paths_by_likelihood():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        bits = rng.integers(0, 2, invisible.PAYLOAD_BITS).astype(np.uint8)
+        soft = 0.9 * (2.0 * ecc.encode(bits) - 1.0) + rng.standard_normal(invisible.CODED_BITS)
+        paths = ecc.decode_list(soft, 8)
+        assert len(paths) == 8
+        assert np.array_equal(paths[0], ecc.decode(soft))  # the likeliest is Viterbi's answer
+        assert len({p.tobytes() for p in paths}) == 8  # no path twice
+        metrics = [_path_metric(p, soft) for p in paths]
+        assert metrics == sorted(metrics, reverse=True)
+        # No path outside the list beats the last one in it: flipping any one data bit of
+        # the best path gives a path that is either in the list or no likelier than its last.
+        for i in range(invisible.PAYLOAD_BITS):
+            other = paths[0].copy()
+            other[i] ^= 1
+            if not any(np.array_equal(other, p) for p in paths):
+                assert _path_metric(other, soft) <= metrics[-1] + 1e-9
+
+
+def test_list_decoder_finds_what_the_single_path_misses():
+    """At a soft-bit SNR where Viterbi's one path is often wrong, the sent payload is often
+    the second to fourth path: the check value (the payload's CRC) then picks it out."""
+    rng = np.random.default_rng(7)
+    single = listed = 0
+    for _ in range(150):
+        bits = rng.integers(0, 2, invisible.PAYLOAD_BITS).astype(np.uint8)
+        soft = 0.9 * (2.0 * ecc.encode(bits) - 1.0) + rng.standard_normal(invisible.CODED_BITS)
+        paths = ecc.decode_list(soft, 4)
+        single += np.array_equal(paths[0], bits)
+        listed += any(np.array_equal(p, bits) for p in paths)
+    assert listed >= single + 15, (single, listed)

@@ -125,6 +125,25 @@ def test_unmarked_content_gives_no_match(kind):
     assert read_mark(jpeg(frames[0], 85)[None], KEY) is None
 
 
+def test_an_unmarked_input_costs_at_most_the_bounded_number_of_checks(monkeypatch):
+    """The false-match bound counts payloads checked (2^-24 each): the list decoder's extra
+    paths included, an input that carries no mark is checked at most CHECKS times."""
+    from generation.provenance import invisible_v2_sync
+
+    checked = []
+    real = invisible_v2_sync.check_value
+
+    def counting(*args, **kwargs):
+        checked.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(invisible_v2_sync, "check_value", counting)
+    frames = mark_corpus.make_clip("pan", seed=12, frames=6, width=480, height=270)
+    assert invisible_v2.detect_frames(h264(frames), KEY) is None
+    assert invisible_v2_sync.CHECKS == 15
+    assert invisible_v2_sync.MAX_DECODES < len(checked) <= invisible_v2_sync.CHECKS
+
+
 def test_a_mark_made_under_another_key_is_not_read(clip, delivered):
     assert invisible_v2.detect_frames(delivered, OTHER_KEY) is None
     theirs = invisible_v2.embed_frames(clip[:4], JOB, OTHER_KEY)

@@ -74,3 +74,41 @@ def decode(soft: np.ndarray) -> np.ndarray:
         bits[step] = state & 1
         state = _PREDECESSORS[choices[step, state], state]
     return bits[: steps - MEMORY]
+
+
+def decode_list(soft: np.ndarray, size: int) -> list[np.ndarray]:
+    """The `size` most likely data bit sequences (0/1 uint8), most likely first, given soft
+    values of the coded bits (as in `decode`; its answer is the first of the list).
+
+    A list decoder lets a check value act as the decoder's CRC: when the likeliest path fails
+    the check, the next likeliest often is the sent one. It keeps the `size` best paths into
+    every state (the parallel list Viterbi algorithm), so each path in the list is distinct.
+    """
+    soft = np.asarray(soft, dtype=np.float64).reshape(-1, 2)
+    steps = soft.shape[0]
+    metric = np.full((STATES, size), -np.inf)
+    metric[0, 0] = 0.0
+    # Per step and next state, each kept path's predecessor register top bit and its rank there.
+    came_top = np.empty((steps, STATES, size), dtype=np.uint8)
+    came_rank = np.empty((steps, STATES, size), dtype=np.int32)
+    for step in range(steps):
+        branch = _SIGNS @ soft[step]  # (2, STATES)
+        # (2, STATES, size): every path into each next state, from either predecessor.
+        candidates = metric[_PREDECESSORS] + branch[:, :, None]
+        pooled = candidates.transpose(1, 0, 2).reshape(STATES, 2 * size)
+        order = np.argsort(-pooled, axis=1, kind="stable")[:, :size]
+        metric = np.take_along_axis(pooled, order, axis=1)
+        came_top[step] = order // size
+        came_rank[step] = order % size
+    paths = []
+    for rank in range(size):
+        if not np.isfinite(metric[0, rank]):
+            break
+        state, r = 0, rank
+        bits = np.empty(steps, dtype=np.uint8)
+        for step in range(steps - 1, -1, -1):
+            bits[step] = state & 1
+            top, r = int(came_top[step, state, r]), int(came_rank[step, state, r])
+            state = int(_PREDECESSORS[top, state])
+        paths.append(bits[: steps - MEMORY])
+    return paths

@@ -16,7 +16,8 @@ decode. See `invisible_v2.py` for the mark itself.
    residual is resampled onto the tile's grid (two samples per cell) and folded onto one tile;
    each nonce's pilot is correlated with it over every cyclic shift (the crop offset).
 4. Decode. The candidates whose pilot stands out most are decoded in turn; the first whose
-   check value matches is the answer. At most MAX_DECODES are decoded (the false-match bound).
+   check value matches is the answer. At most MAX_DECODES are decoded, the first ones with a
+   list decoder (LIST_SIZES); CHECKS payloads in all (the false-match bound).
 """
 
 from __future__ import annotations
@@ -48,7 +49,13 @@ ANGLES = np.deg2rad(np.arange(-3.0, 3.01, 0.5))
 SAMPLES = 2 * TILE  # folded tile: two samples per cell
 MAX_FRAMES = 32
 SEARCH_FRAMES = 6  # frames whose spectra are summed to find the lattice
-MAX_DECODES = 6
+# Payloads checked per decoded candidate, in the order the candidates are tried: the first
+# candidates get the list decoder's next likeliest paths too (the check value is its CRC).
+# Each payload checked matches by chance with probability 2^-24, so CHECKS x 2^-24 bounds
+# the false matches per input.
+LIST_SIZES = (4, 4, 4, 1, 1, 1)
+MAX_DECODES = len(LIST_SIZES)
+CHECKS = sum(LIST_SIZES)
 GROUP = 3  # frames per group when groups are aligned by their own pilot
 AC_PEAKS = 3
 MIN_BORDERS = 0.15  # letterbox or pillarbox bars this wide are cropped off before reading
@@ -69,6 +76,16 @@ def detect(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection
         return None
     if len(frames) > MAX_FRAMES:
         frames = frames[np.linspace(0, len(frames) - 1, MAX_FRAMES).round().astype(int)]
+    # Fewer candidates than MAX_DECODES may be found: zip stops at the shorter.
+    for candidate, list_size in zip(candidates(frames, key, layout), LIST_SIZES, strict=False):
+        result = decode(candidate, key, len(frames), layout, list_size)
+        if result is not None:
+            return result
+    return None
+
+
+def candidates(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> list[dict]:
+    """The geometries to decode, best first: at most MAX_DECODES, no two the same."""
     key = bytes(key)
     frames, outer = crop_to_content(frames)
     residuals = frame_residuals(frames, layout)
@@ -85,17 +102,13 @@ def detect(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection
         # groups of frames are aligned by their own pilot instead, for the nonces found.
         nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
         moved[1:1] = [regroup(followed, moved[0], nonce, key, layout) for nonce in nonces]
-    tried = []
+    chosen = []
     for candidate in _interleave(plain, moved):
-        if len(tried) >= MAX_DECODES:
+        if len(chosen) >= MAX_DECODES:
             break
-        if any(_same(candidate, other) for other in tried):
-            continue
-        tried.append(candidate)
-        result = decode(candidate, key, len(frames), layout)
-        if result is not None:
-            return result
-    return None
+        if not any(_same(candidate, other) for other in chosen):
+            chosen.append(candidate)
+    return chosen
 
 
 def regroup(
@@ -464,8 +477,10 @@ def _layer_weight(pilots: np.ndarray) -> float:
 
 
 def decode(
-    candidate: dict, key: bytes, frames_used: int, layout: Layout = LAYOUT
+    candidate: dict, key: bytes, frames_used: int, layout: Layout = LAYOUT, list_size: int = 1
 ) -> Detection | None:
+    """The job named by `candidate`'s folded tile: the first of the `list_size` likeliest
+    payloads whose check value matches, or None."""
     nonce = candidate["nonce"]
     chips, pilot, owner = carrier(key, nonce, layout)
     cells = cell_values(candidate["folded"], candidate["shift"]) * chips
@@ -480,12 +495,12 @@ def decode(
     soft = np.bincount(owner[data], weights=weighted[data], minlength=CODED_BITS)
     if not np.any(soft):
         return None
-    bits = ecc.decode(soft)
-    job_id, check = read_payload(bits, nonce, key, layout)
-    if check != check_value(job_id, nonce, key, layout):
-        return None
-    signs = 2.0 * ecc.encode(bits) - 1.0
-    score = float(signs @ soft / (np.linalg.norm(soft) * np.sqrt(CODED_BITS)))
-    return Detection(
-        job_id=job_id, score=round(score, 4), frames_used=frames_used, version=layout.number
-    )
+    for bits in ecc.decode_list(soft, list_size):
+        job_id, check = read_payload(bits, nonce, key, layout)
+        if check == check_value(job_id, nonce, key, layout):
+            signs = 2.0 * ecc.encode(bits) - 1.0
+            score = float(signs @ soft / (np.linalg.norm(soft) * np.sqrt(CODED_BITS)))
+            return Detection(
+                job_id=job_id, score=round(score, 4), frames_used=frames_used, version=layout.number
+            )
+    return None

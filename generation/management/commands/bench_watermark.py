@@ -321,10 +321,11 @@ class Command(BaseCommand):
         for name, found in results.items():
             out(f"| {labels[name]} | {len(found)} | {sum(1 for f in found if f)} |")
         tiled = "versions 3 and 2 decode each" if mark == 3 else "version 2 decodes"
-        bound = (2 if mark == 3 else 1) * invisible_v2_sync_max() + 2
+        checks = invisible_v2_sync_checks()
+        bound = (2 if mark == 3 else 1) * checks + 2
         out(
             "Bound by construction: a match needs the 24-bit check value to agree, 2^-24 per "
-            f"decoded candidate; {tiled} at most {invisible_v2_sync_max()} candidates, "
+            f"payload checked; {tiled} at most {checks} payloads, "
             f"version 1 at most 2: <= {bound * 2.0**-24:.1e} per input"
         )
 
@@ -357,10 +358,10 @@ def _reader(mark: int):
     return check.read_mark
 
 
-def invisible_v2_sync_max() -> int:
+def invisible_v2_sync_checks() -> int:
     from generation.provenance import invisible_v2_sync
 
-    return invisible_v2_sync.MAX_DECODES
+    return invisible_v2_sync.CHECKS
 
 
 # ---------------------------------------------------------------------- measures
