@@ -123,6 +123,20 @@ def alice(db):
 
 
 @pytest.fixture
+def user(client, alice):
+    """Alice signed in, about to submit: the day's daily points already granted (the first
+    request of the day grants them, so they do not land inside a measurement) and 100 more."""
+    from django.urls import reverse
+
+    from tests.gen_helpers import give_points
+
+    client.force_login(alice)
+    client.get(reverse("generation:create"))
+    give_points(alice, 100)
+    return alice
+
+
+@pytest.fixture
 def bob(db):
     """Another user: must never see alice's things."""
     return make_user("bob@example.com")

@@ -12,21 +12,13 @@ from billing.pricing import PriceError, price_of, price_rows
 from generation.engine.matrix import moving_clip
 from generation.models import Job
 from generation.moderation.models import BlockedTerm
-from tests.gen_helpers import give_points, held_refs, refused
+from tests.gen_helpers import held_refs, refused
 from tests.provenance_helpers import finished_job
 
 pytestmark = pytest.mark.django_db
 CREATE = reverse("generation:create")
 PRICE = reverse("generation:price")
 ADD_SOUND = Job.Kind.ADD_SOUND
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)  # the day's daily points come before we measure
-    give_points(alice, 100)
-    return alice
 
 
 def silent_video(user, count=24):

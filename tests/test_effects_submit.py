@@ -20,7 +20,7 @@ from generation.moderation.models import PhotoRule
 from tests.conftest import tier
 from tests.effect_helpers import hug_effect, make_lora
 from tests.fixtures.portraits import blurred, png, portrait
-from tests.gen_helpers import give_points, held_refs, png_bytes, refused, t2v_data
+from tests.gen_helpers import held_refs, png_bytes, refused, t2v_data
 from tests.staff_helpers import staff_member
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +35,6 @@ def photo(name="photo.png", color=RED, size=(96, 64)):
 
 def effect_data(slug="old-photo", **overrides) -> dict:
     return t2v_data(**{"kind": "effect", "prompt": "", "effect": slug, **overrides})
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)  # the day's daily points come before we measure
-    give_points(alice, 100)
-    return alice
 
 
 @pytest.fixture

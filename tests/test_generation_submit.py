@@ -15,35 +15,27 @@ pytestmark = pytest.mark.django_db
 CREATE = reverse("generation:create")
 
 
-@pytest.fixture
-def member_less(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)  # the day's first request: daily points are granted before we measure
-    give_points(alice, 100)
-    return alice
-
-
 def submit(client, data, files=None):
     return client.post(CREATE, {**data, **(files or {})})
 
 
 def test_submit_holds_the_price_and_queues_the_job(
-    client, member_less, django_capture_on_commit_callbacks
+    client, user, django_capture_on_commit_callbacks
 ):
-    before = ledger.balance(member_less)
+    before = ledger.balance(user)
     with django_capture_on_commit_callbacks() as callbacks:
         response = submit(client, t2v_data())
     job = Job.objects.get()
     assert response.status_code == 302 and response.url == reverse("generation:job", args=[job.pk])
     assert job.status == Job.Status.QUEUED
     assert job.points_held == 100
-    assert ledger.balance(member_less) == before - 100
-    assert held_refs(member_less) == [job.ledger_ref]
+    assert ledger.balance(user) == before - 100
+    assert held_refs(user) == [job.ledger_ref]
     assert len(callbacks) == 1  # enqueued only once the transaction commits
     assert isinstance(job.params["seed"], int)
 
 
-def test_the_seed_given_is_the_seed_used(client, member_less, django_capture_on_commit_callbacks):
+def test_the_seed_given_is_the_seed_used(client, user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks():
         submit(client, t2v_data(seed="1234"))
     assert Job.objects.get().params["seed"] == 1234
@@ -64,38 +56,38 @@ def upload(name, content, content_type="image/png"):
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def test_a_file_that_is_not_an_image_is_refused(client, member_less):
+def test_a_file_that_is_not_an_image_is_refused(client, user):
     errors = refused(
         client,
-        member_less,
+        user,
         t2v_data(kind="image_to_video"),
         {"image": upload("notes.txt", b"just some text", "text/plain")},
     )
     assert errors["image"] == ["This file is not a JPEG, PNG or WebP picture."]
 
 
-def test_a_png_that_is_html_inside_is_refused(client, member_less):
+def test_a_png_that_is_html_inside_is_refused(client, user):
     errors = refused(
         client,
-        member_less,
+        user,
         t2v_data(kind="image_to_video"),
         {"image": upload("cat.png", b"<html><script>alert(1)</script></html>")},
     )
     assert errors["image"] == ["This file is not a JPEG, PNG or WebP picture."]
 
 
-def test_a_truncated_png_is_refused(client, member_less):
+def test_a_truncated_png_is_refused(client, user):
     data = png_bytes(size=(400, 300))
     errors = refused(
         client,
-        member_less,
+        user,
         t2v_data(kind="image_to_video"),
         {"image": upload("cut.png", data[: len(data) // 2])},
     )
     assert errors["image"] == ["The photo is damaged or incomplete; please upload it again."]
 
 
-def test_a_30000_by_30000_image_is_refused_before_decoding(client, member_less):
+def test_a_30000_by_30000_image_is_refused_before_decoding(client, user):
     import struct
     import zlib
 
@@ -113,53 +105,53 @@ def test_a_30000_by_30000_image_is_refused_before_decoding(client, member_less):
         + chunk(b"IEND", b"")
     )
     errors = refused(
-        client, member_less, t2v_data(kind="image_to_video"), {"image": upload("big.png", bomb)}
+        client, user, t2v_data(kind="image_to_video"), {"image": upload("big.png", bomb)}
     )
     assert errors["image"] == [
         "The photo has more than 25 megapixels; please upload a smaller one."
     ]
 
 
-def test_a_photo_over_10_mb_is_refused(client, member_less):
+def test_a_photo_over_10_mb_is_refused(client, user):
     errors = refused(
         client,
-        member_less,
+        user,
         t2v_data(kind="image_to_video"),
         {"image": upload("huge.jpg", b"\xff" * (10 * 1024 * 1024 + 1), "image/jpeg")},
     )
     assert "the limit is 10 MB" in errors["image"][0]
 
 
-def test_a_prompt_over_2500_characters_is_refused(client, member_less):
-    errors = refused(client, member_less, t2v_data(prompt="x" * 2501))
+def test_a_prompt_over_2500_characters_is_refused(client, user):
+    errors = refused(client, user, t2v_data(prompt="x" * 2501))
     assert "at most 2500 characters" in errors["prompt"][0]
 
 
-def test_an_empty_prompt_is_refused_for_text_to_video(client, member_less):
-    errors = refused(client, member_less, t2v_data(prompt="   "))
+def test_an_empty_prompt_is_refused_for_text_to_video(client, user):
+    errors = refused(client, user, t2v_data(prompt="   "))
     assert errors["prompt"] == ["Describe what you want to see."]
 
 
-def test_a_bad_aspect_ratio_is_refused(client, member_less):
-    errors = refused(client, member_less, t2v_data(aspect_ratio="4:3"))
+def test_a_bad_aspect_ratio_is_refused(client, user):
+    errors = refused(client, user, t2v_data(aspect_ratio="4:3"))
     assert "not one of the available choices" in errors["aspect_ratio"][0]
 
 
-def test_professional_mode_is_locked_on_the_free_plan(client, member_less):
-    errors = refused(client, member_less, t2v_data(mode="professional"))
+def test_professional_mode_is_locked_on_the_free_plan(client, user):
+    errors = refused(client, user, t2v_data(mode="professional"))
     # The tiny spec's professional videos are 1080p at 30 fps: the message says so.
     assert errors["mode"] == [
         "Professional mode (1080p at 30 fps) comes with Standard and higher plans."
     ]
 
 
-def test_camera_movement_is_locked_on_the_free_plan(client, member_less):
-    errors = refused(client, member_less, t2v_data(camera_movement="zoom_in"))
+def test_camera_movement_is_locked_on_the_free_plan(client, user):
+    errors = refused(client, user, t2v_data(camera_movement="zoom_in"))
     # The tiers say Pro (Standard has no camera movement): so does the message.
     assert errors["camera_movement"] == ["Camera movement comes with Pro and higher plans."]
 
 
-def test_extending_another_users_video_is_refused(client, member_less, bob):
+def test_extending_another_users_video_is_refused(client, user, bob):
     bobs = Job.objects.create(
         user=bob,
         kind="text_to_video",
@@ -168,7 +160,7 @@ def test_extending_another_users_video_is_refused(client, member_less, bob):
         model_spec="tiny",
         points_held=100,
     )
-    errors = refused(client, member_less, t2v_data(kind="extend", source_job=str(bobs.pk)))
+    errors = refused(client, user, t2v_data(kind="extend", source_job=str(bobs.pk)))
     assert errors["source_job"] == ["That video is not one of your finished videos."]
 
 
@@ -182,17 +174,17 @@ def test_not_enough_points_is_said_plainly(client):
     assert 'data-testid="buy-points"' in page and "/pricing/#packs" in page
 
 
-def test_free_plan_runs_one_job_at_a_time(client, member_less, django_capture_on_commit_callbacks):
+def test_free_plan_runs_one_job_at_a_time(client, user, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks():
         submit(client, t2v_data())
-    before = ledger.balance(member_less)
+    before = ledger.balance(user)
     response = submit(client, t2v_data())
     assert Job.objects.count() == 1
-    assert ledger.balance(member_less) == before
+    assert ledger.balance(user) == before
     assert "your plan allows 1 at a time" in str(response.context["form"].errors["__all__"])
 
 
-def test_price_updates_from_the_options(client, member_less):
+def test_price_updates_from_the_options(client, user):
     price = reverse("generation:price")
     assert client.get(price, t2v_data()).content == b"10"
     assert client.get(price, t2v_data(duration_s="10")).content == b"20"
@@ -201,7 +193,7 @@ def test_price_updates_from_the_options(client, member_less):
     assert client.get(price, t2v_data(kind="extend", duration_s="10")).content == b"10"
 
 
-def test_create_page_shows_the_price_and_locked_options(client, member_less):
+def test_create_page_shows_the_price_and_locked_options(client, user):
     html = client.get(CREATE).content.decode()
     assert '<strong id="price">10</strong>' in html
     # Each mode says what it makes; the locked one names the plan that unlocks its video.
@@ -242,18 +234,16 @@ def test_a_deleted_job_or_an_id_past_the_column_gets_404_not_500(client, alice):
         assert client.get(reverse(f"generation:{name}", args=[job.pk])).status_code == 404
 
 
-def test_cancel_while_queued_releases_the_points(
-    client, member_less, django_capture_on_commit_callbacks
-):
-    before = ledger.balance(member_less)
+def test_cancel_while_queued_releases_the_points(client, user, django_capture_on_commit_callbacks):
+    before = ledger.balance(user)
     with django_capture_on_commit_callbacks():
         submit(client, t2v_data())
     job = Job.objects.get()
     client.post(reverse("generation:cancel", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELED
-    assert ledger.balance(member_less) == before
-    assert ledger.audit_wallet(member_less).ok
+    assert ledger.balance(user) == before
+    assert ledger.audit_wallet(user).ok
 
 
 def make_job(user, status=Job.Status.QUEUED, **fields):
@@ -446,7 +436,7 @@ def test_sweep_waits_out_each_jobs_own_limit(alice, settings):
 
 
 def test_a_camera_jpeg_with_mpf_data_is_accepted_as_its_first_frame(
-    client, member_less, django_capture_on_commit_callbacks
+    client, user, django_capture_on_commit_callbacks
 ):
     import io
 
@@ -490,7 +480,7 @@ CREATE_FIELDS = [
 ]
 
 
-def test_hostile_values_in_any_create_field_answer_form_errors_never_500(client, member_less):
+def test_hostile_values_in_any_create_field_answer_form_errors_never_500(client, user):
     price = reverse("generation:price")
     for kind in ("text_to_video", "extend", "text_to_picture"):
         for field in CREATE_FIELDS:
@@ -501,7 +491,7 @@ def test_hostile_values_in_any_create_field_answer_form_errors_never_500(client,
                 assert response.content in (b"", b"10", b"20", b"0.2"), (kind, field, value)
                 response = submit(client, data)
                 assert response.status_code in (200, 302), (kind, field, value)
-                for job in Job.objects.filter(user=member_less, status=Job.Status.QUEUED):
+                for job in Job.objects.filter(user=user, status=Job.Status.QUEUED):
                     services.cancel(job)
     for value in HOSTILE:
         for param in ("from", "extend", "kind"):
@@ -509,11 +499,11 @@ def test_hostile_values_in_any_create_field_answer_form_errors_never_500(client,
             assert response.status_code in (200, 400, 404), (param, value)
 
 
-def test_an_out_of_range_duration_has_no_price_and_is_a_form_error(client, member_less):
+def test_an_out_of_range_duration_has_no_price_and_is_a_form_error(client, user):
     price = reverse("generation:price")
     for duration in ("9999", "-5"):
         assert client.get(price, t2v_data(duration_s=duration)).content == b""
-        errors = refused(client, member_less, t2v_data(duration_s=duration))
+        errors = refused(client, user, t2v_data(duration_s=duration))
         assert "not one of the available choices" in errors["duration_s"][0]
     assert client.get(CREATE, {"from": "abc"}).status_code == 400
 
@@ -551,7 +541,7 @@ def test_sweep_sends_a_silent_job_back_to_the_queue_once_then_refunds_it(
 
 
 def test_a_job_submitted_while_the_broker_is_down_is_kept_and_sent_by_the_sweep(
-    client, member_less, monkeypatch, django_capture_on_commit_callbacks
+    client, user, monkeypatch, django_capture_on_commit_callbacks
 ):
     from datetime import timedelta
 
@@ -565,15 +555,15 @@ def test_a_job_submitted_while_the_broker_is_down_is_kept_and_sent_by_the_sweep(
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(run_job, "apply_async", broker_down)
-    before = ledger.balance(member_less)
+    before = ledger.balance(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = submit(client, t2v_data())
     job = Job.objects.get()
     assert response.status_code == 302  # not a 500
     assert "will start within a couple of minutes" in str(list(get_messages(response.wsgi_request)))
     assert (job.status, job.enqueued_at) == (Job.Status.QUEUED, None)
-    assert held_refs(member_less) == [job.ledger_ref]
-    assert ledger.balance(member_less) == before - 100
+    assert held_refs(user) == [job.ledger_ref]
+    assert ledger.balance(user) == before - 100
     # The broker is back: the sweep sends the job once it has waited past the grace, once.
     sent = []
     monkeypatch.setattr(run_job, "apply_async", lambda args, **kw: sent.append(args))

@@ -15,8 +15,8 @@ from generation.models import Job
 from generation.moderation import photos, screening
 from generation.moderation.models import Flag, PhotoRule
 from tests.fixtures.portraits import blurred, faded, grey, png, portrait, sepia
-from tests.gen_helpers import give_points, held_refs
-from tests.moderation_helpers import CREATE, i2v_data, submit, upload
+from tests.gen_helpers import held_refs
+from tests.moderation_helpers import i2v_data, submit, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +30,6 @@ FAMILY_PHOTOS = {
     "short hair, colour": lambda: portrait(long_hair=False),
     "short hair, sepia blurred": lambda: blurred(sepia(portrait(long_hair=False))),
 }
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)
-    give_points(alice, 100)
-    return alice
 
 
 def test_the_detector_runs_on_a_drawn_portrait():

@@ -19,18 +19,10 @@ from generation.moderation import review
 from generation.moderation.models import Flag, PhotoRule
 from tests.conftest import make_user
 from tests.fixtures.portraits import blurred, portrait
-from tests.gen_helpers import give_points, t2v_data
-from tests.moderation_helpers import CREATE, submit
+from tests.gen_helpers import t2v_data
+from tests.moderation_helpers import submit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)
-    give_points(alice, 100)
-    return alice
 
 
 @pytest.fixture

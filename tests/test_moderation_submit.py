@@ -8,17 +8,9 @@ from billing import ledger
 from generation.models import Job
 from generation.moderation.models import BlockedTerm, Flag
 from tests.gen_helpers import give_points, held_refs, t2v_data
-from tests.moderation_helpers import CREATE, submit
+from tests.moderation_helpers import submit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)  # daily points are granted before we measure
-    give_points(alice, 100)
-    return alice
 
 
 def test_a_banned_prompt_is_refused_and_holds_no_points(client, user):

@@ -16,20 +16,12 @@ from generation.engine.types import RESTYLE
 from generation.models import Job
 from generation.moderation.models import PhotoRule
 from tests.fixtures.portraits import blurred, portrait
-from tests.gen_helpers import clip_bytes, give_points, held_refs, png_bytes, refused, restyle_data
+from tests.gen_helpers import clip_bytes, held_refs, png_bytes, refused, restyle_data
 from tests.provenance_helpers import finished_job
 
 pytestmark = pytest.mark.django_db
 CREATE = reverse("generation:create")
 PRICE = reverse("generation:price")
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)  # the day's daily points come before we measure
-    give_points(alice, 100)
-    return alice
 
 
 def clip(data: bytes, name="clip.mp4", content_type="video/mp4"):

@@ -10,20 +10,12 @@ from django.urls import reverse
 from billing import ledger
 from billing.pricing import PriceError, price_of, price_rows, sound_price
 from generation.models import Job
-from tests.gen_helpers import give_points, held_refs, png_bytes, refused, t2v_data
+from tests.gen_helpers import held_refs, png_bytes, refused, t2v_data
 from tests.provenance_helpers import finished_job, moving_clip
 
 pytestmark = pytest.mark.django_db
 CREATE = reverse("generation:create")
 PRICE = reverse("generation:price")
-
-
-@pytest.fixture
-def user(client, alice):
-    client.force_login(alice)
-    client.get(CREATE)  # the day's daily points come before we measure
-    give_points(alice, 100)
-    return alice
 
 
 def test_sound_adds_its_own_price_per_five_seconds():
