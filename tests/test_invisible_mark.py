@@ -10,19 +10,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generation import media
 from generation.provenance import ecc, invisible
 from generation.provenance.invisible_samples import KINDS, make_clip
+from tests.mark_helpers import FPS, KEY, OTHER_KEY, h264
 
-KEY = b"test-provenance-key-0123456789abcdef"
-OTHER_KEY = b"someone-elses-key-0123456789abcdef"
-FPS = 8  # small clips: one second is 8 frames
 JOB = 3_141_592_653
-
-
-def reencode(frames: np.ndarray, crf: int) -> np.ndarray:
-    decoded, _ = media.decode_video(media.encode_mp4(frames, FPS, crf=crf))
-    return decoded
 
 
 def resave(image: Image.Image, **options) -> Image.Image:
@@ -47,17 +39,17 @@ def marked(clip):
 
 
 def test_marked_clip_reencoded_at_crf28_names_its_job(marked):
-    delivered = reencode(marked, crf=23)
-    found = invisible.detect_frames(reencode(delivered, crf=28), KEY)
+    delivered = h264(marked, crf=23)
+    found = invisible.detect_frames(h264(delivered, crf=28), KEY)
     assert found is not None
     assert found.job_id == JOB
     assert found.frames_used == len(marked)
 
 
 def test_downscaled_trimmed_reencoded_clip_names_its_job(marked):
-    delivered = reencode(marked, crf=23)
+    delivered = h264(marked, crf=23)
     smaller = np.stack([cv2.resize(f, (640, 360), interpolation=cv2.INTER_AREA) for f in delivered])
-    attacked = reencode(smaller[FPS:], crf=28)  # first second gone, half size, crf 28
+    attacked = h264(smaller[FPS:], crf=28)  # first second gone, half size, crf 28
     found = invisible.detect_frames(attacked, KEY)
     assert found is not None
     assert found.job_id == JOB
@@ -77,7 +69,7 @@ def test_picture_resaved_as_jpeg_names_its_job():
 @pytest.mark.parametrize("kind", KINDS)
 def test_unmarked_content_gives_no_match(kind):
     frames = make_clip(kind, seed=11, frames=6, height=270, width=480)
-    assert invisible.detect_frames(reencode(frames, crf=23), KEY) is None
+    assert invisible.detect_frames(h264(frames, crf=23), KEY) is None
     picture = Image.fromarray(frames[0])
     assert invisible.detect_image(resave(picture, format="JPEG", quality=85), KEY) is None
 
@@ -106,7 +98,7 @@ def test_embedding_leaves_the_input_untouched(clip):
 @pytest.mark.parametrize("job_id", [0, 41, 42, 43, 2**31, 2**32 - 1])
 def test_each_job_id_reads_back_as_itself(job_id):
     frames = make_clip("gradient", seed=5, frames=3, height=360, width=640)
-    marked = reencode(invisible.embed_frames(frames, job_id, KEY), crf=28)
+    marked = h264(invisible.embed_frames(frames, job_id, KEY), crf=28)
     found = invisible.detect_frames(marked, KEY)
     assert found is not None and found.job_id == job_id
 

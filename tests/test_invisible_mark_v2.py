@@ -15,15 +15,9 @@ from generation import media
 from generation.provenance import invisible, invisible_v2, mark_corpus
 from generation.provenance.check import read_mark
 from generation.provenance.invisible_v2_sync import crop_to_content
+from tests.mark_helpers import KEY, OTHER_KEY, h264
 
-KEY = b"test-provenance-key-0123456789abcdef"
-OTHER_KEY = b"someone-elses-key-0123456789abcdef"
-FPS = 8
 JOB = 2_718_281_828
-
-
-def h264(frames: np.ndarray, crf: int = 23) -> np.ndarray:
-    return media.decode_video(media.encode_mp4(frames, FPS, crf=crf))[0]
 
 
 def jpeg(frame: np.ndarray, quality: int) -> np.ndarray:

@@ -8,18 +8,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation import media
 from generation.provenance import invisible, invisible_v2, invisible_v3, mark_corpus
 from generation.provenance.check import read_mark
+from tests.mark_helpers import KEY, OTHER_KEY, h264
 
-KEY = b"test-provenance-key-0123456789abcdef"
-OTHER_KEY = b"someone-elses-key-0123456789abcdef"
-FPS = 8
 JOB = 3_141_592_653
-
-
-def h264(frames: np.ndarray, crf: int = 23) -> np.ndarray:
-    return media.decode_video(media.encode_mp4(frames, FPS, crf=crf))[0]
 
 
 def read_any(frames: np.ndarray, key: bytes = KEY):
