@@ -235,6 +235,23 @@ def stop_worker(worker: WorkerProcess) -> None:
             worker.proc.wait()
 
 
+def module_worker(**env: str):
+    """A module's fixture `worker`: one real `celery worker` process for the module's tests,
+    heartbeats every second, with `env` on top (e.g. GENERATION_STEPS: the path through the
+    worker is under test, not the denoising)."""
+
+    @pytest.fixture(scope="module")
+    def worker(django_db_setup, django_db_blocker, tmp_path_factory):
+        with django_db_blocker.unblock():
+            process = start_worker(
+                tmp_path_factory.mktemp("worker"), env={"JOB_HEARTBEAT_SECONDS": "1", **env}
+            )
+        yield process
+        stop_worker(process)
+
+    return worker
+
+
 @pytest.fixture
 def celery_worker_process(transactional_db, tmp_path):
     """A real `celery worker` process on the configured broker, using the test database."""

@@ -13,7 +13,7 @@ from billing import ledger
 from billing.models import Hold
 from generation import media
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, wait_for
+from tests.conftest import module_worker, wait_for
 from tests.gen_helpers import give_points
 from tests.provenance_helpers import finished_job, moving_clip
 from tests.test_add_sound_submit import sound_data
@@ -24,14 +24,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CREATE = reverse("generation:create")
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        # Added sound runs text to video's weights, so it takes text to video's steps.
-        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "text_to_video=2"}
-        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
-    yield process
-    stop_worker(process)
+# Added sound runs text to video's weights, so it takes text to video's steps.
+worker = module_worker(GENERATION_STEPS="text_to_video=2")
 
 
 def video_packets(data: bytes) -> list[bytes]:

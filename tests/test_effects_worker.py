@@ -16,7 +16,7 @@ from django.urls import reverse
 from billing import ledger
 from billing.models import Hold
 from generation.models import Asset, Effect, Job
-from tests.conftest import start_worker, stop_worker, wait_for
+from tests.conftest import module_worker, wait_for
 from tests.effect_helpers import make_lora
 from tests.gen_helpers import give_points, png_bytes, t2v_data
 from tests.test_content_credentials import assert_names_the_job
@@ -26,13 +26,7 @@ CREATE = reverse("generation:create")
 PROMPT = "the subject is squished like soft clay"
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "image_to_video=2"}
-        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
-    yield process
-    stop_worker(process)
+worker = module_worker(GENERATION_STEPS="image_to_video=2")
 
 
 def _effect(slug, adapter=None, photos=1, price=100):

@@ -13,7 +13,7 @@ from billing import ledger
 from billing.models import Entry, Hold
 from generation.engine.specs import get_spec
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, wait_for
+from tests.conftest import module_worker, wait_for
 from tests.gen_helpers import give_points, t2v_data
 from tests.test_content_credentials import assert_names_the_job
 
@@ -23,13 +23,7 @@ SPEC = "tiny+tiny-kolors"
 PROMPT = "夜晚屋顶上飘着一盏纸灯笼，水墨画风格"
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_PICTURE_MODEL": "tiny-kolors"}
-        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
-    yield process
-    stop_worker(process)
+worker = module_worker(GENERATION_PICTURE_MODEL="tiny-kolors")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from billing import ledger
 from billing.models import Hold
 from generation.engine.specs import get_spec
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, wait_for
+from tests.conftest import module_worker, wait_for
 from tests.gen_helpers import clip_bytes, give_points, restyle_data
 from tests.test_content_credentials import assert_names_the_job
 
@@ -22,14 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CREATE = reverse("generation:create")
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        # One step per window: the restyle's path, not the denoising, is under test.
-        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "text_to_video=1"}
-        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
-    yield process
-    stop_worker(process)
+# One step per window: the restyle's path, not the denoising, is under test.
+worker = module_worker(GENERATION_STEPS="text_to_video=1")
 
 
 def decoded(field) -> tuple[np.ndarray, float]:

@@ -17,7 +17,7 @@ from billing.models import Hold
 from generation import soundtrack
 from generation.engine.specs import get_spec
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, wait_for
+from tests.conftest import module_worker, wait_for
 from tests.gen_helpers import give_points, t2v_data
 from tests.test_content_credentials import assert_names_the_job
 
@@ -26,13 +26,7 @@ CREATE = reverse("generation:create")
 AAC_FRAME_S = 1024 / 24000  # AAC ends on a whole frame of 1024 samples
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "text_to_video=2"}
-        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
-    yield process
-    stop_worker(process)
+worker = module_worker(GENERATION_STEPS="text_to_video=2")
 
 
 def streams_of(data: bytes) -> dict:

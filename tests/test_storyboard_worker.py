@@ -13,7 +13,7 @@ from billing import ledger
 from billing.models import Hold, Membership
 from generation.engine.specs import get_spec
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, tier, wait_for
+from tests.conftest import module_worker, tier, wait_for
 from tests.gen_helpers import give_points, storyboard_data
 from tests.test_content_credentials import assert_names_the_job
 
@@ -21,14 +21,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CREATE = reverse("generation:create")
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    with django_db_blocker.unblock():
-        # One step per call: the storyboard's calls, not the denoising, are under test.
-        env = {"JOB_HEARTBEAT_SECONDS": "1", "GENERATION_STEPS": "text_to_video=1,extend=1"}
-        process = start_worker(tmp_path_factory.mktemp("worker"), env=env)
-    yield process
-    stop_worker(process)
+# One step per call: the storyboard's calls, not the denoising, are under test.
+worker = module_worker(GENERATION_STEPS="text_to_video=1,extend=1")
 
 
 @pytest.fixture
