@@ -21,14 +21,26 @@ def _modules() -> dict[str, Path]:
     return found
 
 
+def _absolute(name: str, path: Path, node: ast.ImportFrom) -> str:
+    """The module an ImportFrom names, relative imports (`from .x import y`) resolved."""
+    if node.level == 0:
+        return node.module
+    package = name.split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]  # a module's own package: "." is its siblings
+    package = package[: len(package) - (node.level - 1)]
+    return ".".join(package + ([node.module] if node.module else []))
+
+
 def _edges(modules: dict[str, Path]) -> dict[str, set[str]]:
     edges = defaultdict(set)
     for name, path in modules.items():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                targets = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(name, path, node)
+                targets = [base] + [f"{base}.{a.name}" for a in node.names]
             else:
                 continue
             for target in targets:
@@ -85,3 +97,21 @@ def test_no_module_imports_itself_back_through_others():
         for group in circles(edges)
     }
     assert report == {}
+
+
+def test_relative_imports_are_edges_too():
+    def resolved(name, filename, source):
+        return _absolute(name, Path(filename), ast.parse(source).body[0])
+
+    assert resolved("generation.engine.restore", "restore.py", "from .runner import x") == (
+        "generation.engine.runner"
+    )
+    assert resolved("generation.engine.restore", "restore.py", "from ..media import x") == (
+        "generation.media"
+    )
+    assert resolved("generation.engine", "__init__.py", "from .specs import x") == (
+        "generation.engine.specs"
+    )
+    assert resolved("generation.engine", "__init__.py", "from . import specs") == (
+        "generation.engine"
+    )

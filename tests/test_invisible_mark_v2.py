@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from generation import media
-from generation.provenance import invisible, invisible_v2, mark_corpus
+from generation.provenance import invisible, invisible_v2, invisible_v2_sync, mark_corpus
 from generation.provenance.check import read_mark
 from generation.provenance.invisible_v2_sync import crop_to_content
 from tests.mark_helpers import KEY, OTHER_KEY, h264
@@ -43,7 +43,7 @@ def delivered(clip):
 
 
 def names_job(frames: np.ndarray) -> bool:
-    found = invisible_v2.detect_frames(frames, KEY)
+    found = invisible_v2_sync.detect_frames(frames, KEY)
     return found is not None and found.job_id == JOB and found.version == 2
 
 
@@ -108,7 +108,7 @@ def test_a_picture_is_marked_and_read():
     picture = Image.fromarray(mark_corpus.make_clip("portrait", 4, 1, 512, 512)[0])
     marked = invisible_v2.embed_image(picture, 77, KEY)
     assert marked.size == picture.size and marked.mode == "RGB"
-    found = invisible_v2.detect_image(Image.fromarray(jpeg(np.asarray(marked), 85)), KEY)
+    found = invisible_v2_sync.detect_image(Image.fromarray(jpeg(np.asarray(marked), 85)), KEY)
     assert found is not None and found.job_id == 77
 
 
@@ -122,8 +122,6 @@ def test_unmarked_content_gives_no_match(kind):
 def test_an_unmarked_input_costs_at_most_the_bounded_number_of_checks(monkeypatch):
     """The false-match bound counts payloads checked (2^-24 each): the list decoder's extra
     paths included, an input that carries no mark is checked at most CHECKS times."""
-    from generation.provenance import invisible_v2_sync
-
     checked = []
     real = invisible_v2_sync.check_value
 
@@ -133,15 +131,15 @@ def test_an_unmarked_input_costs_at_most_the_bounded_number_of_checks(monkeypatc
 
     monkeypatch.setattr(invisible_v2_sync, "check_value", counting)
     frames = mark_corpus.make_clip("pan", seed=12, frames=6, width=480, height=270)
-    assert invisible_v2.detect_frames(h264(frames), KEY) is None
+    assert invisible_v2_sync.detect_frames(h264(frames), KEY) is None
     assert invisible_v2_sync.CHECKS == 15
     assert invisible_v2_sync.MAX_DECODES < len(checked) <= invisible_v2_sync.CHECKS
 
 
 def test_a_mark_made_under_another_key_is_not_read(clip, delivered):
-    assert invisible_v2.detect_frames(delivered, OTHER_KEY) is None
+    assert invisible_v2_sync.detect_frames(delivered, OTHER_KEY) is None
     theirs = invisible_v2.embed_frames(clip[:4], JOB, OTHER_KEY)
-    assert invisible_v2.detect_frames(theirs, KEY) is None
+    assert invisible_v2_sync.detect_frames(theirs, KEY) is None
 
 
 def test_outputs_made_with_version_1_are_still_identified(clip):

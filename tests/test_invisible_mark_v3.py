@@ -8,7 +8,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generation.provenance import invisible, invisible_v2, invisible_v3, mark_corpus
+from generation.provenance import (
+    invisible,
+    invisible_v2,
+    invisible_v2_sync,
+    invisible_v3,
+    mark_corpus,
+)
 from generation.provenance.check import read_mark
 from tests.mark_helpers import KEY, OTHER_KEY, h264
 
@@ -61,7 +67,7 @@ def test_a_mark_made_under_another_key_is_not_read(clip, delivered):
 
 def test_versions_2_and_3_do_not_read_each_other(clip, delivered):
     """Their keyed values are drawn under separate domains: unrelated patterns."""
-    assert invisible_v2.detect_frames(delivered, KEY) is None
+    assert invisible_v2_sync.detect_frames(delivered, KEY) is None
     assert invisible_v3.detect_frames(invisible_v2.embed_frames(clip[:4], JOB, KEY), KEY) is None
     mine, theirs = invisible_v3.tile_cells(JOB, KEY), invisible_v2.tile_cells(JOB, KEY)
     assert abs(float(np.mean(mine * theirs))) < 0.1

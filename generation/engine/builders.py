@@ -13,10 +13,10 @@ frame and an extension's context really come from the inputs.
 
 from __future__ import annotations
 
-import contextlib
 import io
 
 from .architectures import ARCHITECTURES, reduce
+from .host import on_host
 from .sound_builders import RECIPES as SOUND_RECIPES
 
 SEED = 1234
@@ -116,20 +116,6 @@ def build_pipeline(
     return pipe
 
 
-@contextlib.contextmanager
-def _on_host():
-    """Schedulers keep small float32 tables on the CPU, whatever the modules' device and dtype."""
-    import torch
-
-    previous_dtype = torch.get_default_dtype()
-    torch.set_default_dtype(torch.float32)
-    try:
-        with torch.device("cpu"):
-            yield
-    finally:
-        torch.set_default_dtype(previous_dtype)
-
-
 def _t5_encoder(config: dict, vocab_size: int, umt5: bool = False):
     from transformers import T5Config, T5EncoderModel, UMT5Config, UMT5EncoderModel
 
@@ -153,7 +139,7 @@ def _ltx(arch: dict):
     vae = AutoencoderKLLTXVideo(**arch["vae"])
     if arch.get("pass_through_vae"):
         set_pass_through_vae(vae)
-    with _on_host():
+    with on_host():
         scheduler = FlowMatchEulerDiscreteScheduler(**arch["scheduler"])
     return LTXConditionPipeline(
         scheduler=scheduler,
@@ -192,7 +178,7 @@ def _flux(arch: dict):
         up_block_types=("UpDecoderBlock2D",) * blocks,
         **arch["vae"],
     )
-    with _on_host():
+    with on_host():
         scheduler = FlowMatchEulerDiscreteScheduler(**arch["scheduler"])
     return FluxPipeline(
         scheduler=scheduler,
@@ -209,7 +195,7 @@ def _wan_parts(arch: dict) -> dict:
     from diffusers import AutoencoderKLWan, UniPCMultistepScheduler
 
     tokenizer = build_tokenizer(arch["max_sequence_length"])
-    with _on_host():
+    with on_host():
         scheduler = UniPCMultistepScheduler(
             prediction_type="flow_prediction",
             use_flow_sigmas=True,
@@ -277,7 +263,7 @@ def _ltx_upscaler(arch: dict):
 def _kolors(arch: dict):
     from . import kolors
 
-    with _on_host():
+    with on_host():
         scheduler = kolors.scheduler_for(arch)
     return kolors.build(arch, scheduler)
 

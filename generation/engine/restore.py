@@ -16,8 +16,9 @@ import weakref
 
 from generation import media
 
+from .sampling import sampling_kwargs
 from .specs import ModelSpec
-from .types import TEXT_TO_PICTURE, GenerationRequest
+from .types import TEXT_TO_PICTURE, GenerationRequest, nearest_aspect
 
 RETOUCHES = ("colour", "faces")
 # Low: the photo's people must stay themselves. About a third of the schedule is re-drawn.
@@ -46,13 +47,11 @@ def prompt_for(retouches) -> str:
 def retouch(acquire, spec: ModelSpec, request: GenerationRequest, watcher):
     """`request.image` retouched as `request.restore` asks, at the spec's picture size
     nearest the photo's shape (the video call fits it to its own size afterwards)."""
-    from .runner import _nearest_aspect, _sampling
-
     unknown = set(request.restore) - set(RETOUCHES)
     if unknown or request.image is None or not available(spec):
         raise ValueError(f"cannot retouch with {spec.id!r}: {sorted(unknown) or 'no photo'}")
     pipeline = spec.pipeline_for(TEXT_TO_PICTURE, request.mode)
-    aspect = _nearest_aspect(*request.image.size)
+    aspect = nearest_aspect(*request.image.size)
     width, height = spec.size_for(aspect, request.mode, kind=TEXT_TO_PICTURE)
     photo = media.fit_image(request.image, (width, height))
     output = watcher.call(
@@ -65,7 +64,7 @@ def retouch(acquire, spec: ModelSpec, request: GenerationRequest, watcher):
         width=width,
         height=height,
         output_type="pil",
-        **_sampling(request, pipeline),
+        **sampling_kwargs(request, pipeline),
     )
     return output.images[0]
 

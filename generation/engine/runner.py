@@ -23,6 +23,7 @@ from generation import media
 
 from . import adapters, loader, restore, restyle, sound, upscale
 from .loader import LoadOptions, resolve_device
+from .sampling import sampling_kwargs
 from .specs import (
     CAMERA_MOVEMENTS,
     MAX_PICTURES,
@@ -52,6 +53,7 @@ from .types import (
     Canceled,
     GenerationRequest,
     GenerationResult,
+    nearest_aspect,
 )
 
 ProgressCallback = Callable[[int, int], None]
@@ -277,26 +279,6 @@ def _size(request: GenerationRequest, spec: ModelSpec, aspect_ratio: str | None 
     return spec.size_for(aspect_ratio or request.aspect_ratio, request.mode, kind=kind)
 
 
-def _sampling(request: GenerationRequest, pipeline: PipelineSpec) -> dict:
-    import torch
-
-    guidance = request.guidance_scale
-    if guidance is None:
-        guidance = pipeline.guidance_for(request.creativity)
-    # A timestep-distilled checkpoint gets its schedule, never a step count (one it was not
-    # trained for would blur its output); overrides of the count leave it alone.
-    if pipeline.timesteps:
-        steps = {"timesteps": list(pipeline.timesteps)}
-    else:
-        steps = {"num_inference_steps": pipeline.steps_for(request.num_inference_steps)}
-    return {
-        **steps,
-        "guidance_scale": guidance,
-        "generator": torch.Generator("cpu").manual_seed(request.seed),
-        **pipeline.call_options,
-    }
-
-
 def _set_shift(pipe, pipeline: PipelineSpec) -> None:
     """The scheduler's shift for this resolution; one loaded checkpoint may serve two."""
     if pipeline.flow_shift is None or "flow_shift" not in pipe.scheduler.config:
@@ -319,7 +301,7 @@ def _pictures(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _St
         height=height,
         num_images_per_prompt=request.num_images,
         output_type="pil",
-        **_sampling(request, pipeline),
+        **sampling_kwargs(request, pipeline),
     )
     return GenerationResult(frames=None, fps=None, images=list(output.images))
 
@@ -336,9 +318,8 @@ def _video(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _StepW
         return _add_sound(acquire, spec, request, watcher)
     if sound.makes_sound(spec, request):
         common = _common(spec, request, request.prompt, request.camera_movement)
-        frames, fps, audio, rate = sound.clip(
-            acquire, spec, request, watcher, common, _size(request, spec), _sampling
-        )
+        size = _size(request, spec)
+        frames, fps, audio, rate = sound.clip(acquire, spec, request, watcher, common, size)
         return GenerationResult(_to_uint8(frames), fps, audio=audio, sample_rate=rate)
     common = _common(spec, request, request.prompt, request.camera_movement)
     plan = spec.call_plan(request.kind, request.duration_s)
@@ -395,7 +376,7 @@ def _restyle(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _Ste
     for i, count in enumerate(windows):
         window = restyle.padded(source[start : start + count], spec.temporal_multiple)
         inputs, prepare = restyle.call_inputs(pipeline, window, strength, spec.fps)
-        kwargs = {**common, **_sampling(request, pipeline), **inputs}
+        kwargs = {**common, **sampling_kwargs(request, pipeline), **inputs}
         output = watcher.call(acquire(RESTYLE), i, pipeline, prepare=prepare, **kwargs)
         made.append(_to_uint8(output.frames[0])[:count])
         start += count
@@ -406,9 +387,9 @@ def _add_sound(acquire, spec: ModelSpec, request: GenerationRequest, watcher: _S
     """The soundtrack of the given clip (sound.py), made at the spec's size for the clip's
     shape; the result carries the audio and the clip's frame rate, no frames."""
     _count, height, width, _ = request.source_frames.shape
-    size = _size(request, spec, _nearest_aspect(width, height))
+    size = _size(request, spec, nearest_aspect(width, height))
     common = _common(spec, request, request.prompt, "static")
-    audio, rate = sound.add_to_clip(acquire, spec, request, watcher, common, size, _sampling)
+    audio, rate = sound.add_to_clip(acquire, spec, request, watcher, common, size)
     return GenerationResult(
         frames=None, fps=request.source_fps or spec.fps, audio=audio, sample_rate=rate
     )
@@ -429,7 +410,7 @@ def _clip(acquire, spec, request, watcher, common, plan) -> np.ndarray:
     call_size = (width, height)
     if request.size is None and pipeline.sizes:
         call_size = pipeline.sizes[request.aspect_ratio]
-    kwargs = {**common, **_sampling(request, pipeline), "num_frames": num_frames}
+    kwargs = {**common, **sampling_kwargs(request, pipeline), "num_frames": num_frames}
     kwargs.update(width=call_size[0], height=call_size[1])
     if spec.family_of(pipeline) == "ltx":
         kwargs["frame_rate"] = spec.fps
@@ -504,7 +485,7 @@ def _extend_frames(acquire, spec, request, watcher, common, frames, counts, firs
         num_frames = len(images) + count
         kwargs = {
             **common,
-            **_sampling(request, pipeline),
+            **sampling_kwargs(request, pipeline),
             "width": width,
             "height": height,
             "num_frames": num_frames,
@@ -535,7 +516,7 @@ def _extend_source(acquire, spec, request, watcher, common, counts):
     tail = np.asarray(request.source_frames, dtype=np.uint8)
     source_fps = request.source_fps or spec.fps
     _count, source_h, source_w, _ = tail.shape
-    size = _size(request, spec, _nearest_aspect(source_w, source_h))
+    size = _size(request, spec, nearest_aspect(source_w, source_h))
     context = media.resample_frames(tail, source_fps, spec.fps)[-spec.extend_context_frames :]
     context = media.resize_frames(context, size)
     new = _extend_frames(acquire, spec, request, watcher, common, context, counts, 0, None)
@@ -544,11 +525,6 @@ def _extend_source(acquire, spec, request, watcher, common, counts):
         acquire, spec, request, new, check=watcher.check, size=(source_w, source_h), fps=source_fps
     )
     return GenerationResult(frames=new, fps=fps)
-
-
-def _nearest_aspect(width: int, height: int) -> str:
-    ratios = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0}
-    return min(ratios, key=lambda name: abs(np.log(width / height / ratios[name])))
 
 
 def _to_uint8(frames: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 from generation import media
 
 from . import restyle
+from .sampling import sampling_kwargs
 from .specs import ADD_SOUND, SOUND, SOUND_CLASS, ModelSpec
 from .types import IMAGE_TO_VIDEO, GenerationRequest
 
@@ -42,18 +43,17 @@ def makes_sound(spec: ModelSpec, request: GenerationRequest) -> bool:
     return pipeline is not None and pipeline.class_name == SOUND_CLASS
 
 
-def clip(acquire, spec: ModelSpec, request: GenerationRequest, watcher, common, size, sampling):
+def clip(acquire, spec: ModelSpec, request: GenerationRequest, watcher, common, size):
     """One call: the pipeline's frames (float, [0, 1]), its fps, and when the request asks for
     sound the audio fitted to the clip's length and its sample rate (else None, None).
-    `common` holds prompt, negative prompt and output type; `size` is (width, height);
-    `sampling(request, pipeline)` the runner's sampling arguments."""
+    `common` holds prompt, negative prompt and output type; `size` is (width, height)."""
     pipeline = spec.pipeline_for(SOUND)
     width, height = size
     num_frames, fps = spec.frames_for(request.duration_s)
     watcher.calls = 1
     kwargs = {
         **common,
-        **sampling(request, pipeline),
+        **sampling_kwargs(request, pipeline),
         "width": width,
         "height": height,
         "num_frames": num_frames,
@@ -71,7 +71,7 @@ def clip(acquire, spec: ModelSpec, request: GenerationRequest, watcher, common, 
     return output.frames[0], fps, fit_audio(audio, sample_rate, num_frames / fps), sample_rate
 
 
-def add_to_clip(acquire, spec: ModelSpec, request, watcher, common, size, sampling):
+def add_to_clip(acquire, spec: ModelSpec, request, watcher, common, size):
     """The soundtrack of `request.source_frames` (at `request.source_fps`) and its sample rate,
     exactly as long as the clip. `size` is the call's (width, height); the clip is brought to
     it and to the spec's frame rate (same duration), then padded to k * 8 + 1 frames by
@@ -87,7 +87,7 @@ def add_to_clip(acquire, spec: ModelSpec, request, watcher, common, size, sampli
     watcher.calls = 1
     kwargs = {
         **common,
-        **sampling(request, pipeline),
+        **sampling_kwargs(request, pipeline),
         "conditions": [LTX2VideoCondition(frames=frames, index=0, strength=1.0)],
         "width": width,
         "height": height,

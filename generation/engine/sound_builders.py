@@ -8,6 +8,8 @@ through its UTF-8 bytes, as Gemma's own tokenizer falls back to them. Weights ar
 
 from __future__ import annotations
 
+from .host import on_host
+
 # Gemma's special tokens, then the 256 byte-fallback pieces, then the single characters.
 _SPECIALS = ("<pad>", "<eos>", "<bos>", "<unk>", "<mask>")
 _CHARACTERS = "\u2581abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,!?'\"-:;/()"
@@ -44,8 +46,6 @@ def _components(arch: dict) -> dict:
     from diffusers.pipelines.ltx2 import LTX2TextConnectors
     from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
 
-    from .builders import _on_host
-
     tokenizer = build_gemma_tokenizer(arch["max_sequence_length"])
     # A full-size build keeps Gemma's real vocabulary (its embedding table is a real share of
     # the weights); the tiny one uses the in-code tokenizer's.
@@ -59,7 +59,7 @@ def _components(arch: dict) -> dict:
             **arch["connectors"],
         }
     )
-    with _on_host():
+    with on_host():
         scheduler = FlowMatchEulerDiscreteScheduler()
     return {
         "scheduler": scheduler,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,17 @@ MAX_ADD_SOUND_SECONDS = 20.0
 
 ASPECT_RATIOS = ("16:9", "9:16", "1:1")
 MODES = ("standard", "professional")
+
+
+def nearest_aspect(width: int, height: int) -> str:
+    """The aspect ratio of ASPECT_RATIOS closest to width:height (on a log scale, so 2:1 and 1:2
+    are as far from 1:1)."""
+
+    def distance(name: str) -> float:
+        across, down = (int(side) for side in name.split(":"))
+        return abs(math.log(width / height * down / across))
+
+    return min(ASPECT_RATIOS, key=distance)
 
 
 @dataclass

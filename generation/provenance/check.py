@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from generation.models import Job
-from generation.provenance import credentials, invisible, invisible_v2
+from generation.provenance import credentials, invisible, invisible_v2_sync
 from generation.provenance.credentials import Credentials
 from webapp.ratelimit import count_in_window
 
@@ -111,7 +111,7 @@ def read_mark(frames: np.ndarray, key: bytes) -> invisible.Detection | None:
 
     False matches add up: at most 8.9e-7 (version 2) + 1.2e-7 (version 1) = 1.0e-6 per input.
     """
-    return invisible_v2.detect_frames(frames, key) or invisible.detect_frames(frames, key)
+    return invisible_v2_sync.detect_frames(frames, key) or invisible.detect_frames(frames, key)
 
 
 def _made_at(job_id: int | None, manifest: Credentials | None) -> datetime | None:

@@ -51,7 +51,7 @@ import numpy as np
 from PIL import Image
 
 from . import ecc, invisible
-from .invisible import CHECK_BITS, DIRECTIONS, ID_BITS, LAYERS, PAYLOAD_BITS, Detection
+from .invisible import CHECK_BITS, DIRECTIONS, ID_BITS, LAYERS, PAYLOAD_BITS
 
 VERSION = b"invisible-mark/v2/"
 CODED_BITS = ecc.coded_length(PAYLOAD_BITS)
@@ -402,15 +402,3 @@ def embed_image(
     """A marked RGB copy of `image` naming `job_id` under `key`."""
     frames = np.asarray(image.convert("RGB"))[None]
     return Image.fromarray(embed_frames(frames, job_id, key, layout=layout)[0])
-
-
-def detect_frames(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
-    """The job named by a mark of `layout`'s version in `frames` ((T, H, W, 3) uint8 RGB), or
-    None."""
-    from .invisible_v2_sync import detect
-
-    return detect(frames, key, layout)
-
-
-def detect_image(image: Image.Image, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
-    return detect_frames(np.asarray(image.convert("RGB"))[None], key, layout)

@@ -26,6 +26,7 @@ import functools
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from . import ecc
 from .invisible import DIRECTIONS, LAYERS, Detection
@@ -65,7 +66,7 @@ REFINE_TURNS = np.deg2rad(np.arange(-1.0, 1.01, 0.25))
 _NORMS = np.linalg.norm(DIRECTIONS, axis=1)
 
 
-def detect(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
+def detect_frames(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
     """The job named by a mark of `layout` (version 2 unless told) in `frames` ((T, H, W, 3)
     uint8 RGB), or None."""
     frames = np.asarray(frames, dtype=np.uint8)
@@ -82,6 +83,10 @@ def detect(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> Detection
         if result is not None:
             return result
     return None
+
+
+def detect_image(image: Image.Image, key: bytes, layout: Layout = LAYOUT) -> Detection | None:
+    return detect_frames(np.asarray(image.convert("RGB"))[None], key, layout)
 
 
 def candidates(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> list[dict]:

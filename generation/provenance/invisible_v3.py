@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from . import invisible_v2
+from . import invisible_v2, invisible_v2_sync
 from .invisible import Detection
 from .invisible_v2 import Layout
 
@@ -60,8 +60,8 @@ def embed_image(image: Image.Image, job_id: int, key: bytes) -> Image.Image:
 
 def detect_frames(frames: np.ndarray, key: bytes) -> Detection | None:
     """The job named by a version 3 mark in `frames` ((T, H, W, 3) uint8 RGB), or None."""
-    return invisible_v2.detect_frames(frames, key, LAYOUT)
+    return invisible_v2_sync.detect_frames(frames, key, LAYOUT)
 
 
 def detect_image(image: Image.Image, key: bytes) -> Detection | None:
-    return invisible_v2.detect_image(image, key, LAYOUT)
+    return invisible_v2_sync.detect_image(image, key, LAYOUT)
