@@ -122,18 +122,26 @@ def alice(db):
     return make_user("alice@example.com")
 
 
-@pytest.fixture
-def user(client, alice):
-    """Alice signed in, about to submit: the day's daily points already granted (the first
-    request of the day grants them, so they do not land inside a measurement) and 100 more."""
+def signed_in(client, user, plan: str | None = None, points: int = 100):
+    """`user` signed in (on the seeded `plan` from yesterday, when given), about to submit: the
+    day's daily points already granted (the first request of the day grants them, so they do not
+    land inside a measurement) and `points` more."""
     from django.urls import reverse
 
     from tests.gen_helpers import give_points
 
-    client.force_login(alice)
+    if plan:
+        subscribe(user, plan)
+    client.force_login(user)
     client.get(reverse("generation:create"))
-    give_points(alice, 100)
-    return alice
+    give_points(user, points)
+    return user
+
+
+@pytest.fixture
+def user(client, alice):
+    """Alice signed in, about to submit, with 100 points more than the day's."""
+    return signed_in(client, alice)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from billing import ledger
 from billing.middleware import grant_points_due
-from billing.models import Membership
 from generation.models import Job
 from tests.api_helpers import api_client, token_for
+from tests.conftest import subscribe
 from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
 from tests.test_account_deletion import finished_job
 
@@ -325,14 +325,8 @@ def json_create(api, key=None, **fields):
 
 
 def test_every_kind_is_created_from_json_under_the_sites_rules(api, alice):
-    from tests.conftest import tier
 
-    Membership.objects.create(
-        user=alice,
-        tier=tier("pro"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(alice, "pro")
     source = finished_job(alice)
     photo = api.post("/api/v1/uploads", png_bytes((90, 160)), content_type="image/png").json()
     made = {

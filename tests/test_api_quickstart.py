@@ -6,16 +6,13 @@ download)."""
 import re
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
-from billing.models import Membership
 from generation.models import Job
 from tests.api_helpers import token_for
-from tests.conftest import ROOT, make_user, tier
+from tests.conftest import ROOT, make_user, subscribe
 from tests.gen_helpers import give_points, png_bytes
 from webapp.api.models import PhotoUpload
 
@@ -35,12 +32,7 @@ def quickstart_block(name: str) -> str:
 @pytest.fixture
 def studio(live_server, celery_worker_process, tmp_path):
     user = make_user("maker@example.com")
-    Membership.objects.create(
-        user=user,
-        tier=tier("pro"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, "pro")
     give_points(user, 500)
     (tmp_path / "photo.png").write_bytes(png_bytes((160, 90)))
     env = {"STUDIO_URL": live_server.url, "STUDIO_TOKEN": token_for(user), "PATH": "/usr/bin:/bin"}

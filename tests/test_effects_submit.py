@@ -2,22 +2,18 @@
 price, submitting an effect (its own price held), bad input holding nothing, both photos of a
 two-photo effect screened and composed, the lowest plan, and the admin's adapter check."""
 
-from datetime import timedelta
-
 import numpy as np
 import pytest
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Membership
 from generation import execution
 from generation.models import Effect, Job
 from generation.moderation.models import PhotoRule
-from tests.conftest import tier
+from tests.conftest import subscribe, tier
 from tests.effect_helpers import hug_effect, make_lora
 from tests.fixtures.portraits import blurred, png, portrait
 from tests.gen_helpers import held_refs, png_bytes, refused, t2v_data
@@ -141,12 +137,7 @@ def test_an_effect_for_a_higher_plan_is_locked_and_holds_nothing(client, user, h
     data = {**effect_data("hug"), "effect_image": photo(), "second_image": photo(color=BLUE)}
     page = refused(client, user, data)
     assert "effect comes with" in page and "higher plans" in page
-    Membership.objects.create(
-        user=user,
-        tier=tier("pro"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, "pro")
     data = {**effect_data("hug"), "effect_image": photo(), "second_image": photo(color=BLUE)}
     assert client.post(CREATE, data).status_code == 302
 

@@ -2,18 +2,16 @@
 comes out of a real worker upscaled and re-timed; a plan without that size or frame rate is
 refused at submission, naming the plan that has it, with nothing held."""
 
-from datetime import timedelta
 from fractions import Fraction
 
 import av
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Hold, Membership, Tier
+from billing.models import Hold, Tier
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, tier, wait_for
+from tests.conftest import start_worker, stop_worker, subscribe, wait_for
 from tests.gen_helpers import give_points, held_refs, t2v_data
 
 CREATE = reverse("generation:create")
@@ -28,12 +26,7 @@ def gen_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def member_of(client, user, code: str):
-    Membership.objects.create(
-        user=user,
-        tier=tier(code),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, code)
     client.force_login(user)
     client.get(CREATE)
     give_points(user, 500)

@@ -4,22 +4,20 @@ import io
 import os
 import signal
 import subprocess
-from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
 from billing import ledger
-from billing.models import Hold, Membership
+from billing.models import Hold
 from generation.engine.specs import get_spec
 from generation.media import decode_video
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, tier, wait_for
-from tests.gen_helpers import give_points, t2v_data
+from tests.conftest import signed_in, start_worker, stop_worker, wait_for
+from tests.gen_helpers import t2v_data
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CREATE = reverse("generation:create")
@@ -37,16 +35,7 @@ def gen_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture
 def member(client, alice):
     """Alice on the Pro plan, signed in, with plenty of points."""
-    Membership.objects.create(
-        user=alice,
-        tier=tier("pro"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
-    client.force_login(alice)
-    client.get(CREATE)
-    give_points(alice, 500)
-    return alice
+    return signed_in(client, alice, "pro", points=500)
 
 
 def submit(client, data, files=None) -> Job:

@@ -8,22 +8,19 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
 
-from billing.models import Membership
 from generation.engine import checkpoints
 from generation.engine.specs import FLUX, get_spec
 from generation.models import Job
-from tests.conftest import ROOT, start_worker, stop_worker, tier, wait_for
+from tests.conftest import ROOT, signed_in, start_worker, stop_worker, wait_for
 from tests.fake_hub import TOKEN, FakeHub
-from tests.gen_helpers import give_points, t2v_data
+from tests.gen_helpers import t2v_data
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -419,16 +416,7 @@ def test_a_safetensors_header_is_checked_against_the_file(tmp_path):
 
 @pytest.fixture
 def member(client, alice):
-    Membership.objects.create(
-        user=alice,
-        tier=tier("pro"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
-    client.force_login(alice)
-    client.get(reverse("generation:create"))
-    give_points(alice, 100)
-    return alice
+    return signed_in(client, alice, "pro")
 
 
 def run_job(client, model_dir, tmp_path) -> tuple[Job, str]:

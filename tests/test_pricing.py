@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from billing.pricing import PriceError, price_of, price_table
+from tests.conftest import subscribe
 
 
 @pytest.mark.parametrize(
@@ -122,19 +123,7 @@ def test_the_pricing_page_lists_prices_plans_and_entitlements(client, db):
 
 
 def test_the_pricing_page_tells_a_member_their_plan(client, alice):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from billing.models import Membership, Tier
-
-    now = timezone.now()
-    Membership.objects.create(
-        user=alice,
-        tier=Tier.objects.get(code="pro"),
-        starts_at=now - timedelta(days=1),
-        ends_at=now + timedelta(days=29),
-    )
+    subscribe(alice, "pro")
     client.force_login(alice)
 
     response = client.get("/pricing/")

@@ -2,16 +2,12 @@
 everyone else, and within each, a user's first job before anyone's second (generation/dispatch.py),
 so one member's pile of jobs cannot hold back another member's first one."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Membership
 from generation.models import Job
-from tests.conftest import make_user, start_worker, stop_worker, tier, wait_for
+from tests.conftest import make_user, start_worker, stop_worker, subscribe, wait_for
 from tests.faults.brokers import broker  # noqa: F401 - the fixture
 from tests.gen_helpers import give_points, t2v_data
 
@@ -21,12 +17,7 @@ PICTURE = t2v_data(kind="text_to_picture", num_images="1")
 
 def member(email: str, code: str):
     user = make_user(email)
-    Membership.objects.create(
-        user=user,
-        tier=tier(code),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, code)
     return user
 
 

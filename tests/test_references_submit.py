@@ -2,23 +2,19 @@
 upload before any point is held; every refusal says why and holds nothing; members only; the
 photos are their owner's alone."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
 from billing import ledger
-from billing.models import Membership
 from generation import erasure, services
 from generation.models import Job, ReferencePhoto
 from generation.moderation.models import PhotoRule
 from tests import gen_helpers
-from tests.conftest import tier
+from tests.conftest import signed_in
 from tests.fixtures.portraits import blurred, png, portrait
-from tests.gen_helpers import give_points, held_refs, png_bytes, t2v_data
+from tests.gen_helpers import held_refs, png_bytes, t2v_data
 from tests.moderation_helpers import upload
 
 pytestmark = pytest.mark.django_db
@@ -36,23 +32,9 @@ def photo(name="ref.png", color=(200, 120, 40), size=(96, 64), fmt="PNG"):
     return upload(name, png_bytes(size, color, fmt))
 
 
-def sign_in(client, user, plan=None):
-    if plan:
-        Membership.objects.create(
-            user=user,
-            tier=tier(plan),
-            starts_at=timezone.now() - timedelta(days=1),
-            ends_at=timezone.now() + timedelta(days=29),
-        )
-    client.force_login(user)
-    client.get(CREATE)  # the day's daily points come before we measure
-    give_points(user, 100)
-    return user
-
-
 @pytest.fixture
 def member(client, alice):
-    return sign_in(client, alice, "standard")
+    return signed_in(client, alice, "standard")
 
 
 def refused(client, user, data) -> str:
@@ -132,7 +114,7 @@ def test_a_banned_reference_photo_refuses_the_job_with_nothing_held(client, memb
 
 
 def test_the_free_plan_sees_the_locked_tool_naming_the_plan(client, alice):
-    sign_in(client, alice)
+    signed_in(client, alice)
     html = client.get(CREATE).content.decode()
     assert 'data-testid="references-locked"' in html
     assert "Videos from reference photos come with Standard and higher plans." in html

@@ -2,19 +2,16 @@
 and worker running the tiny Wan VACE; the MP4 lasts its 5 s at the demo's size, carries
 content credentials naming the job, and its points are held then captured."""
 
-from datetime import timedelta
-
 import av
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Hold, Membership
+from billing.models import Hold
 from generation.engine.specs import get_spec
 from generation.models import Asset, Job
-from tests.conftest import module_worker, tier, wait_for
-from tests.gen_helpers import give_points, png_bytes, t2v_data
+from tests.conftest import module_worker, signed_in, wait_for
+from tests.gen_helpers import png_bytes, t2v_data
 from tests.moderation_helpers import upload
 from tests.test_content_credentials import assert_names_the_job
 
@@ -28,16 +25,7 @@ worker = module_worker(GENERATION_STEPS="references=1")
 
 @pytest.fixture
 def member(client, alice):
-    Membership.objects.create(
-        user=alice,
-        tier=tier("standard"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
-    client.force_login(alice)
-    client.get(CREATE)
-    give_points(alice, 100)
-    return alice
+    return signed_in(client, alice, "standard")
 
 
 def test_the_reference_video_is_made_marked_and_paid_for(client, member, worker):

@@ -1,18 +1,14 @@
 """Submitting a storyboard: 2 to 6 shots within 10 s, priced per second of the whole story,
 each shot screened; every refusal says why and holds nothing; members only."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Membership
 from generation import services
 from generation.models import Job
-from tests.conftest import tier
-from tests.gen_helpers import give_points, held_refs, refused, storyboard_data
+from tests.conftest import signed_in
+from tests.gen_helpers import held_refs, refused, storyboard_data
 
 pytestmark = pytest.mark.django_db
 CREATE = reverse("generation:create")
@@ -20,24 +16,10 @@ PRICE = reverse("generation:price")
 TWO_SHOTS = (("a lighthouse at dawn", 3), ("the keeper climbs the stairs", 4))
 
 
-def sign_in(client, user, plan=None):
-    if plan:
-        Membership.objects.create(
-            user=user,
-            tier=tier(plan),
-            starts_at=timezone.now() - timedelta(days=1),
-            ends_at=timezone.now() + timedelta(days=29),
-        )
-    client.force_login(user)
-    client.get(CREATE)  # the day's daily points come before we measure
-    give_points(user, 100)
-    return user
-
-
 @pytest.fixture
 def member(client, alice):
     """Standard: extends videos (so tells storyboards), no camera movement."""
-    return sign_in(client, alice, "standard")
+    return signed_in(client, alice, "standard")
 
 
 def test_a_two_shot_storyboard_holds_its_price_per_second_and_keeps_its_shots(
@@ -96,7 +78,7 @@ def test_one_banned_shot_refuses_the_whole_story_with_nothing_held(client, membe
 
 
 def test_the_free_plan_sees_the_locked_tool_naming_the_plan(client, alice):
-    sign_in(client, alice)
+    signed_in(client, alice)
     html = client.get(CREATE).content.decode()
     assert 'data-testid="storyboard-locked"' in html
     assert "Storyboards come with Standard and higher plans." in html

@@ -2,19 +2,16 @@
 lasts the sum of its shots, carries content credentials naming the job, and its points are
 held then captured."""
 
-from datetime import timedelta
-
 import av
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Hold, Membership
+from billing.models import Hold
 from generation.engine.specs import get_spec
 from generation.models import Asset, Job
-from tests.conftest import module_worker, tier, wait_for
-from tests.gen_helpers import give_points, storyboard_data
+from tests.conftest import module_worker, signed_in, wait_for
+from tests.gen_helpers import storyboard_data
 from tests.test_content_credentials import assert_names_the_job
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -27,16 +24,7 @@ worker = module_worker(GENERATION_STEPS="text_to_video=1,extend=1")
 
 @pytest.fixture
 def member(client, alice):
-    Membership.objects.create(
-        user=alice,
-        tier=tier("standard"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
-    client.force_login(alice)
-    client.get(CREATE)
-    give_points(alice, 100)
-    return alice
+    return signed_in(client, alice, "standard")
 
 
 def test_the_storyboard_video_lasts_the_sum_of_its_shots(client, member, worker):

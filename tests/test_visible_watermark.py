@@ -5,18 +5,15 @@ site's file view and decoded back (PyAV, Pillow).
 """
 
 import io
-from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
-from billing.models import Membership
 from generation.media import decode_video
 from generation.models import Asset, Job
-from tests.conftest import start_worker, stop_worker, tier, wait_for
+from tests.conftest import start_worker, stop_worker, subscribe, wait_for
 from tests.gen_helpers import give_points, t2v_data
 from tests.provenance_helpers import corner_change, difference
 
@@ -33,12 +30,7 @@ def gen_worker(django_db_setup, django_db_blocker, tmp_path_factory):
 
 
 def make_member(user):
-    Membership.objects.create(
-        user=user,
-        tier=tier("pro"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, "pro")
 
 
 def run_job(client, user, data) -> Job:

@@ -3,20 +3,17 @@ account, an empty filter, job e-mails and their opt-out, error pages, the sign-u
 the staff panel's name, ledger rows that lead to their job, and image to video keeping the
 photo's shape."""
 
-from datetime import timedelta
-
 import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from billing import ledger
-from billing.models import Membership, Tier
 from generation import notify
 from generation.labels import aspect_ratio_of
 from generation.models import Job
 from generation.moderation.models import BlockedTerm
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, subscribe
 from tests.gen_helpers import give_points, png_bytes, t2v_data
 from tests.moderation_helpers import i2v_data, submit, upload
 from tests.staff_helpers import staff_member, submit_job
@@ -190,12 +187,7 @@ def test_another_user_gets_404_for_a_jobs_photo(client, alice, bob):
 
 
 def test_a_standard_member_is_told_camera_movement_comes_with_pro(client, alice):
-    Membership.objects.create(
-        user=alice,
-        tier=Tier.objects.get(code="standard"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(alice, "standard")
     client.force_login(alice)
     page = client.get(CREATE).content.decode()
     assert "Camera movement comes with Pro and higher plans." in page
@@ -234,12 +226,7 @@ def test_extend_is_offered_only_to_plans_with_it_and_clips_under_the_limit(clien
     client.force_login(alice)
     page = client.get(reverse("generation:job", args=[short.pk])).content.decode()
     assert 'data-testid="extend-locked"' in page and 'data-testid="extend"' not in page
-    Membership.objects.create(
-        user=alice,
-        tier=Tier.objects.get(code="standard"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(alice, "standard")
     page = client.get(reverse("generation:job", args=[short.pk])).content.decode()
     assert f'href="/create/?extend={short.pk}"' in page
     page = client.get(reverse("generation:job", args=[full.pk])).content.decode()

@@ -3,14 +3,11 @@ the price shows and follows the length before submitting, the job page shows the
 plays the video, and the points page shows the hold and its capture."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from billing.models import Membership
-from tests.conftest import log_in, make_user, start_worker, stop_worker, tier
+from tests.conftest import log_in, make_user, start_worker, stop_worker, subscribe
 from tests.gen_helpers import give_points, png_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -23,12 +20,7 @@ JOB_TIME_LIMIT = 900
 def test_two_references_show_their_price_and_photos_and_the_video_plays(page, tmp_path, settings):
     settings.JOB_SOFT_TIME_LIMIT = JOB_TIME_LIMIT
     user = make_user("lin@example.com")
-    Membership.objects.create(
-        user=user,
-        tier=tier("standard"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, "standard")
     give_points(user, 100)
     photos = []
     for name, size, color in (

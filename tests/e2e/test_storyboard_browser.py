@@ -2,14 +2,11 @@
 submitting, the video plays, and the points page shows the hold and its capture."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import expect
 
-from billing.models import Membership
-from tests.conftest import log_in, make_user, start_worker, stop_worker, tier
+from tests.conftest import log_in, make_user, start_worker, stop_worker, subscribe
 from tests.gen_helpers import give_points
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -22,12 +19,7 @@ JOB_TIME_LIMIT = 900
 def test_a_two_shot_storyboard_shows_its_price_plays_and_is_paid_for(page, tmp_path, settings):
     settings.JOB_SOFT_TIME_LIMIT = JOB_TIME_LIMIT
     user = make_user("mei@example.com")
-    Membership.objects.create(
-        user=user,
-        tier=tier("standard"),
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(user, "standard")
     give_points(user, 100)
     worker = start_worker(
         tmp_path,

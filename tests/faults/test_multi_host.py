@@ -9,19 +9,23 @@ import os
 import socket
 import subprocess
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings as django_settings
-from django.utils import timezone
 
 from billing import ledger
-from billing.models import Membership
 from generation.models import Asset, Job
 from generation.provenance.certificates import CHAIN_FILE, KEY_FILE, ROOT_FILE, ensure_test_chain
-from tests.conftest import ROOT, start_worker, stop_worker, subprocess_env, tier, wait_for
+from tests.conftest import (
+    ROOT,
+    start_worker,
+    stop_worker,
+    subprocess_env,
+    subscribe,
+    wait_for,
+)
 from tests.faults.brokers import broker  # noqa: F401 - the fixture
 from tests.gen_helpers import give_points, png_bytes, t2v_data
 from tests.test_generation_s3 import BUCKET, KEYS, s3_endpoint  # noqa: F401 - the fixture
@@ -180,12 +184,7 @@ def finished(job_id: int) -> Job:
 
 def test_every_kind_of_job_completes_across_hosts_that_share_no_files(client, alice, fleet):
     fleet, (web_a, web_b), workers = fleet
-    Membership.objects.create(
-        user=alice,
-        tier=tier("premier"),  # extension, and ten jobs at a time
-        starts_at=timezone.now() - timedelta(days=1),
-        ends_at=timezone.now() + timedelta(days=29),
-    )
+    subscribe(alice, "premier")  # extension, and ten jobs at a time
     give_points(alice, 1000)
     on_a, on_b = browser_for(web_a, client, alice), browser_for(web_b, client, alice)
     photo = {"image": ("old.png", png_bytes((512, 288), (30, 90, 200)), "image/png")}
