@@ -126,6 +126,73 @@ DEHUMANISING = (
     "comme des singes", "como monos", "wie affen", "sont des rats",
 )  # fmt: skip
 
+# Real, named public figures most often faked: heads of state and government, leading
+# politicians, and the celebrities deepfakes target most. Full names where a surname alone is an
+# everyday word ("trump card", "white musk", "bush"); Chinese names as written in the Chinese
+# press, none that is part of a common word (川普 is also 四川普通话). A name alone holds the
+# prompt for a person; with violence, sex or invented words (below) it is refused.
+PUBLIC_FIGURE = (
+    "xi jinping", "jinping", "peng liyuan", "mao zedong", "mao tse tung", "deng xiaoping",
+    "jiang zemin", "hu jintao", "wen jiabao", "li keqiang", "tsai ing wen", "lai ching te",
+    "joe biden", "biden", "donald trump", "president trump", "barack obama", "obama",
+    "kamala harris", "hillary clinton", "bill clinton", "jd vance", "elon musk",
+    "vladimir putin", "putin", "zelensky", "zelenskyy", "zelenskiy", "kim jong un",
+    "kim jong-un", "narendra modi", "emmanuel macron", "macron", "rishi sunak", "keir starmer",
+    "boris johnson", "olaf scholz", "friedrich merz", "angela merkel", "merkel",
+    "justin trudeau", "benjamin netanyahu", "netanyahu", "erdogan", "khamenei",
+    "giorgia meloni", "shinzo abe", "fumio kishida", "yoon suk yeol", "lee jae myung",
+    "ursula von der leyen", "pope francis", "pope leo", "king charles", "prince william",
+    "taylor swift", "scarlett johansson", "emma watson", "gal gadot", "billie eilish",
+    "jennifer lawrence", "selena gomez", "ariana grande", "kim kardashian", "tom cruise",
+    "keanu reeves", "mark zuckerberg",
+    "习近平", "彭丽媛", "毛泽东", "邓小平", "江泽民", "胡锦涛", "温家宝", "李克强", "蔡英文",
+    "赖清德", "拜登", "特朗普", "奥巴马", "贺锦丽", "希拉里", "克林顿", "马斯克",
+    "普京", "泽连斯基", "金正恩", "莫迪", "马克龙", "默克尔", "内塔尼亚胡", "埃尔多安",
+    "哈梅内伊", "安倍晋三", "岸田文雄", "尹锡悦", "泰勒斯威夫特", "泰勒·斯威夫特",
+    "霉霉", "杨幂", "范冰冰", "刘亦菲", "赵丽颖", "迪丽热巴", "杨紫", "王一博", "肖战",
+    "xijinping", "maozedong", "dengxiaoping",
+)  # fmt: skip
+
+# Violence or harm done to someone: with a named public figure, refused.
+HARM = (
+    "executed", "execution", "assassinated", "assassination", "assassinate", "shot dead",
+    "shot in the head", "gets shot", "getting shot", "being shot", "is shot", "killed",
+    "killing", "murdered", "murder", "beheaded", "beheading", "hanged", "hanging from",
+    "lynched", "beaten", "beaten up", "beating", "tortured", "torture", "stabbed", "stabbing",
+    "dead body", "corpse", "in a coffin", "dies", "dying", "death of", "bleeding", "bloody",
+    "punched", "slapped", "kicked", "humiliated", "on his knees", "on her knees", "begging",
+    "in handcuffs", "handcuffed", "arrested", "in prison", "behind bars", "on fire", "burned",
+    "处决", "枪毙", "枪杀", "暗杀", "刺杀", "杀死", "被杀", "杀害", "斩首", "砍头", "绞死",
+    "吊死", "殴打", "被打", "打死", "尸体", "死了", "死亡", "流血", "下跪", "跪地", "求饶",
+    "羞辱", "被捕", "逮捕", "坐牢", "入狱", "手铐", "烧死", "炸死", "死", "巴掌", "耳光", "打了",
+    "葬礼", "funeral", "breaks his neck", "breaks her neck", "falls down", "fell down",
+    "execute", "assassine", "ejecutado", "asesinado", "hingerichtet", "ermordet",
+)  # fmt: skip
+
+# Intimate scenes: with a named public figure, refused as sex is.
+INTIMATE = (
+    "shower", "showering", "bath", "bathing", "bathtub", "bikini", "swimsuit", "in bed",
+    "bedroom", "kissing", "kisses", "making out", "steamy", "underwear", "on a date with",
+    "洗澡", "淋浴", "浴缸", "比基尼", "泳装", "泳衣", "床上", "卧室", "亲吻", "接吻", "亲热",
+    "约会",
+)  # fmt: skip
+
+# Putting words in someone's mouth, or passing a clip off as real news.
+INVENTED_WORDS = (
+    "announces", "announcing", "announced", "announcement", "declares", "declaring",
+    "declared", "says", "saying", "said", "tells", "telling", "admits", "admitting",
+    "confesses", "confessing", "confession", "resigns", "resigning", "resignation",
+    "press conference", "speech", "addresses the nation", "address to the nation", "statement",
+    "news footage", "news report", "news clip", "breaking news", "leaked", "leaked video",
+    "caught on camera", "hidden camera", "real footage", "authentic footage", "endorses",
+    "endorsing", "endorsement", "votes for", "vote for", "urges", "promotes", "promoting",
+    "buy this", "invest in", "crypto", "giveaway",
+    "宣布", "讲话", "演讲", "辞职", "下台", "承认", "声明", "发布会", "新闻", "视频通话", "泄露",
+    "偷拍", "代言", "推荐", "号召", "呼吁", "投票", "说",
+    "annonce", "declare", "demission", "anuncia", "declara", "dimite", "kundigt an",
+    "erklart", "rucktritt",
+)  # fmt: skip
+
 # Art objects: "nude" right before one of these is an art nude (statue, painting), not a person.
 ART_OBJECT = (
     "statue", "statues", "sculpture", "sculptures", "painting", "paintings", "marble",
@@ -135,6 +202,10 @@ ART_OBJECT_ZH = ("雕塑", "雕像", "油画", "画作", "素描", "壁画")
 
 # Harmless phrases that contain a cue or a blocked term; removed before matching.
 HARMLESS = (
+    "nude colour", "nude coloured", "nude color", "nude colored", "nude tone", "nude tones",
+    "nude shade", "nude lipstick", "nude lip gloss", "nude makeup", "nude nail polish",
+    "nude nails", "nude heels", "nude pumps", "nude sandals", "nude shoes", "nude beige",
+    "nude pink", "nude palette", "nude eyeshadow", "nude stockings", "nude tights", "裸色", "裸妆",
     "bath bomb", "bath bombs", "photobomb", "photo bomb", "photobombing", "bombshell",
     "gunpowder tea", "gunpowder green tea", "bomb calorimeter", "sex of the baby",
     "suicide prevention", "suicide hotline", "suicide prevention hotline", "自杀预防", "预防自杀",

@@ -6,7 +6,10 @@
   under "weapons", worded however;
 - a group of people called animals or vermin is refused under "hate";
 - an extremist group together with recruitment or propaganda is refused under "extremism" (held
-  for review when the prompt is about it: a documentary, history, the news).
+  for review when the prompt is about it: a documentary, history, the news);
+- a named public figure (a head of state, a leading politician, a much-faked celebrity) is
+  refused under "deepfake" with sex, violence or invented words (a speech, an announcement,
+  news footage), and otherwise held for a person to judge.
 
 Also here: `prepared`, the text every prompt layer reads, with harmless phrases that contain a
 cue ("bath bomb", 印度支那) and art nudes ("a nude marble statue") set aside.
@@ -43,12 +46,16 @@ AGE = re.compile(
 # Phrases that say "years old" about a thing ("a 5 year old car") are rare next to sexual cues,
 # and a refusal there is acceptable: the rule errs towards the child.
 
-_HARMLESS = re.compile(
-    "|".join(
-        rf"\b{re.escape(p)}\b" if not CJK.search(p) else re.escape(p) for p in lexicon.HARMLESS
-    ),
-    re.IGNORECASE,
-)
+
+def _phrase(text: str) -> str:
+    """A pattern for a harmless phrase: Latin ones as whole words, with a hyphen or spaces
+    between them ("nude-coloured" as "nude coloured"); Chinese ones as substrings."""
+    if CJK.search(text):
+        return re.escape(text)
+    return r"\b" + r"[\s-]+".join(map(re.escape, text.split())) + r"\b"
+
+
+_HARMLESS = re.compile("|".join(map(_phrase, lexicon.HARMLESS)), re.IGNORECASE)
 _ART = "|".join(re.escape(a) for a in lexicon.ART_OBJECT)
 _ART_NUDE = re.compile(
     rf"\b(?:nude|naked|nudes|nudity)\s+(?:[a-z]+\s+){{0,2}}?(?:{_ART})s?\b"
@@ -118,12 +125,28 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
         result.append(Hit(REFUSE, "rules", field, "weapons", "rule: instructions + explosives"))
     if has(words, lexicon.PEOPLE) and has(words, lexicon.DEHUMANISING):
         result.append(Hit(REFUSE, "rules", field, "hate", "rule: a group of people + vermin"))
+    if has(words, lexicon.PUBLIC_FIGURE):
+        result.append(_real_person(words, field, sexual, found))
     if has(words, lexicon.EXTREMIST_GROUP) and has(words, lexicon.PROPAGANDA):
         outcome = REVIEW if has(words, lexicon.REPORTING) else REFUSE
         result.append(
             Hit(outcome, "rules", field, "extremism", "rule: extremist group + propaganda")
         )
     return result
+
+
+def _real_person(words: Normalised, field: str, sexual: bool, found) -> Hit:
+    """A named public figure: refused with sex or an intimate scene, violence, or invented words
+    (a speech, an announcement, news footage), else held for a person to judge (a portrait,
+    satire, history)."""
+    violent = has(words, lexicon.HARM) or any(
+        h.category == "violence" and h.field == field for h in found
+    )
+    if sexual or has(words, lexicon.INTIMATE) or violent:
+        return Hit(REFUSE, "rules", field, "deepfake", "rule: a real person + sex or violence")
+    if has(words, lexicon.INVENTED_WORDS):
+        return Hit(REFUSE, "rules", field, "deepfake", "rule: a real person + invented words")
+    return Hit(REVIEW, "rules", field, "deepfake", "rule: a named public figure")
 
 
 _GLOSS = re.compile("|".join(sorted(map(re.escape, lexicon.GLOSSES), key=len, reverse=True)))
