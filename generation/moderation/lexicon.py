@@ -36,7 +36,8 @@ SEXUAL = (
     "having sex", "intercourse", "genitals", "masturbate", "orgasm",
     "aroused", "fetish", "lewd", "hentai", "ecchi", "spread legs", "spreading her legs",
     "no clothes", "without clothes", "wearing nothing", "not wearing anything", "in the nude",
-    "skinny dipping", "sensual", "horizontal tango", "clothing optional", "take off her clothes",
+    "skinny dipping", "sensual", "horizontal tango", "pleasuring herself", "pleasuring himself",
+    "touching herself", "touching himself", "clothing optional", "take off her clothes",
     "taking off her clothes", "take off his clothes", "taking off his clothes", "no panties",
     "裸体", "裸露", "赤裸", "全裸", "半裸", "裸照", "裸身", "裸着", "脱光", "脱衣", "脱掉衣服",
     "脱下衣服", "衣服都脱", "把衣服脱", "脱了衣服", "衣服脱了", "脱衣服", "一丝不挂", "色情",
@@ -54,6 +55,7 @@ INSTRUCTION = (
     "tutorial", "instructions", "guide", "recipe", "diy", "homemade", "home made", "workshop",
     "walkthrough", "teach me", "show me how", "the process of making",
     "教程", "步骤", "如何", "怎么", "怎样", "方法", "配方", "第一步", "教我", "手把手", "自制",
+    "一步一步", "教你",
     "comment fabriquer", "etapes", "tutoriel", "recette",
     "como hacer", "paso a paso", "instrucciones", "receta",
     "anleitung", "schritt fur schritt", "wie baut man", "rezept",
@@ -61,14 +63,14 @@ INSTRUCTION = (
 
 MAKE = (
     "make", "build", "assemble", "construct", "wire", "mix", "pack", "cook", "synthesize",
-    "synthesise", "prepare", "rig", "制作", "制造", "组装", "配制", "做", "合成",
+    "synthesise", "prepare", "rig", "制作", "制造", "组装", "配制", "做", "合成", "自制",
     "fabriquer", "construire", "hacer", "fabricar", "armar", "bauen", "herstellen",
 )  # fmt: skip
 
 EXPLOSIVE_DEVICE = (
     "bomb", "bombs", "explosive device", "ied", "pipe bomb", "car bomb", "nail bomb",
     "suicide vest", "grenade", "molotov", "molotov cocktail",
-    "炸弹", "爆炸装置", "土炸弹", "燃烧瓶", "手雷", "zhadan",
+    "炸弹", "爆炸装置", "土炸弹", "燃烧瓶", "燃烧弹", "手雷", "zhadan",
     "bombe", "bomba", "granada",
 )  # fmt: skip
 
@@ -82,12 +84,46 @@ EXPLOSIVE_MATERIAL = (
     "sprengstoff", "zunder", "schwarzpulver",
 )  # fmt: skip
 
+# Weapons whose method is dangerous whatever the verb: chemical and biological agents, firearms
+# made at home, incendiaries. Asked for with a method ("how to", 教程), refused.
+WEAPON_RECIPE = (
+    "poison gas", "toxic gas", "nerve agent", "nerve gas", "sarin", "vx gas", "ricin",
+    "anthrax", "mustard gas", "chlorine gas", "chemical weapon", "chemical weapons",
+    "bioweapon", "biological weapon", "ghost gun", "untraceable gun", "untraceable pistol",
+    "untraceable firearm", "3d printed gun", "3d printed pistol", "3d printed firearm",
+    "zip gun", "homemade gun", "homemade silencer", "silencer", "suppressor", "auto sear",
+    "full auto conversion", "incendiary", "firebomb",
+    "毒气", "神经毒剂", "沙林", "蓖麻毒素", "炭疽", "芥子气", "氯气", "化学武器", "生物武器",
+    "自制枪", "土枪", "消音器", "燃烧弹",
+    "gaz toxique", "arme chimique", "gas venenoso", "gas toxico", "arma quimica", "giftgas",
+    "chemiewaffe",
+)  # fmt: skip
+
+# A way to hurt oneself and the wish to die: together, self-harm however it is worded ("writes
+# a goodbye note and swallows all her pills").
+SELF_HARM_METHOD = (
+    "pills", "sleeping pills", "painkillers", "overdose", "razor", "razor blade", "blade",
+    "noose", "rope", "ledge", "rooftop", "off the roof", "off the bridge", "off a bridge",
+    "train tracks", "in front of a train", "pesticide", "gun to his head", "gun to her head",
+    "安眠药", "药片", "农药", "刀片", "绳子", "天台", "楼顶", "跳桥", "卧轨", "跳河",
+    "pastilles", "somniferes", "pastillas", "tabletten", "schlaftabletten",
+)  # fmt: skip
+SELF_HARM_INTENT = (
+    "end it", "end it all", "to die", "want to die", "wants to die", "wanted to die",
+    "goodbye note", "suicide note", "farewell note", "farewell letter", "last words",
+    "final goodbye", "no reason to live", "nothing to live for", "cannot go on", "can't go on",
+    "遗书", "不想活", "活不下去", "告别信", "最后的告别", "结束一切", "想死", "去死", "了结",
+    "mourir", "en finir", "morir", "acabar con todo", "sterben", "abschiedsbrief",
+)  # fmt: skip
+
 EXTREMIST_GROUP = (
     "isis", "isil", "daesh", "al qaeda", "al-qaeda", "alqaeda", "boko haram", "al shabaab",
     "jihad", "jihadist", "jihadi", "mujahideen", "caliphate", "islamic state", "kkk",
-    "ku klux klan", "neo nazi", "neonazi", "atomwaffen", "white supremacist", "terrorist group",
+    "ku klux klan", "neo nazi", "neonazi", "atomwaffen", "taliban", "hamas", "hezbollah",
+    "white supremacist", "terrorist group",
     "terrorist organisation", "terrorist organization", "terror cell", "holy war",
-    "伊斯兰国", "基地组织", "圣战", "恐怖组织", "三k党", "新纳粹", "东突", "极端组织",
+    "伊斯兰国", "基地组织", "圣战", "恐怖组织", "塔利班", "哈马斯", "真主党", "三k党", "新纳粹",
+    "东突", "极端组织",
     "djihad", "djihadiste", "etat islamique", "yihad", "yihadista", "estado islamico",
     "dschihad", "dschihadist", "islamischer staat",
 )  # fmt: skip
@@ -95,8 +131,10 @@ EXTREMIST_GROUP = (
 PROPAGANDA = (
     "recruit", "recruitment", "recruiting", "propaganda", "join us", "join the", "enlist",
     "martyr", "martyrdom", "glorify", "glorifying", "call to arms", "manifesto",
-    "rise up", "take up arms", "promo", "promotional",
-    "招募", "招兵", "宣传", "加入", "殉道", "鼓吹", "号召", "宣传片", "美化",
+    "rise up", "take up arms", "promo", "promotional", "praise", "praising", "glorious",
+    "glory to", "heroic", "heroes", "salute", "saluting", "celebrate", "celebrating",
+    "招募", "招兵", "宣传", "加入", "殉道", "鼓吹", "号召", "宣传片", "美化", "歌颂", "赞美",
+    "赞扬", "光荣", "英雄", "万岁",
     "recrutement", "recruter", "rejoindre", "rejoignez", "propagande", "martyre",
     "reclutamiento", "reclutar", "unete", "propaganda", "martir",
     "rekrutierung", "anwerben", "werbevideo", "schliesst euch",

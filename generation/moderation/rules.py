@@ -2,8 +2,11 @@
 
 - a minor together with nudity or sex is refused and filed under "minors", whichever layer saw
   the nudity and whatever its own outcome was (a hold for "nude" becomes a refusal);
-- asking for a method together with explosives ("step by step" + "ammonium nitrate") is refused
-  under "weapons", worded however;
+- asking for a method together with explosives ("step by step" + "ammonium nitrate"), chemical
+  or biological agents, home-made firearms or incendiaries ("how to" + "ricin") is refused under
+  "weapons", worded however;
+- a means of hurting oneself together with the wish to die ("pills" + "goodbye note") is refused
+  under "self_harm";
 - a group of people called animals or vermin is refused under "hate";
 - an extremist group together with recruitment or propaganda is refused under "extremism" (held
   for review when the prompt is about it: a documentary, history, the news);
@@ -123,6 +126,10 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
         or (has(words, lexicon.MAKE) and has(words, lexicon.EXPLOSIVE_DEVICE))
     ):
         result.append(Hit(REFUSE, "rules", field, "weapons", "rule: instructions + explosives"))
+    elif has(words, lexicon.INSTRUCTION) and has(words, lexicon.WEAPON_RECIPE):
+        result.append(Hit(REFUSE, "rules", field, "weapons", "rule: instructions + weapons"))
+    if has(words, lexicon.SELF_HARM_METHOD) and has(words, lexicon.SELF_HARM_INTENT):
+        result.append(Hit(REFUSE, "rules", field, "self_harm", "rule: a means + the wish to die"))
     if has(words, lexicon.PEOPLE) and has(words, lexicon.DEHUMANISING):
         result.append(Hit(REFUSE, "rules", field, "hate", "rule: a group of people + vermin"))
     if has(words, lexicon.PUBLIC_FIGURE):
