@@ -38,9 +38,11 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install -q -r requirements-dev.txt
 	touch $@
 
-# Browser tests drive Debian's Chromium; install it once if it is missing.
+# Browser tests drive Debian's Chromium; install it once if it is missing, with a CJK font so
+# that the 简体中文 screenshots (var/screenshots) show characters, not empty boxes.
 chromium:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || \
+	  ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk)
 
 # Refresh the translation catalogue after changing strings (needs gettext).
 messages: $(VENV)/.installed
