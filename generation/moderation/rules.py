@@ -116,9 +116,7 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
     ready = prepared(text)
     words = normalise(ready)
     result = []
-    sexual = has(words, lexicon.SEXUAL) or any(
-        h.category in SEXUAL_CATEGORIES and h.field == field for h in found
-    )
+    sexual = has(words, lexicon.SEXUAL) or _seen(found, field, SEXUAL_CATEGORIES)
     if sexual and involves_minor(words, ready):
         result.append(Hit(REFUSE, "rules", field, "minors", "rule: a minor + nudity or sex"))
     if has(words, lexicon.INSTRUCTION) and (
@@ -142,13 +140,16 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
     return result
 
 
+def _seen(found, field: str, categories) -> bool:
+    """Whether another layer already found one of `categories` in this field."""
+    return any(h.category in categories and h.field == field for h in found)
+
+
 def _real_person(words: Normalised, field: str, sexual: bool, found) -> Hit:
     """A named public figure: refused with sex or an intimate scene, violence, or invented words
     (a speech, an announcement, news footage), else held for a person to judge (a portrait,
     satire, history)."""
-    violent = has(words, lexicon.HARM) or any(
-        h.category == "violence" and h.field == field for h in found
-    )
+    violent = has(words, lexicon.HARM) or _seen(found, field, {"violence"})
     if sexual or has(words, lexicon.INTIMATE) or violent:
         return Hit(REFUSE, "rules", field, "deepfake", "rule: a real person + sex or violence")
     if has(words, lexicon.INVENTED_WORDS):
