@@ -24,7 +24,7 @@ from django.conf import settings
 from PIL import Image
 
 from generation import media, mp4_join
-from generation.provenance import credentials, invisible_v2, visible
+from generation.provenance import credentials, invisible_v2, invisible_v3, visible
 from generation.soundtrack import Soundtrack
 
 
@@ -102,7 +102,7 @@ def render_video(
     timer = timer or Timer()
     _count, height, width, _ = frames.shape
     with timer.stage("invisible mark"):
-        frames = invisible_v2.embed_frames(frames, stamp.mark_job, provenance_key())
+        frames = invisible_v3.embed_frames(frames, stamp.mark_job, provenance_key())
     clean = _encode(stamp, frames, fps, hardware, timer, marked=False, soundtrack=soundtrack)
     small, duration_ms, clean["preview"] = _preview(stamp, frames, fps, timer)
     marked = None
@@ -123,6 +123,8 @@ def _preview(stamp, frames, fps, timer) -> tuple[np.ndarray, int, bytes]:
     with timer.stage("preview"):
         small, duration_ms = media.preview_frames(frames, fps)
         # Marked again at its own size, stronger: downscaling and WebP erase most of the mark.
+        # Version 2: at 180 px its cells are larger than version 3's, and WebP has no
+        # macroblock grid for version 3's colour cells to keep to.
         small = invisible_v2.embed_frames(
             small,
             stamp.mark_job,
@@ -164,7 +166,7 @@ def render_extension(
     with timer.stage("invisible mark"):
         # The source's last frames carry the chain's mark: it goes on from where it is there.
         tail, _fps = media.decode_tail(source.clean, MARK_CONTEXT_FRAMES / rate)
-        frames = invisible_v2.embed_frames(frames, stamp.mark_job, provenance_key(), after=tail)
+        frames = invisible_v3.embed_frames(frames, stamp.mark_job, provenance_key(), after=tail)
         del tail
 
     def video(path, marked, reencode):
@@ -355,7 +357,7 @@ def render_pictures(
     for index, image in enumerate(images):
         name = f"picture-{index + 1}.png"
         with timer.stage("invisible mark"):
-            image = invisible_v2.embed_image(image, stamp.job_id, provenance_key())
+            image = invisible_v3.embed_image(image, stamp.job_id, provenance_key())
         with timer.stage("encode"):
             data = media.image_to_png(image)
         with timer.stage("C2PA sign"):

@@ -24,7 +24,7 @@ from generation import media, mp4_join, postprocess
 from generation.engine import runner
 from generation.engine.specs import get_spec
 from generation.engine.types import GenerationRequest
-from generation.provenance import check, credentials, invisible_v2, mark_corpus, visible
+from generation.provenance import check, credentials, invisible_v3, mark_corpus, visible
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 ROOT, FIRST, SECOND = 501, 502, 503
@@ -167,12 +167,12 @@ def test_the_check_page_identifies_the_joined_file(chain):
 
 def test_the_mark_goes_on_across_the_join_as_if_the_clip_were_marked_in_one_piece():
     key = settings.PROVENANCE_KEY.encode()
-    shot = mark_corpus.make_clip("pan", seed=5, frames=57, width=512, height=288)
-    whole = invisible_v2.embed_frames(shot, ROOT, key)
+    shot = mark_corpus.make_clip("pan", seed=5, frames=57, width=854, height=480)
+    whole = invisible_v3.embed_frames(shot, ROOT, key)
     # What an extension sees of its source: the encoded end of the first 41 frames.
     tail = media.decode_video(media.encode_mp4(whole[:41], 8))[0][-16:]
-    continued = invisible_v2.embed_frames(shot[41:], ROOT, key, after=tail)
-    restarted = invisible_v2.embed_frames(shot[41:], ROOT, key)
+    continued = invisible_v3.embed_frames(shot[41:], ROOT, key, after=tail)
+    restarted = invisible_v3.embed_frames(shot[41:], ROOT, key)
 
     def added(marked):
         return (marked.astype(float) - shot[41:]).ravel()

@@ -67,6 +67,8 @@ FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one cod
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 MIN_SIZE = 64
 MOTION_SCALE = 2  # content motion is measured at 1/MOTION_SCALE of the size
+BLOCK_BLUR = 16  # an aligned block layer is blurred by its cell's side over this (1 px at 480p)
+BLOCK = 8  # px: an aligned layout's cells are whole multiples of this (half a macroblock)
 SMALL_SIDE = 256  # outputs smaller than this get version 1 (see embed_frames)
 PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
 
@@ -80,12 +82,17 @@ class Layout:
     `domain` separates every keyed value (nonce, check value, scrambling, carrier), so the
     patterns of two versions are unrelated. `cell_factors`: per layer, a cell spans this many
     tile cells on a side (drawn and read as one). `layer_weights`: each layer's share of the
-    mark's energy (luminance, red-green, yellow-blue), before the total is normalised."""
+    mark's energy (luminance, red-green, yellow-blue), before the total is normalised.
+    `short_side_cells`: about how many cells span the frame's short side. `aligned`: cells are
+    whole multiples of BLOCK px from the frame's corner, and layers of larger cells are drawn as
+    blocks (barely blurred) on the codec's macroblock grid (see `cell_size`)."""
 
     number: int
     domain: bytes
     cell_factors: tuple[int, int, int] = (1, 1, 1)
     layer_weights: tuple[float, float, float] = (1.0, 0.8, 0.8)
+    short_side_cells: int = SHORT_SIDE_CELLS
+    aligned: bool = False
 
 
 LAYOUT = Layout(number=2, domain=VERSION)
@@ -176,17 +183,27 @@ def tile_cells(
     return (chips * signs).astype(np.float32)
 
 
-def cell_size(height: int, width: int) -> float:
-    """A cell's side in pixels for a frame of this size."""
-    return min(height, width) / SHORT_SIDE_CELLS
+def cell_size(height: int, width: int, layout: Layout = LAYOUT) -> float:
+    """A cell's side in pixels for a frame of this size.
+
+    An aligned layout rounds it to a whole multiple of BLOCK px (8 at 480p and 720p, 16 at
+    1080p), so that a layer whose cells span two of them fills whole 16-px macroblocks: H.264
+    codes each macroblock's colour by one DC value (finely quantised) and the AC around it
+    (coarsely), so a colour cell that is one macroblock survives a re-encode at crf 35, where a
+    cell straddling macroblocks is averaged away. Frames too small for that keep the fraction."""
+    nominal = min(height, width) / layout.short_side_cells
+    if not layout.aligned or nominal < BLOCK:
+        return nominal
+    return float(BLOCK * int(nominal / BLOCK + 0.25))
 
 
 def render_cells(
-    cells: np.ndarray, height: int, width: int, cell: float, factors=(1, 1, 1)
+    cells: np.ndarray, height: int, width: int, cell: float, factors=(1, 1, 1), blocks=False
 ) -> np.ndarray:
     """Each layer of `cells` tiled over a (height, width) frame, `cell` px per cell, smooth:
     (LAYERS, height, width) float32, cell centres at ((i + 0.5) * cell - 0.5). A layer whose
-    cells span `factors` tile cells is blurred in proportion."""
+    cells span `factors` tile cells is blurred in proportion; with `blocks` (a whole-pixel
+    `cell`), such a layer is drawn as blocks, each covering its pixels exactly, barely blurred."""
     reps_y = int(np.ceil(height / cell / TILE)) + 1
     reps_x = int(np.ceil(width / cell / TILE)) + 1
     matrix = np.array([[1 / cell, 0, 0.5 / cell - 0.5], [0, 1 / cell, 0.5 / cell - 0.5]])
@@ -194,6 +211,14 @@ def render_cells(
     planes = []
     for plane, factor in zip(cells, factors, strict=True):
         big = np.tile(plane, (reps_y, reps_x))
+        if blocks and factor > 1:
+            rows = np.arange(height) // int(cell)
+            columns = np.arange(width) // int(cell)
+            out = np.ascontiguousarray(big[rows][:, columns])
+            # Softens the steps (1 px at 480p): less high frequency to see or to encode, while
+            # each macroblock keeps most of its own value.
+            planes.append(cv2.GaussianBlur(out, (0, 0), factor * cell / BLOCK_BLUR))
+            continue
         out = cv2.warpAffine(big, matrix, (width, height), flags=flags, borderMode=cv2.BORDER_WRAP)
         # Rounds the bilinear ridges off: less high frequency to see or to encode.
         planes.append(cv2.GaussianBlur(out, (0, 0), factor * cell / 4))
@@ -209,10 +234,11 @@ def unit_pattern(
 ) -> np.ndarray:
     """(height + period, width + period, 3) float32: the mark in RGB, 1 level RMS per channel
     before masking, one tile period larger than the frame so it can be slid with the content."""
-    cell = cell_size(height, width)
-    extra = tile_period(height, width)
+    cell = cell_size(height, width, layout)
+    extra = tile_period(height, width, layout)
     cells = tile_cells(job_id, key, layout=layout)
-    planes = render_cells(cells, height + extra, width + extra, cell, layout.cell_factors)
+    blocks = layout.aligned and cell.is_integer()
+    planes = render_cells(cells, height + extra, width + extra, cell, layout.cell_factors, blocks)
     weighted = planes * np.array(layout.layer_weights, dtype=np.float32)[:, None, None]
     pattern = np.tensordot(weighted, DIRECTIONS, axes=(0, 0)).astype(np.float32)
     pattern /= max(float(np.sqrt(np.mean(pattern**2))), 1e-6)
@@ -222,9 +248,9 @@ def unit_pattern(
     return np.clip(pattern, -limit, limit, out=pattern)
 
 
-def tile_period(height: int, width: int) -> int:
-    """The tile's period in whole pixels (exact when the short side is even)."""
-    return max(1, round(TILE * cell_size(height, width)))
+def tile_period(height: int, width: int, layout: Layout = LAYOUT) -> int:
+    """The tile's period in whole pixels (exact when the short side is even or aligned)."""
+    return max(1, round(TILE * cell_size(height, width, layout)))
 
 
 def content_offsets(frames: np.ndarray) -> np.ndarray:
@@ -350,7 +376,7 @@ def embed_frames(
     if min(height, width) < max(small_side, MIN_SIZE):
         return invisible.embed_frames(frames, job_id, key)
     pattern = unit_pattern(height, width, job_id, bytes(key), layout)
-    period = tile_period(height, width)
+    period = tile_period(height, width, layout)
     offsets = -content_offsets(frames) % period
     if after is not None and after.shape[1:] == frames.shape[1:]:
         start = np.array(mark_offset(after, job_id, key, layout))
@@ -377,7 +403,7 @@ def mark_offset(
     shift (by FFT): more frames, a surer answer where encoding has weakened the mark.
     """
     _count, height, width, _ = frames.shape
-    period = tile_period(height, width)
+    period = tile_period(height, width, layout)
     tile = unit_pattern(height, width, job_id, bytes(key), layout)[:period, :period]
     motion = np.rint(content_offsets(frames)).astype(np.int64)
     folded = np.zeros((period, period, 3), np.float32)
@@ -385,7 +411,7 @@ def mark_offset(
     for frame, moved in zip(frames, motion[-1] - motion, strict=True):
         pixels = frame.astype(np.float32)
         padded[:height, :width] = pixels - cv2.GaussianBlur(
-            pixels, (0, 0), cell_size(height, width)
+            pixels, (0, 0), cell_size(height, width, layout)
         )
         tiles = padded.reshape(padded.shape[0] // period, period, -1, period, 3).sum(axis=(0, 2))
         # Pixel (y, x) of this frame carries the pattern of the last frame at (y, x) + moved.

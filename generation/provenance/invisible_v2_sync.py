@@ -34,17 +34,16 @@ from .invisible_v2 import (
     CODED_BITS,
     LAYOUT,
     NONCES,
-    SHORT_SIDE_CELLS,
     TILE,
     Layout,
     carrier,
+    cell_size,
     check_value,
     content_offsets,
     read_payload,
 )
 
 WORK_SHORT = 384  # working size: the short side, in px (a nominal cell is 6 px)
-NOMINAL_PERIOD = TILE * WORK_SHORT / SHORT_SIDE_CELLS
 PERIODS = (0.45, 1.3)  # tile periods searched, relative to the nominal one
 ANGLES = np.deg2rad(np.arange(-3.0, 3.01, 0.5))
 SAMPLES = 2 * TILE  # folded tile: two samples per cell
@@ -95,14 +94,15 @@ def candidates(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> list[
     frames, outer = crop_to_content(frames)
     residuals = frame_residuals(frames, layout)
     still = residuals.sum(axis=0)
-    plain = pilot_search(still, geometries(still, residuals, outer), key, layout)
+    expected = expected_periods(frames.shape[1], frames.shape[2], outer, layout)
+    plain = pilot_search(still, geometries(still, residuals, expected, layout), key, layout)
     # The embedder slid the mark with the content's motion; follow the same motion here (on the
     # frames read) and the mark adds up again. A mark that stayed put adds up in the plain sum.
     followed = _follow_content(frames, residuals)
     moved = []
     if followed is not None:
         total = followed.sum(axis=0)
-        moved = pilot_search(total, geometries(total, residuals, outer), key, layout)
+        moved = pilot_search(total, geometries(total, residuals, expected, layout), key, layout)
         # Where the two motion estimates part (a hesitant start, a step one frame apart),
         # groups of frames are aligned by their own pilot instead, for the nonces found.
         nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
@@ -266,25 +266,45 @@ def _content_box(mean: np.ndarray) -> tuple[int, int, int, int]:
 # ------------------------------------------------------------------------------ geometry
 
 
-def geometries(still: np.ndarray, residuals: np.ndarray, outer: float) -> list[tuple[float, float]]:
-    """Candidate (tile period in working px, angle in radians), most likely first. `outer`:
-    the period relative to the nominal one if the borders found were (or were not) part of
-    the marked picture (see `crop_to_content`)."""
+def nominal_period(layout: Layout = LAYOUT) -> float:
+    """The tile's period in working px for the layout's nominal cell (a fraction of the short
+    side); the periods searched are relative to it."""
+    return TILE * WORK_SHORT / layout.short_side_cells
+
+
+def expected_periods(height: int, width: int, outer: float, layout: Layout = LAYOUT) -> list:
+    """The periods in working px that the frame's own size implies, if it was marked at this
+    size (an aligned layout rounds its cells to whole pixels: 16 px at 1080p, not 18) and, where
+    it differs, at the nominal cell; `outer`: the period relative to the nominal one if the
+    borders found were (or were not) part of the marked picture (see `crop_to_content`)."""
+    own = TILE * cell_size(height, width, layout) * WORK_SHORT / min(height, width)
+    periods = [own]
+    for other in (nominal_period(layout), nominal_period(layout) * outer):
+        if all(abs(np.log(other / p)) > 0.015 for p in periods):
+            periods.append(other)
+    return periods
+
+
+def geometries(
+    still: np.ndarray, residuals: np.ndarray, expected: list, layout: Layout = LAYOUT
+) -> list[tuple[float, float]]:
+    """Candidate (tile period in working px, angle in radians), most likely first: the
+    `expected` periods (see `expected_periods`), then the autocorrelation's."""
     h, w = still.shape[1:]
     # The period the picture's own size implies, at every angle searched: a tile is two thirds
     # of the short side, so a frame holds too few for the autocorrelation to always find it.
-    found = [(NOMINAL_PERIOD, float(angle)) for angle in ANGLES[np.argsort(np.abs(ANGLES))]]
-    if outer != 1.0:
-        found.append((NOMINAL_PERIOD * outer, 0.0))
+    found = [(expected[0], float(angle)) for angle in ANGLES[np.argsort(np.abs(ANGLES))]]
+    found += [(period, 0.0) for period in expected[1:]]
+    nominal = nominal_period(layout)
     # The sum's spectrum sees a mark that stayed put; the frames' summed spectra one that moved.
     # At half the working size: the lattice's peaks are a cell (3 px or more) wide.
     spectra = [_power(still)]
     if len(residuals) > 1:
         spectra.append(sum(_power(frame) for frame in _spread(residuals, SEARCH_FRAMES)))
     for power in spectra:
-        for period, angle in _lattice_peaks(power, h // 2, w // 2):
+        for period, angle in _lattice_peaks(power, h // 2, w // 2, nominal):
             found.append((period, angle))
-            if period / 2 >= PERIODS[0] * NOMINAL_PERIOD:
+            if period / 2 >= PERIODS[0] * nominal:
                 found.append((period / 2, angle))
     unique = []
     for period, angle in found:
@@ -304,14 +324,14 @@ def _power(residual: np.ndarray) -> np.ndarray:
     return (np.abs(np.fft.rfft2(half.sum(axis=(2, 4)))) ** 2).sum(axis=0)
 
 
-def _lattice_peaks(power: np.ndarray, h: int, w: int) -> list[tuple[float, float]]:
+def _lattice_peaks(power: np.ndarray, h: int, w: int, nominal: float) -> list[tuple[float, float]]:
     """The AC_PEAKS (period, angle) whose lattice collects the most autocorrelation; `power`
     is at half the working size, the periods returned are in working px."""
     ac = np.fft.irfft2(power, s=(h, w))
     ac /= max(float(ac[0, 0]), 1e-9)
     low, high = (
-        PERIODS[0] * NOMINAL_PERIOD / 2,
-        min(PERIODS[1] * NOMINAL_PERIOD / 2, 0.9 * max(h, w)),
+        PERIODS[0] * nominal / 2,
+        min(PERIODS[1] * nominal / 2, 0.9 * max(h, w)),
     )
     periods = np.exp(np.arange(np.log(low), np.log(high), 0.01))
     p, a = np.meshgrid(periods, ANGLES, indexing="ij")

@@ -1,26 +1,30 @@
-"""The invisible mark, version 3 (a prototype: no output carries it and the check page does not
-read it): version 2's tile, masking, motion and detector (`invisible_v2.py`,
-`invisible_v2_sync.py`) with another layout of the tile, meant to make the mark of a 480p clip
-survive a second encode at crf 35 and cost fewer bits at crf 23. Measured on the full corpus
-(docs/BENCHMARKS.md, "Invisible watermark, version 3 prototype"), it did so only in part and
-lost a few reads version 2 makes, so version 2 stays the one embedded.
+"""The invisible mark, version 3: what every output carries (frames with a short side of 256 px
+or more; smaller ones keep version 1). Version 2's payload, tile, masking, motion and detector
+(`invisible_v2.py`, `invisible_v2_sync.py`) with a layout of its own, made to survive a second
+encode at crf 35 at 480p, where version 2 was lost on most clips (docs/BENCHMARKS.md, "Invisible
+watermark, version 3").
 
-What changes:
-- The two colour layers have cells twice as large (2 x 2 of the tile's cells: 20 px at 480p,
-  45 px at 1080p, 16 x 16 cells per tile instead of 32 x 32). H.264 halves colour in each
-  direction (4:2:0) and quantises it hard; a 10-px colour cell was 5 chroma samples and did not
-  survive crf 35 at 480p, a 20-px one is mostly each macroblock's chroma DC.
+What changes from version 2:
+- The colour layers' cells are whole 16-px macroblocks of the frame as it is encoded (2 x 2 of
+  the tile's cells, each 8 px at 480p and 720p, 16 px at 1080p: `invisible_v2.cell_size`), drawn
+  as blocks, barely blurred. H.264 codes a macroblock's colour as one DC value, quantised finely,
+  plus detail, quantised coarsely: a colour cell that is a macroblock keeps its value through an
+  intra frame at crf 35, where version 2's 10-px cells, straddling macroblocks, were averaged
+  away with the detail. A re-encode that keeps the frame's size keeps the grid.
 - Energy moves from luminance to colour (weights 0.4 : 1 : 1 instead of 1 : 0.8 : 0.8): the
-  picture's own luminance detail moves with the mark (both follow the content's motion), so
-  summing frames does not average it away, while the colour layers are read through far less of
-  the picture. The total strength, the flat-area limit and the masking are version 2's.
-- The detector keeps each colour layer's detail over a window as much wider.
+  picture's own luminance detail moves with the mark, so summing frames does not average it
+  away, while colour is read through far less of the picture. The total strength, the flat-area
+  limit (one code value) and the masking are version 2's.
+- A cell is about 1/60 of the short side (version 2: 1/48), so that 480p has 8-px cells; the
+  detector tries the period the frame's own size implies, aligned cells included.
 - Every keyed value (nonce, check value, scrambling, carrier) is drawn under its own domain
   ("invisible-mark/v3/"), so version 3 and version 2 patterns are unrelated and each detector
-  finds only its own.
+  finds only its own. (An earlier prototype used this number in the bench only; no output
+  carried it.)
 
 False matches, by construction: as version 2, at most CHECKS (15) payloads checked, each
-matching with probability 2^-24: 8.9e-7 per input for this version.
+matching with probability 2^-24: 8.9e-7 per input for this version; the check page reads
+versions 3, 2 and 1 in turn: 32 payloads at most, 1.9e-6 per input.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ LAYOUT = Layout(
     domain=b"invisible-mark/v3/",
     cell_factors=(1, 2, 2),
     layer_weights=(0.4, 1.0, 1.0),
+    short_side_cells=60,
+    aligned=True,
 )
 
 

@@ -1,4 +1,4 @@
-"""Measure the invisible mark (version 2, or the version 3 prototype with --mark 3) on
+"""Measure the invisible mark (version 3, what outputs carry; version 2 with --mark 2) on
 natural-looking clips:
 identification after each attack, false matches, H.264 size overhead, PSNR/SSIM, change on flat
 regions, and cost.
@@ -16,10 +16,9 @@ a drawn portrait, night streets, whip pans with objects crossing; in turn at 108
 16:9, 9:16 and 1:1. Each clip is marked with a random 32-bit job id and delivered as the product
 delivers it (libx264 veryfast crf 23); each attack starts from the decoded delivery and ends
 re-encoded (H.264 crf 23 unless the attack says otherwise), and the detector reads 24 frames
-spread over the result, as the check page does. Versions: every fourth clip is also marked with
-version 1 (and, when version 3 is measured, version 2) and must still be read (through
-`check.read_mark`, version 2 then 1; with --mark 3, version 3 is tried before it, as a check
-page reading version 3 would).
+spread over the result, as the check page does (`check.read_mark`: version 3, then 2, then 1).
+Versions: every fourth clip is also marked with version 1 and version 2 (the outputs made before
+version 3), and must still be read.
 
     python manage.py bench_watermark --part clips --only 1,2,4 --attacks crf35   # a subset
 """
@@ -93,8 +92,8 @@ class Command(BaseCommand):
             "--mark",
             type=int,
             choices=sorted(MARKS),
-            default=2,
-            help="version to embed (3: the prototype, read before the check page's chain)",
+            default=3,
+            help="version to embed (3: what outputs carry; 2: the one before it)",
         )
         parser.add_argument(
             "--attacks", help="comma-separated attacks to run (default: all), e.g. crf35,flip"
@@ -131,8 +130,8 @@ class Command(BaseCommand):
                             json.dump({"rows": [_saved(row) for row in rows]}, file)
             self._report_clips(rows, options)
         if options["part"] in ("unmarked", "all"):
-            found = self._unmarked(options["unmarked"], rng, shard, shards, options["mark"])
-            self._report_unmarked(found, options["mark"])
+            found = self._unmarked(options["unmarked"], rng, shard, shards)
+            self._report_unmarked(found)
         minutes = (time.perf_counter() - started) / 60
         self.stdout.write(f"Run time {minutes:.1f} min on {os.cpu_count()} cores, no GPU")
 
@@ -143,7 +142,7 @@ class Command(BaseCommand):
         size = SIZE_ORDER[index % len(SIZE_ORDER)]
         width, height = mark_corpus.SIZES[size]
         clean = mark_corpus.make_clip(kind, seed, frames, width, height)
-        mark, read = MARKS[options["mark"]], _reader(options["mark"])
+        mark, read = MARKS[options["mark"]], check.read_mark
         attacks = options["attacks"].split(",") if options["attacks"] else ATTACKS
         invisible_v2.unit_pattern.cache_clear()  # versions 2 and 3 share it
         begin = time.process_time()
@@ -272,11 +271,11 @@ class Command(BaseCommand):
 
     # ------------------------------------------------------------------ false matches
 
-    def _unmarked(self, count: int, rng, shard: int = 0, shards: int = 1, mark: int = 2) -> dict:
+    def _unmarked(self, count: int, rng, shard: int = 0, shards: int = 1) -> dict:
         """Half short clips (8 frames, 480x270, crf 23), half pictures (384x384, JPEG q85 or
         PNG), of every kind; one in ten marked under another key instead (versions 1 to 3)."""
         results = {"clip": [], "picture": [], "other key": []}
-        read = _reader(mark)
+        read = check.read_mark
         for index in range(count):
             kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
             seed = int(rng.integers(1 << 31))
@@ -308,7 +307,7 @@ class Command(BaseCommand):
                 self.stdout.flush()
         return results
 
-    def _report_unmarked(self, results: dict, mark: int = 2) -> None:
+    def _report_unmarked(self, results: dict) -> None:
         out = self.stdout.write
         out("")
         out("| false matches | inputs | matched |")
@@ -320,9 +319,11 @@ class Command(BaseCommand):
         }
         for name, found in results.items():
             out(f"| {labels[name]} | {len(found)} | {sum(1 for f in found if f)} |")
-        tiled = "versions 3 and 2 decode each" if mark == 3 else "version 2 decodes"
+        # The check page's chain, whichever version is embedded: versions 3 and 2 share the
+        # detector, so each checks at most CHECKS payloads.
+        tiled = "versions 3 and 2 decode each"
         checks = invisible_v2_sync_checks()
-        bound = (2 if mark == 3 else 1) * checks + 2
+        bound = 2 * checks + 2
         out(
             "Bound by construction: a match needs the 24-bit check value to agree, 2^-24 per "
             f"payload checked; {tiled} at most {checks} payloads, "
@@ -346,16 +347,6 @@ def _loaded(row: dict) -> dict:
         name: invisible.Detection(*value) if name in detections and value else value
         for name, value in row.items()
     }
-
-
-def _reader(mark: int):
-    """How inputs are read: the check page's chain, with version 3 tried first when the
-    prototype is measured (the check page does not read it: no output carries it)."""
-    if mark == 3:
-        return lambda frames, key: (
-            invisible_v3.detect_frames(frames, key) or check.read_mark(frames, key)
-        )
-    return check.read_mark
 
 
 def invisible_v2_sync_checks() -> int:
