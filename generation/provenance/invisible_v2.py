@@ -64,8 +64,6 @@ AMPLITUDE_MAX = 2.5  # ... and where it is strongly textured
 TEXTURE_GAIN = 0.25  # levels of mark per level of local texture above TEXTURE_FLOOR
 TEXTURE_FLOOR = 1.5  # local texture (RMS levels) that still counts as flat: grain, noise
 FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one code value
-STRENGTH_SIDE = 480  # px: an aligned layout's mark is weaker on frames larger than this ...
-LEAST_STRENGTH = 0.6  # ... down to this share (see size_strength)
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 MIN_SIZE = 64
 MOTION_SCALE = 2  # content motion is measured at 1/MOTION_SCALE of the size
@@ -349,18 +347,6 @@ def amplitude(frame: np.ndarray, strength: float = 1.0) -> np.ndarray:
     return amp
 
 
-def size_strength(height: int, width: int, layout: Layout = LAYOUT) -> float:
-    """How strong an aligned layout's mark is on a frame of this size, relative to 480p: the
-    square root of 480 over the short side, not under LEAST_STRENGTH. The detector reads every
-    frame at a working size of 384 px, so a larger frame's cell averages more pixels and needs
-    less amplitude per pixel for the same reading, while amplitude costs bits: at 1080p (0.67)
-    the 1080p clips of the bench read after every attack, at 0.45 most were lost after a
-    downscale to 480p or crf 35 (docs/BENCHMARKS.md)."""
-    if not layout.aligned:
-        return 1.0
-    return max(LEAST_STRENGTH, min(1.0, float(np.sqrt(STRENGTH_SIDE / min(height, width)))))
-
-
 def embed_frames(
     frames: np.ndarray,
     job_id: int,
@@ -391,7 +377,6 @@ def embed_frames(
         return invisible.embed_frames(frames, job_id, key)
     pattern = unit_pattern(height, width, job_id, bytes(key), layout)
     period = tile_period(height, width, layout)
-    strength *= size_strength(height, width, layout)
     offsets = -content_offsets(frames) % period
     if after is not None and after.shape[1:] == frames.shape[1:]:
         start = np.array(mark_offset(after, job_id, key, layout))
