@@ -50,6 +50,7 @@ ATTACKS = (
     "crf28",
     "crf35",
     "480p",
+    "480p + crf35",
     "trim 1 s",
     "crop 5 %",
     "crop 10 %",
@@ -408,9 +409,9 @@ def _attack(frames: np.ndarray, attack: str) -> np.ndarray:
         return _h264(frames, 28)
     if attack == "crf35":
         return _h264(frames, 35)
-    if attack == "480p":
+    if attack.startswith("480p"):  # "480p", "480p + crf35"
         target = 480 if min(height, width) > 480 else 360
-        return _h264(_scale(frames, target / min(height, width)), 23)
+        return _h264(_scale(frames, target / min(height, width)), 35 if "crf35" in attack else 23)
     if attack == "trim 1 s":
         return _h264(frames[FPS:], 23)
     if attack.startswith("crop"):
