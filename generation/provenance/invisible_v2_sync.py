@@ -1,5 +1,5 @@
-"""Reading the version 2 mark: find the tile's geometry (scale, angle, mirror, offset), then
-decode. See `invisible_v2.py` for the mark itself.
+"""Reading the tiled mark (versions 2 and 3): find the tile's geometry (scale, angle, mirror,
+offset), then decode. See `invisible_v2.py` for the mark and `invisible_v3.py` for its layout.
 
 1. Residual. Each frame is brought to a working size (WORK_SHORT px on its short side), split
    into the three colour layers, and reduced to its detail at the mark's scale (a band-pass),
@@ -43,7 +43,7 @@ from .invisible_v2 import (
     read_payload,
 )
 
-WORK_SHORT = 384  # working size: the short side, in px (a nominal cell is 6 px)
+WORK_SHORT = 384  # working short side, px (a nominal cell: 8 px in version 2, 6.4 in 3)
 PERIODS = (0.45, 1.3)  # tile periods searched, relative to the nominal one
 ANGLES = np.deg2rad(np.arange(-3.0, 3.01, 0.5))
 SAMPLES = 2 * TILE  # folded tile: two samples per cell
