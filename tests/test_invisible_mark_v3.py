@@ -104,14 +104,14 @@ def test_colour_cells_span_two_by_two_tile_cells():
     assert not np.array_equal(luma, np.repeat(np.repeat(luma[::2, ::2], 2, 0), 2, 1))
 
 
-@pytest.mark.parametrize(
-    "height, width, cell", [(480, 854, 8), (720, 1280, 8), (1080, 1920, 16), (1024, 1024, 16)]
-)
-def test_cells_are_whole_pixels_so_colour_cells_are_whole_macroblocks(height, width, cell):
-    assert invisible_v2.cell_size(height, width, invisible_v3.LAYOUT) == cell
-    assert invisible_v2.tile_period(height, width, invisible_v3.LAYOUT) == 32 * cell
-    # Too small for the grid: the fraction of the short side, as version 2 does.
-    assert invisible_v2.cell_size(288, 512, invisible_v3.LAYOUT) == pytest.approx(288 / 60)
+@pytest.mark.parametrize("height, width", [(480, 854), (720, 1280), (1080, 1920), (480, 480)])
+def test_colour_cells_are_480p_macroblocks_at_480p_and_once_scaled_down_to_it(height, width):
+    """A cell is 1/60 of the short side: 8 px at 480p, so a colour cell (2 x 2) is a 16-px
+    macroblock; 12 and 18 px at 720p and 1080p, so that a re-post scaled down to 480p has its
+    colour cells on that encode's macroblocks too."""
+    cell = invisible_v2.cell_size(height, width, invisible_v3.LAYOUT)
+    assert 2 * cell * 480 / min(height, width) == 16
+    assert invisible_v2.tile_period(height, width, invisible_v3.LAYOUT) == round(32 * cell)
 
 
 def test_each_colour_cell_fills_its_macroblock():

@@ -67,8 +67,7 @@ FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one cod
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 MIN_SIZE = 64
 MOTION_SCALE = 2  # content motion is measured at 1/MOTION_SCALE of the size
-BLOCK_BLUR = 16  # an aligned block layer is blurred by its cell's side over this (1 px at 480p)
-BLOCK = 8  # px: an aligned layout's cells are whole multiples of this (half a macroblock)
+BLOCK_BLUR = 16  # a block layer is blurred by its cell's side over this (1 px at 480p)
 SMALL_SIDE = 256  # outputs smaller than this get version 1 (see embed_frames)
 PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
 
@@ -83,9 +82,10 @@ class Layout:
     patterns of two versions are unrelated. `cell_factors`: per layer, a cell spans this many
     tile cells on a side (drawn and read as one). `layer_weights`: each layer's share of the
     mark's energy (luminance, red-green, yellow-blue), before the total is normalised.
-    `short_side_cells`: about how many cells span the frame's short side. `aligned`: cells are
-    whole multiples of BLOCK px from the frame's corner, and layers of larger cells are drawn as
-    blocks (barely blurred) on the codec's macroblock grid (see `cell_size`)."""
+    `short_side_cells`: how many cells span the frame's short side. `aligned`: layers of larger
+    cells are drawn as blocks from the frame's corner, barely blurred, so that with 60 cells
+    they are the codec's 16-px macroblocks at 480p, and at 480p again after a 720p or 1080p
+    frame is scaled down to it (see `invisible_v3.py`)."""
 
     number: int
     domain: bytes
@@ -184,17 +184,8 @@ def tile_cells(
 
 
 def cell_size(height: int, width: int, layout: Layout = LAYOUT) -> float:
-    """A cell's side in pixels for a frame of this size.
-
-    An aligned layout rounds it to a whole multiple of BLOCK px (8 at 480p and 720p, 16 at
-    1080p), so that a layer whose cells span two of them fills whole 16-px macroblocks: H.264
-    codes each macroblock's colour by one DC value (finely quantised) and the AC around it
-    (coarsely), so a colour cell that is one macroblock survives a re-encode at crf 35, where a
-    cell straddling macroblocks is averaged away. Frames too small for that keep the fraction."""
-    nominal = min(height, width) / layout.short_side_cells
-    if not layout.aligned or nominal < BLOCK:
-        return nominal
-    return float(BLOCK * int(nominal / BLOCK + 0.25))
+    """A cell's side in pixels for a frame of this size: 1/short_side_cells of the short side."""
+    return min(height, width) / layout.short_side_cells
 
 
 def render_cells(
@@ -202,8 +193,8 @@ def render_cells(
 ) -> np.ndarray:
     """Each layer of `cells` tiled over a (height, width) frame, `cell` px per cell, smooth:
     (LAYERS, height, width) float32, cell centres at ((i + 0.5) * cell - 0.5). A layer whose
-    cells span `factors` tile cells is blurred in proportion; with `blocks` (a whole-pixel
-    `cell`), such a layer is drawn as blocks, each covering its pixels exactly, barely blurred."""
+    cells span `factors` tile cells is blurred in proportion; with `blocks`, such a layer is
+    drawn as blocks from the frame's corner (pixel y is in cell y // cell), barely blurred."""
     reps_y = int(np.ceil(height / cell / TILE)) + 1
     reps_x = int(np.ceil(width / cell / TILE)) + 1
     matrix = np.array([[1 / cell, 0, 0.5 / cell - 0.5], [0, 1 / cell, 0.5 / cell - 0.5]])
@@ -212,8 +203,8 @@ def render_cells(
     for plane, factor in zip(cells, factors, strict=True):
         big = np.tile(plane, (reps_y, reps_x))
         if blocks and factor > 1:
-            rows = np.arange(height) // int(cell)
-            columns = np.arange(width) // int(cell)
+            rows = (np.arange(height) // cell).astype(np.int64)
+            columns = (np.arange(width) // cell).astype(np.int64)
             out = np.ascontiguousarray(big[rows][:, columns])
             # Softens the steps (1 px at 480p): less high frequency to see or to encode, while
             # each macroblock keeps most of its own value.
@@ -237,8 +228,9 @@ def unit_pattern(
     cell = cell_size(height, width, layout)
     extra = tile_period(height, width, layout)
     cells = tile_cells(job_id, key, layout=layout)
-    blocks = layout.aligned and cell.is_integer()
-    planes = render_cells(cells, height + extra, width + extra, cell, layout.cell_factors, blocks)
+    planes = render_cells(
+        cells, height + extra, width + extra, cell, layout.cell_factors, layout.aligned
+    )
     weighted = planes * np.array(layout.layer_weights, dtype=np.float32)[:, None, None]
     pattern = np.tensordot(weighted, DIRECTIONS, axes=(0, 0)).astype(np.float32)
     pattern /= max(float(np.sqrt(np.mean(pattern**2))), 1e-6)

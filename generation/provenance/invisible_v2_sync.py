@@ -37,7 +37,6 @@ from .invisible_v2 import (
     TILE,
     Layout,
     carrier,
-    cell_size,
     check_value,
     content_offsets,
     read_payload,
@@ -94,15 +93,14 @@ def candidates(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> list[
     frames, outer = crop_to_content(frames)
     residuals = frame_residuals(frames, layout)
     still = residuals.sum(axis=0)
-    expected = expected_periods(frames.shape[1], frames.shape[2], outer, layout)
-    plain = pilot_search(still, geometries(still, residuals, expected, layout), key, layout)
+    plain = pilot_search(still, geometries(still, residuals, outer, layout), key, layout)
     # The embedder slid the mark with the content's motion; follow the same motion here (on the
     # frames read) and the mark adds up again. A mark that stayed put adds up in the plain sum.
     followed = _follow_content(frames, residuals)
     moved = []
     if followed is not None:
         total = followed.sum(axis=0)
-        moved = pilot_search(total, geometries(total, residuals, expected, layout), key, layout)
+        moved = pilot_search(total, geometries(total, residuals, outer, layout), key, layout)
         # Where the two motion estimates part (a hesitant start, a step one frame apart),
         # groups of frames are aligned by their own pilot instead, for the nonces found.
         nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
@@ -267,35 +265,24 @@ def _content_box(mean: np.ndarray) -> tuple[int, int, int, int]:
 
 
 def nominal_period(layout: Layout = LAYOUT) -> float:
-    """The tile's period in working px for the layout's nominal cell (a fraction of the short
-    side); the periods searched are relative to it."""
+    """The tile's period in working px (a cell is a fixed share of the short side); the
+    periods searched are relative to it."""
     return TILE * WORK_SHORT / layout.short_side_cells
 
 
-def expected_periods(height: int, width: int, outer: float, layout: Layout = LAYOUT) -> list:
-    """The periods in working px that the frame's own size implies, if it was marked at this
-    size (an aligned layout rounds its cells to whole pixels: 16 px at 1080p, not 18) and, where
-    it differs, at the nominal cell; `outer`: the period relative to the nominal one if the
-    borders found were (or were not) part of the marked picture (see `crop_to_content`)."""
-    own = TILE * cell_size(height, width, layout) * WORK_SHORT / min(height, width)
-    periods = [own]
-    for other in (nominal_period(layout), nominal_period(layout) * outer):
-        if all(abs(np.log(other / p)) > 0.015 for p in periods):
-            periods.append(other)
-    return periods
-
-
 def geometries(
-    still: np.ndarray, residuals: np.ndarray, expected: list, layout: Layout = LAYOUT
+    still: np.ndarray, residuals: np.ndarray, outer: float, layout: Layout = LAYOUT
 ) -> list[tuple[float, float]]:
-    """Candidate (tile period in working px, angle in radians), most likely first: the
-    `expected` periods (see `expected_periods`), then the autocorrelation's."""
+    """Candidate (tile period in working px, angle in radians), most likely first. `outer`:
+    the period relative to the nominal one if the borders found were (or were not) part of
+    the marked picture (see `crop_to_content`)."""
     h, w = still.shape[1:]
+    nominal = nominal_period(layout)
     # The period the picture's own size implies, at every angle searched: a tile is two thirds
     # of the short side, so a frame holds too few for the autocorrelation to always find it.
-    found = [(expected[0], float(angle)) for angle in ANGLES[np.argsort(np.abs(ANGLES))]]
-    found += [(period, 0.0) for period in expected[1:]]
-    nominal = nominal_period(layout)
+    found = [(nominal, float(angle)) for angle in ANGLES[np.argsort(np.abs(ANGLES))]]
+    if outer != 1.0:
+        found.append((nominal * outer, 0.0))
     # The sum's spectrum sees a mark that stayed put; the frames' summed spectra one that moved.
     # At half the working size: the lattice's peaks are a cell (3 px or more) wide.
     spectra = [_power(still)]

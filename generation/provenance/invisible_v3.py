@@ -5,18 +5,18 @@ encode at crf 35 at 480p, where version 2 was lost on most clips (docs/BENCHMARK
 watermark, version 3").
 
 What changes from version 2:
-- The colour layers' cells are whole 16-px macroblocks of the frame as it is encoded (2 x 2 of
-  the tile's cells, each 8 px at 480p and 720p, 16 px at 1080p: `invisible_v2.cell_size`), drawn
-  as blocks, barely blurred. H.264 codes a macroblock's colour as one DC value, quantised finely,
-  plus detail, quantised coarsely: a colour cell that is a macroblock keeps its value through an
-  intra frame at crf 35, where version 2's 10-px cells, straddling macroblocks, were averaged
-  away with the detail. A re-encode that keeps the frame's size keeps the grid.
+- The colour layers' cells are drawn as blocks from the frame's corner, barely blurred, each 2 x 2
+  of the tile's cells, and a cell is 1/60 of the short side (version 2: 1/48, drawn smooth): at
+  480p a colour cell is exactly one 16-px macroblock of the frame as it is encoded. H.264 codes
+  a macroblock's colour as one DC value, quantised finely, plus detail, quantised coarsely: a
+  colour cell that is a macroblock keeps its value through an intra frame at crf 35, where
+  version 2's 10-px cells, straddling macroblocks, were averaged away with the detail. A 720p or
+  1080p output has 24- or 36-px colour cells, which are macroblocks again once a re-post scales
+  it down to 480p (and at those sizes the cells are large enough for crf 35 as they are).
 - Energy moves from luminance to colour (weights 0.4 : 1 : 1 instead of 1 : 0.8 : 0.8): the
   picture's own luminance detail moves with the mark, so summing frames does not average it
   away, while colour is read through far less of the picture. The total strength, the flat-area
   limit (one code value) and the masking are version 2's.
-- A cell is about 1/60 of the short side (version 2: 1/48), so that 480p has 8-px cells; the
-  detector tries the period the frame's own size implies, aligned cells included.
 - Every keyed value (nonce, check value, scrambling, carrier) is drawn under its own domain
   ("invisible-mark/v3/"), so version 3 and version 2 patterns are unrelated and each detector
   finds only its own. (An earlier prototype used this number in the bench only; no output
