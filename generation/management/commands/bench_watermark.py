@@ -17,6 +17,8 @@ a drawn portrait, night streets, whip pans with objects crossing; in turn at 108
 delivers it (libx264 veryfast crf 23); each attack starts from the decoded delivery and ends
 re-encoded (H.264 crf 23 unless the attack says otherwise), and the detector reads 24 frames
 spread over the result, as the check page does (`check.read_mark`: version 3, then 2, then 1).
+"480p + crf35" is two attacks in one, as a re-post makes them: scaled to 480p (360p for a clip
+that is 480p already) and re-encoded at crf 35.
 Versions: every fourth clip is also marked with version 1 and version 2 (the outputs made before
 version 3), and must still be read.
 
@@ -277,13 +279,16 @@ class Command(BaseCommand):
         PNG), of every kind; one in ten marked under another key instead (versions 1 to 3)."""
         results = {"clip": [], "picture": [], "other key": []}
         read = check.read_mark
+        mine = sum(1 for index in range(count) if index // 2 % shards == shard)
         for index in range(count):
             kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
             seed = int(rng.integers(1 << 31))
             other = index % 10 in (4, 9)
             # Drawn for every input, measured or not: a shard measures what a whole run does.
             foreign = int(rng.integers(1 << 32)) if other else 0
-            if index % shards != shard:
+            # By pairs (a clip and a picture), so that every shard gets its share of the clips,
+            # the slower half.
+            if index // 2 % shards != shard:
                 continue
             version = {4: invisible_v3, 9: invisible_v2}.get(index % 20, invisible)
             if index % 2 == 0:
@@ -302,9 +307,7 @@ class Command(BaseCommand):
             measured = sum(map(len, results.values()))
             if measured % 50 == 0:  # with the matches so far: a run cut short still tells
                 matched = sum(1 for found in results.values() for f in found if f)
-                self.stdout.write(
-                    f"unmarked {measured}/{-(-(count - shard) // shards)}, {matched} matched"
-                )
+                self.stdout.write(f"unmarked {measured}/{mine}, {matched} matched")
                 self.stdout.flush()
         return results
 
