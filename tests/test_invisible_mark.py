@@ -12,7 +12,7 @@ from PIL import Image
 
 from generation.provenance import ecc, invisible
 from generation.provenance.invisible_samples import KINDS, make_clip
-from tests.mark_helpers import FPS, KEY, OTHER_KEY, h264
+from tests.mark_helpers import FPS, KEY, OTHER_KEY, h264, psnr
 
 JOB = 3_141_592_653
 
@@ -21,11 +21,6 @@ def resave(image: Image.Image, **options) -> Image.Image:
     buffer = io.BytesIO()
     image.save(buffer, **options)
     return Image.open(io.BytesIO(buffer.getvalue()))
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / mse))
 
 
 @pytest.fixture(scope="module")

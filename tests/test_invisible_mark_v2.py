@@ -4,8 +4,6 @@ differently for each output, and lives next to version 1."""
 
 from __future__ import annotations
 
-import io
-
 import cv2
 import numpy as np
 import pytest
@@ -15,20 +13,9 @@ from generation import media
 from generation.provenance import invisible, invisible_v2, invisible_v2_sync, mark_corpus
 from generation.provenance.check import read_mark
 from generation.provenance.invisible_v2_sync import crop_to_content
-from tests.mark_helpers import KEY, OTHER_KEY, h264
+from tests.mark_helpers import KEY, OTHER_KEY, h264, jpeg, psnr
 
 JOB = 2_718_281_828
-
-
-def jpeg(frame: np.ndarray, quality: int) -> np.ndarray:
-    buffer = io.BytesIO()
-    Image.fromarray(frame).save(buffer, format="JPEG", quality=quality)
-    return np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float(10 * np.log10(255.0**2 / mse))
 
 
 @pytest.fixture(scope="module")

@@ -325,12 +325,11 @@ class Command(BaseCommand):
             out(f"| {labels[name]} | {len(found)} | {sum(1 for f in found if f)} |")
         # The check page's chain, whichever version is embedded: versions 3 and 2 share the
         # detector, so each checks at most CHECKS payloads.
-        tiled = "versions 3 and 2 decode each"
         checks = invisible_v2_sync_checks()
         bound = 2 * checks + 2
         out(
             "Bound by construction: a match needs the 24-bit check value to agree, 2^-24 per "
-            f"payload checked; {tiled} at most {checks} payloads, "
+            f"payload checked; versions 3 and 2 decode each at most {checks} payloads, "
             f"version 1 at most 2: <= {bound * 2.0**-24:.1e} per input"
         )
 
