@@ -142,6 +142,20 @@ def decode_video(
     return np.stack(frames), float(rate)
 
 
+def spread_frames(container, stream, known: int, count: int, limit: int) -> list[np.ndarray]:
+    """Up to `count` RGB frames of `stream` (in the open `container`) spread over its first
+    `limit` frames, `known` being how many it has (0 when unknown: then the first frames).
+    What the check page reads, and what post-processing reads back from an output's file."""
+    step = max(1, min(known, limit) // count)
+    frames = []
+    for index, frame in enumerate(container.decode(stream)):
+        if index % step == 0:
+            frames.append(frame.to_ndarray(format="rgb24"))
+        if len(frames) >= count or index + 1 >= limit:
+            break
+    return frames
+
+
 def decode_tail(path: str | os.PathLike, seconds: float) -> tuple[np.ndarray, float]:
     """The frames of the video's last `seconds` (at least one frame), and its frame rate.
 

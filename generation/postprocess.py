@@ -12,6 +12,7 @@ No torch and no ORM here, so the benchmark (`bench_postprocess`) times exactly t
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import time
@@ -19,12 +20,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+import av
 import numpy as np
 from django.conf import settings
 from PIL import Image
 
 from generation import media, mp4_join
-from generation.provenance import credentials, invisible_v2, invisible_v3, visible
+from generation.provenance import credentials, invisible_v2, invisible_v3, marks, visible
 from generation.soundtrack import Soundtrack
 
 
@@ -65,6 +67,9 @@ class Output:
 
 
 log = logging.getLogger(__name__)
+# The invisible mark's versions an output may get, preferred first: the next one when the
+# output's own file does not read back with the one before (_marked_master).
+MARK_VERSIONS = (invisible_v3, invisible_v2)
 MARK_CONTEXT_FRAMES = 16  # of the source's end, read to continue its invisible mark
 
 
@@ -98,11 +103,29 @@ def render_video(
 ) -> list[Output]:
     """video.mp4, poster.jpg and preview.webp for (T, H, W, 3) uint8 `frames`. A `soundtrack`
     goes into both MP4s (the marks are on the frames; the credentials are signed over the file
-    with its audio); the preview stays silent."""
+    with its audio); the preview stays silent.
+
+    The invisible mark is version 3, read back from each MP4 as the check page reads it; where
+    an encode lost it (content whose colour the codec flattens, more so under the visible mark:
+    docs/BENCHMARKS.md, "Sizes under 480p, and the clip that failed CI"), the files are made
+    again with version 2, which such content carries in its luminance."""
     timer = timer or Timer()
-    _count, height, width, _ = frames.shape
-    with timer.stage("invisible mark"):
-        frames = invisible_v3.embed_frames(frames, stamp.mark_job, provenance_key())
+    count, height, width, _ = frames.shape
+    for version in _versions(height, width):
+        with timer.stage("invisible mark"):
+            marked_frames = version.embed_frames(frames, stamp.mark_job, provenance_key())
+        clean, marked, small = _video_files(stamp, marked_frames, fps, hardware, timer, soundtrack)
+        with timer.stage("invisible mark (read back)"):
+            videos = [clean["video"]] + ([marked["video"]] if marked else [])
+            if all(_names_job(_read_back(video, count), stamp.mark_job) for video in videos):
+                break
+        log.warning("job %s: an MP4 lost the mark of %s", stamp.job_id, version.__name__)
+    return _video_outputs(clean, marked, (width, height), count, fps, small)
+
+
+def _video_files(stamp, frames, fps, hardware, timer, soundtrack) -> tuple:
+    """The clean files of invisibly marked `frames`, the visibly marked ones when the job has
+    them (else None), and the preview's frames."""
     clean = _encode(stamp, frames, fps, hardware, timer, marked=False, soundtrack=soundtrack)
     small, duration_ms, clean["preview"] = _preview(stamp, frames, fps, timer)
     marked = None
@@ -115,7 +138,28 @@ def render_video(
             visible.mark_frames(frames)  # in place: the clean files are done with them
         marked = _encode(stamp, frames, fps, hardware, timer, marked=True, soundtrack=soundtrack)
         marked["preview"] = preview
-    return _video_outputs(clean, marked, (width, height), len(frames), fps, small)
+    return clean, marked, small
+
+
+def _versions(height: int, width: int) -> tuple:
+    """The versions to try on a frame of this size: under invisible_v2.SMALL_SIDE every version
+    embeds version 1, so once is enough."""
+    return MARK_VERSIONS if min(height, width) >= invisible_v2.SMALL_SIDE else MARK_VERSIONS[:1]
+
+
+def _read_back(video: bytes, count: int) -> np.ndarray:
+    """The frames of an encoded video (of `count` frames) that the check page would read."""
+    with av.open(io.BytesIO(video)) as container:
+        stream = container.streams.video[0]
+        frames = media.spread_frames(
+            container, stream, count, settings.CHECK_SAMPLE_FRAMES, marks.MAX_DECODED_FRAMES
+        )
+    return np.stack(frames)
+
+
+def _names_job(frames: np.ndarray, job_id: int) -> bool:
+    found = marks.read_mark(frames, provenance_key())
+    return found is not None and found.job_id == job_id
 
 
 def _preview(stamp, frames, fps, timer) -> tuple[np.ndarray, int, bytes]:
@@ -356,8 +400,14 @@ def render_pictures(
     outputs = []
     for index, image in enumerate(images):
         name = f"picture-{index + 1}.png"
-        with timer.stage("invisible mark"):
-            image = invisible_v3.embed_image(image, stamp.job_id, provenance_key())
+        original = image
+        for version in _versions(image.height, image.width):  # PNG keeps every value
+            with timer.stage("invisible mark"):
+                image = version.embed_image(original, stamp.job_id, provenance_key())
+            with timer.stage("invisible mark (read back)"):
+                if _names_job(np.asarray(image)[None], stamp.job_id):
+                    break
+            log.warning("job %s: its picture lost the mark of %s", stamp.job_id, version.__name__)
         with timer.stage("encode"):
             data = media.image_to_png(image)
         with timer.stage("C2PA sign"):

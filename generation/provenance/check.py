@@ -21,13 +21,14 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from generation import media
 from generation.models import Job
-from generation.provenance import credentials, invisible, invisible_v2_sync, invisible_v3
+from generation.provenance import credentials, invisible
 from generation.provenance.credentials import Credentials
+from generation.provenance.marks import MAX_DECODED_FRAMES, read_mark
 from webapp.ratelimit import count_in_window
 
 MAX_PIXELS = 4096 * 4096  # per picture or frame
-MAX_DECODED_FRAMES = 1200  # a long video is sampled from its first ~40 s at 30 fps
 SMALL_SIDE = 360  # below this short side (previews, thumbnails) a missing mark proves little
 
 
@@ -106,20 +107,6 @@ def examine(upload) -> Finding:
     )
 
 
-def read_mark(frames: np.ndarray, key: bytes) -> invisible.Detection | None:
-    """The job named by the invisible mark: version 3, or (outputs made before it, and the
-    animated previews) version 2, or version 1.
-
-    False matches add up: at most 8.9e-7 (version 3) + 8.9e-7 (version 2) + 1.2e-7 (version
-    1) = 1.9e-6 per input.
-    """
-    return (
-        invisible_v3.detect_frames(frames, key)
-        or invisible_v2_sync.detect_frames(frames, key)
-        or invisible.detect_frames(frames, key)
-    )
-
-
 def _made_at(job_id: int | None, manifest: Credentials | None) -> datetime | None:
     if job_id is None:
         return None
@@ -142,20 +129,13 @@ def sample_frames(stream, count: int | None = None) -> np.ndarray:
             video.thread_type = "AUTO"
             if video.width * video.height > MAX_PIXELS:
                 raise Unreadable(_("That video is too large to check (4096×4096 at most)."))
-            # Spread the samples when the length is known; otherwise take the first frames.
             seconds = (
                 float(video.duration * video.time_base)
                 if video.duration
                 else (container.duration or 0) / av.time_base
             )
             known = video.frames or int(seconds * float(video.average_rate or 0))
-            step = max(1, min(known, MAX_DECODED_FRAMES) // count)
-            frames = []
-            for index, frame in enumerate(container.decode(video)):
-                if index % step == 0:
-                    frames.append(frame.to_ndarray(format="rgb24"))
-                if len(frames) >= count or index + 1 >= MAX_DECODED_FRAMES:
-                    break
+            frames = media.spread_frames(container, video, known, count, MAX_DECODED_FRAMES)
     except av.FFmpegError:
         raise Unreadable(_("That video could not be decoded.")) from None
     if not frames:

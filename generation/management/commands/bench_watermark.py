@@ -16,7 +16,7 @@ a drawn portrait, night streets, whip pans with objects crossing; in turn at 108
 16:9, 9:16 and 1:1. Each clip is marked with a random 32-bit job id and delivered as the product
 delivers it (libx264 veryfast crf 23); each attack starts from the decoded delivery and ends
 re-encoded (H.264 crf 23 unless the attack says otherwise), and the detector reads 24 frames
-spread over the result, as the check page does (`check.read_mark`: version 3, then 2, then 1).
+spread over the result, as the check page does (`marks.read_mark`: version 3, then 2, then 1).
 "480p + crf35" is two attacks in one, as a re-post makes them: scaled to 480p (360p for a clip
 that is 480p already) and re-encoded at crf 35.
 Versions: every fourth clip is also marked with version 1 and version 2 (the outputs made before
@@ -41,7 +41,7 @@ from django.core.management.base import BaseCommand
 from PIL import Image
 
 from generation import media
-from generation.provenance import check, invisible, invisible_v2, invisible_v3, mark_corpus
+from generation.provenance import invisible, invisible_v2, invisible_v3, mark_corpus, marks
 
 FPS = 24
 READ_FRAMES = 24  # what the check page reads (CHECK_SAMPLE_FRAMES)
@@ -145,7 +145,7 @@ class Command(BaseCommand):
         size = SIZE_ORDER[index % len(SIZE_ORDER)]
         width, height = mark_corpus.SIZES[size]
         clean = mark_corpus.make_clip(kind, seed, frames, width, height)
-        mark, read = MARKS[options["mark"]], check.read_mark
+        mark, read = MARKS[options["mark"]], marks.read_mark
         attacks = options["attacks"].split(",") if options["attacks"] else ATTACKS
         invisible_v2.unit_pattern.cache_clear()  # versions 2 and 3 share it
         begin = time.process_time()
@@ -278,7 +278,7 @@ class Command(BaseCommand):
         """Half short clips (8 frames, 480x270, crf 23), half pictures (384x384, JPEG q85 or
         PNG), of every kind; one in ten marked under another key instead (versions 1 to 3)."""
         results = {"clip": [], "picture": [], "other key": []}
-        read = check.read_mark
+        read = marks.read_mark
         mine = sum(1 for index in range(count) if index // 2 % shards == shard)
         for index in range(count):
             kind = mark_corpus.KINDS[index % len(mark_corpus.KINDS)]
