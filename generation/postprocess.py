@@ -147,6 +147,16 @@ def _versions(height: int, width: int) -> tuple:
     return MARK_VERSIONS if min(height, width) >= invisible_v2.SMALL_SIDE else MARK_VERSIONS[:1]
 
 
+def _chain_version(tail: np.ndarray, job_id: int):
+    """The version an extension continues: the one its source's last frames carry (version 2
+    where the source's files were made again with it, or were made before version 3), so the
+    joined video holds one pattern; version 3 when they carry none that names the chain."""
+    found = marks.read_mark(tail, provenance_key())
+    if found is not None and found.job_id == job_id and found.version == 2:
+        return invisible_v2
+    return invisible_v3
+
+
 def _read_back(video: bytes, count: int) -> np.ndarray:
     """The frames of an encoded video (of `count` frames) that the check page would read."""
     with av.open(io.BytesIO(video)) as container:
@@ -210,7 +220,8 @@ def render_extension(
     with timer.stage("invisible mark"):
         # The source's last frames carry the chain's mark: it goes on from where it is there.
         tail, _fps = media.decode_tail(source.clean, MARK_CONTEXT_FRAMES / rate)
-        frames = invisible_v3.embed_frames(frames, stamp.mark_job, provenance_key(), after=tail)
+        version = _chain_version(tail, stamp.mark_job)
+        frames = version.embed_frames(frames, stamp.mark_job, provenance_key(), after=tail)
         del tail
 
     def video(path, marked, reencode):

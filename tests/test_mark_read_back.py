@@ -82,3 +82,27 @@ def test_a_picture_whose_version_3_mark_is_lost_gets_version_2(monkeypatch):
     with Image.open(io.BytesIO(picture.data)) as saved:
         mark = read_mark(np.asarray(saved.convert("RGB"))[None], KEY())
     assert (mark.job_id, mark.version) == (79, 2)
+
+
+def test_an_extension_of_a_video_that_carries_version_2_goes_on_with_version_2(
+    monkeypatch, tmp_path
+):
+    """One pattern over the joined file, as when the whole was marked in one piece; the new
+    frames alone name the chain."""
+    clip = mark_corpus.make_clip("pan", seed=4, frames=24, width=832, height=480)
+    with monkeypatch.context() as patched:
+        patched.setattr(invisible_v3, "embed_frames", lambda frames, *args, **kwargs: frames)
+        first = postprocess.render_video(stamp(90, watermarked=False), clip[:12], 8)[0]
+    assert versions_read(first, 90) == [2]
+    source = tmp_path / "source.mp4"
+    source.write_bytes(first.data)
+    (tmp_path / "out").mkdir()
+    extension = postprocess.Stamp(91, "tiny", timezone.now(), False, mark_id=90)
+    joined = postprocess.render_extension(
+        extension, clip[12:], postprocess.Source(clean=str(source)), str(tmp_path / "out")
+    )[0]
+    frames = media.decode_video(joined.data)[0]
+    assert len(frames) == 24
+    for part in (frames, frames[12:]):
+        mark = read_mark(part, KEY())
+        assert (mark.job_id, mark.version) == (90, 2)
