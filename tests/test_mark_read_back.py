@@ -1,5 +1,6 @@
-"""Post-processing reads each output's invisible mark back from its own files, as the check page
-reads them, and makes the files again with version 2 where version 3 did not survive the encode.
+"""Post-processing reads each output's invisible mark back from the file a user would share (the
+visibly marked MP4 where the job has one), as the check page reads it, and makes the files again
+with version 2 where version 3 did not survive the encode.
 
 The case that made this necessary: a 360p clip whose colour is fresh noise every frame. The
 encode flattens that colour and the mark's colour with it, and the visible mark covers part of
