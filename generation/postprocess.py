@@ -68,7 +68,7 @@ class Output:
 
 log = logging.getLogger(__name__)
 # The invisible mark's versions an output may get, preferred first: the next one when the
-# output's own file does not read back with the one before (_marked_master).
+# output's own file does not read back with the one before (render_video, render_pictures).
 MARK_VERSIONS = (invisible_v3, invisible_v2)
 MARK_CONTEXT_FRAMES = 16  # of the source's end, read to continue its invisible mark
 
@@ -111,10 +111,12 @@ def render_video(
     again with version 2, which such content carries in its luminance."""
     timer = timer or Timer()
     count, height, width, _ = frames.shape
-    for version in _versions(height, width):
+    for version, last in _versions(height, width):
         with timer.stage("invisible mark"):
             marked_frames = version.embed_frames(frames, stamp.mark_job, provenance_key())
         clean, marked, small = _video_files(stamp, marked_frames, fps, hardware, timer, soundtrack)
+        if last:
+            break
         with timer.stage("invisible mark (read back)"):
             # The visibly marked file where there is one: what a free user downloads and
             # shares, and the harder of the two (the corner hides part of the mark).
@@ -143,16 +145,21 @@ def _video_files(stamp, frames, fps, hardware, timer, soundtrack) -> tuple:
     return clean, marked, small
 
 
-def _versions(height: int, width: int) -> tuple:
-    """The versions to try on a frame of this size: under invisible_v2.SMALL_SIDE every version
-    embeds version 1, so once is enough."""
-    return MARK_VERSIONS if min(height, width) >= invisible_v2.SMALL_SIDE else MARK_VERSIONS[:1]
+def _versions(height: int, width: int) -> list[tuple]:
+    """(version, whether it is the last to try) for each version an output of this size may
+    get, preferred first. The last is kept whatever it reads, so it is not read back: under
+    invisible_v2.SMALL_SIDE every version embeds version 1, which is then the only one (and the
+    tiny demo model's outputs cost no read back)."""
+    versions = MARK_VERSIONS if min(height, width) >= invisible_v2.SMALL_SIDE else MARK_VERSIONS[:1]
+    return [(version, index == len(versions) - 1) for index, version in enumerate(versions)]
 
 
 def _chain_version(tail: np.ndarray, job_id: int):
     """The version an extension continues: the one its source's last frames carry (version 2
     where the source's files were made again with it, or were made before version 3), so the
     joined video holds one pattern; version 3 when they carry none that names the chain."""
+    if min(tail.shape[1:3]) < invisible_v2.SMALL_SIDE:
+        return invisible_v3  # version 1 at this size, whichever is asked for
     found = marks.read_mark(tail, provenance_key())
     if found is not None and found.job_id == job_id and found.version == 2:
         return invisible_v2
@@ -414,10 +421,12 @@ def render_pictures(
     for index, image in enumerate(images):
         name = f"picture-{index + 1}.png"
         original = image
-        for version in _versions(image.height, image.width):  # PNG keeps every value
+        for version, last in _versions(image.height, image.width):
             with timer.stage("invisible mark"):
                 image = version.embed_image(original, stamp.job_id, provenance_key())
-            with timer.stage("invisible mark (read back)"):
+            if last:
+                break
+            with timer.stage("invisible mark (read back)"):  # PNG keeps every value
                 if _names_job(np.asarray(image)[None], stamp.job_id):
                     break
             log.warning("job %s: its picture lost the mark of %s", stamp.job_id, version.__name__)
