@@ -426,8 +426,11 @@ def render_pictures(
                 image = version.embed_image(original, stamp.job_id, provenance_key())
             if last:
                 break
-            with timer.stage("invisible mark (read back)"):  # PNG keeps every value
-                if _names_job(np.asarray(image)[None], stamp.job_id):
+            with timer.stage("invisible mark (read back)"):
+                # As a video's: the visibly marked picture where there is one (PNG keeps
+                # every value, so no encode to undo).
+                shared = visible.mark_image(image) if stamp.watermarked else image
+                if _names_job(np.asarray(shared)[None], stamp.job_id):
                     break
             log.warning("job %s: its picture lost the mark of %s", stamp.job_id, version.__name__)
         with timer.stage("encode"):

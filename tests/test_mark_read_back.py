@@ -79,10 +79,11 @@ def test_a_picture_whose_version_3_mark_is_lost_gets_version_2(monkeypatch):
     image = Image.fromarray(
         mark_corpus.make_clip("sky", seed=1, frames=1, width=768, height=512)[0]
     )
-    picture = postprocess.render_pictures(stamp(79, watermarked=False), [image])[0]
-    with Image.open(io.BytesIO(picture.data)) as saved:
-        mark = read_mark(np.asarray(saved.convert("RGB"))[None], KEY())
-    assert (mark.job_id, mark.version) == (79, 2)
+    picture = postprocess.render_pictures(stamp(79), [image])[0]
+    for data in (picture.data, picture.marked_data):
+        with Image.open(io.BytesIO(data)) as saved:
+            mark = read_mark(np.asarray(saved.convert("RGB"))[None], KEY())
+        assert (mark.job_id, mark.version) == (79, 2)
 
 
 def test_an_extension_of_a_video_that_carries_version_2_goes_on_with_version_2(
