@@ -2,7 +2,7 @@
 
 Two independent witnesses: the C2PA manifest (trusted only when signed by this site's
 certificate) and the invisible mark (read with this site's key from up to CHECK_SAMPLE_FRAMES
-frames; version 2 first, then version 1 for outputs made before it). Either names a job; the
+frames: versions 3, 2 and 1 in turn, `marks.read_mark`). Either names a job; the
 job's date comes from the database, or from the manifest when the job row is gone. The upload
 is read where Django put it (memory, or a temporary file it deletes) and nothing is written
 anywhere.
