@@ -35,8 +35,8 @@ nonce's pilot over all cyclic shifts (the crop offset). The best few candidates 
 False matches: a candidate is accepted only if its decoded check value equals the HMAC of its
 decoded job id and nonce: probability 2^-24 per decoded candidate for unmarked content or a
 foreign key. The detector decodes at most MAX_DECODES (6) candidates and checks at most CHECKS
-(15) payloads (the first three candidates' four likeliest each), so at most 15 x 6.0e-8 =
-8.9e-7 per input (version 1, tried after it, adds 1.2e-7: 1.0e-6 for the check page).
+(31) payloads (the first three candidates' 16, 8 and 4 likeliest, the others' likeliest), so
+at most 31 x 6.0e-8 = 1.9e-6 per input (see `marks.py` for the check page's chain).
 """
 
 from __future__ import annotations

@@ -51,8 +51,10 @@ SEARCH_FRAMES = 6  # frames whose spectra are summed to find the lattice
 # Payloads checked per decoded candidate, in the order the candidates are tried: the first
 # candidates get the list decoder's next likeliest paths too (the check value is its CRC).
 # Each payload checked matches by chance with probability 2^-24, so CHECKS x 2^-24 bounds
-# the false matches per input.
-LIST_SIZES = (4, 4, 4, 1, 1, 1)
+# the false matches per input. (16, 8, 4) rather than (4, 4, 4): after crf 35 or a letterbox
+# at 480p, the sent payload was often 5th to 16th in the first candidates' lists (docs/
+# BENCHMARKS.md, "Longer lists"); a list of 64 everywhere would cost 25 times the bound.
+LIST_SIZES = (16, 8, 4, 1, 1, 1)
 MAX_DECODES = len(LIST_SIZES)
 CHECKS = sum(LIST_SIZES)
 GROUP = 3  # frames per group when groups are aligned by their own pilot

@@ -22,9 +22,9 @@ What changes from version 2:
   finds only its own. (An earlier prototype used this number in the bench only; no output
   carried it.)
 
-False matches, by construction: as version 2, at most CHECKS (15) payloads checked, each
-matching with probability 2^-24: 8.9e-7 per input for this version; the check page reads
-versions 3, 2 and 1 in turn: 32 payloads at most, 1.9e-6 per input.
+False matches, by construction: as version 2, at most CHECKS (31) payloads checked, each
+matching with probability 2^-24: 1.9e-6 per input for this version; the check page reads
+versions 3, 2 and 1 in turn: 64 payloads at most, 3.8e-6 per input.
 """
 
 from __future__ import annotations
