@@ -23,8 +23,8 @@ What changes from version 2:
   carried it.)
 
 False matches, by construction: as version 2, at most CHECKS (31) payloads checked, each
-matching with probability 2^-24: 1.9e-6 per input for this version; the check page reads
-versions 3, 2 and 1 in turn: 64 payloads at most, 3.8e-6 per input.
+matching with probability 2^-24: 1.9e-6 per input for this version (the check page's chain of
+versions 3, 2 and 1 adds up in `marks.py`).
 """
 
 from __future__ import annotations
