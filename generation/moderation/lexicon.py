@@ -1,8 +1,9 @@
 """Cue words for the combined rules (moderation/rules.py): words that are harmless alone but decide
 together ("a teenage girl" + "undressing"; "step by step" + "ammonium nitrate"; "ISIS" +
 "recruitment"). Each group is written in English, Chinese (with pinyin and common euphemisms),
-French, Spanish and German; they are matched like blocklist terms (normalised, stem for stem,
-Chinese as substrings), so disguises and inflections do not hide them.
+French, Spanish, German and Russian; they are matched like blocklist terms (normalised, stem for
+stem, Chinese as substrings, Russian by its own stemmer), so disguises and inflections do not
+hide them.
 
 Unlike the blocklist these live in code: they are the vocabulary of rules, not rules of their
 own, and a cue that is wrong turns into false refusals only in combination with another.
@@ -25,6 +26,9 @@ MINOR = (
     "nino", "ninos", "ninas", "menor de edad", "menores", "chiquilla", "colegiala",
     "kinder", "ein kind", "das kind", "kleines kind", "kleinen kind", "madchen", "minderjahrig",
     "minderjahrige", "jugendliche", "schulmadchen",
+    "ребенок", "ребенка", "дети", "детей", "девочка", "мальчик", "школьница", "школьник",
+    "подросток", "подростка", "подростки", "несовершеннолетняя", "несовершеннолетний",
+    "несовершеннолетние", "малолетка", "лолита",
 )  # fmt: skip
 
 # Nudity or sexual content: enough, next to a minor, to refuse outright.
@@ -47,6 +51,9 @@ SEXUAL = (
     "nue", "nues", "deshabillee", "deshabille", "erotique", "seins", "sexuelle",
     "desnuda", "desnudo", "desnudas", "desnudos", "sin ropa", "erotica", "erotico",
     "nackt", "nackte", "nackten", "nacktes", "sexuell", "ausgezogen", "erotisch",
+    "голая", "голую", "голой", "голый", "голые", "голых", "голого", "обнаженная", "обнаженный",
+    "обнаженные", "раздетая", "раздевается", "раздеваться", "секс", "сексуальная", "сексуальный",
+    "эротика", "эротический", "порно", "без одежды", "нижнее белье",
 )  # fmt: skip
 
 # Asking for a method.
@@ -59,12 +66,16 @@ INSTRUCTION = (
     "comment fabriquer", "etapes", "tutoriel", "recette",
     "como hacer", "paso a paso", "instrucciones", "receta",
     "anleitung", "schritt fur schritt", "wie baut man", "rezept",
+    "как сделать", "как изготовить", "как приготовить", "как собрать", "пошагово",
+    "пошаговая", "инструкция", "рецепт", "своими руками", "в домашних условиях",
 )  # fmt: skip
 
 MAKE = (
     "make", "build", "assemble", "construct", "wire", "mix", "pack", "cook", "synthesize",
     "synthesise", "prepare", "rig", "制作", "制造", "组装", "配制", "做", "合成", "自制",
     "fabriquer", "construire", "hacer", "fabricar", "armar", "bauen", "herstellen",
+    "сделать", "изготовить", "собрать", "приготовить", "варить", "сварить", "синтез",
+    "синтезировать",
 )  # fmt: skip
 
 EXPLOSIVE_DEVICE = (
@@ -72,6 +83,7 @@ EXPLOSIVE_DEVICE = (
     "suicide vest", "grenade", "molotov", "molotov cocktail",
     "炸弹", "爆炸装置", "土炸弹", "燃烧瓶", "燃烧弹", "手雷", "zhadan",
     "bombe", "bomba", "granada",
+    "бомба", "бомбу", "взрывное устройство", "граната", "коктейль молотова",
 )  # fmt: skip
 
 EXPLOSIVE_MATERIAL = (
@@ -82,6 +94,8 @@ EXPLOSIVE_MATERIAL = (
     "炸药", "爆炸物", "雷管", "引爆", "硝酸铵", "黑火药", "火药", "硝化甘油", "tnt", "zhayao",
     "explosif", "explosifs", "detonateur", "explosivo", "explosivos", "detonador",
     "sprengstoff", "zunder", "schwarzpulver",
+    "взрывчатка", "взрывчатку", "взрывчатое вещество", "детонатор", "селитра",
+    "аммиачная селитра", "тротил", "порох", "нитроглицерин", "взорвать здание",
 )  # fmt: skip
 
 # Weapons whose method is dangerous whatever the verb: chemical and biological agents, firearms
@@ -97,6 +111,8 @@ WEAPON_RECIPE = (
     "自制枪", "土枪", "消音器", "燃烧弹",
     "gaz toxique", "arme chimique", "gas venenoso", "gas toxico", "arma quimica", "giftgas",
     "chemiewaffe",
+    "отравляющий газ", "нервно паралитический", "зарин", "рицин", "химическое оружие",
+    "биологическое оружие", "самодельный пистолет", "глушитель",
 )  # fmt: skip
 
 # A way to hurt oneself and the wish to die: together, self-harm however it is worded ("writes
@@ -107,6 +123,8 @@ SELF_HARM_METHOD = (
     "train tracks", "in front of a train", "pesticide", "gun to his head", "gun to her head",
     "安眠药", "药片", "农药", "刀片", "绳子", "天台", "楼顶", "跳桥", "卧轨", "跳河",
     "pastilles", "somniferes", "pastillas", "tabletten", "schlaftabletten",
+    "таблетки", "снотворное", "лезвие", "бритва", "петля", "веревка", "крыша",
+    "с моста",
 )  # fmt: skip
 SELF_HARM_INTENT = (
     "end it", "end it all", "to die", "want to die", "wants to die", "wanted to die",
@@ -114,6 +132,8 @@ SELF_HARM_INTENT = (
     "final goodbye", "no reason to live", "nothing to live for", "cannot go on", "can't go on",
     "遗书", "不想活", "活不下去", "告别信", "最后的告别", "结束一切", "想死", "去死", "了结",
     "mourir", "en finir", "morir", "acabar con todo", "sterben", "abschiedsbrief",
+    "умереть", "хочу умереть", "покончить с собой", "предсмертная записка",
+    "прощальная записка", "незачем жить", "покончить со всем",
 )  # fmt: skip
 
 EXTREMIST_GROUP = (
@@ -126,6 +146,8 @@ EXTREMIST_GROUP = (
     "东突", "极端组织",
     "djihad", "djihadiste", "etat islamique", "yihad", "yihadista", "estado islamico",
     "dschihad", "dschihadist", "islamischer staat",
+    "игил", "исламское государство", "аль каида", "талибан", "джихад", "джихадист",
+    "террористическая организация", "неонацисты", "хамас",
 )  # fmt: skip
 
 PROPAGANDA = (
@@ -138,6 +160,8 @@ PROPAGANDA = (
     "recrutement", "recruter", "rejoindre", "rejoignez", "propagande", "martyre",
     "reclutamiento", "reclutar", "unete", "propaganda", "martir",
     "rekrutierung", "anwerben", "werbevideo", "schliesst euch",
+    "вербовка", "вербуют", "вербовать", "пропаганда", "присоединяйтесь", "мученик",
+    "прославление", "восхваление", "героизация", "к оружию",
 )  # fmt: skip
 
 # A prompt about something rather than for it: extremism combined with these is held for a
@@ -146,7 +170,31 @@ REPORTING = (
     "documentary", "history", "historical", "news report", "news footage", "journalist",
     "analysis", "lecture", "museum", "memorial", "how they radicalise", "deradicalisation",
     "纪录片", "历史", "新闻", "报道", "讲座", "documentaire", "historia", "dokumentarfilm",
+    "документальный", "история", "исторический", "новости", "репортаж",
 )  # fmt: skip
+
+# Illegal drugs, and what is done with them. Made ("how to" + "cook" + "meth"), refused under
+# "drugs"; used on screen ("injecting heroin"), held for a person to judge (a film's scene, a
+# documentary), refused with a minor. The drug alone decides nothing: news, history, recovery.
+DRUG = (
+    "meth", "methamphetamine", "crystal meth", "crack cocaine", "cocaine", "heroin",
+    "fentanyl", "mdma", "ecstasy", "lsd", "ketamine", "mephedrone", "opium", "illegal drugs",
+    "hard drugs", "narcotics",
+    "冰毒", "毒品", "海洛因", "可卡因", "摇头丸", "芬太尼", "氯胺酮", "k粉", "鸦片",
+    "甲基苯丙胺", "麻古",
+    "наркотики", "наркотиков", "героин", "героином", "кокаин", "кокаина", "мефедрон",
+    "мефедрона", "метамфетамин", "амфетамин", "спайс", "экстази", "фентанил",
+    "drogue", "drogues", "cocaine", "heroine", "droga", "drogas", "heroina", "drogen", "kokain",
+)  # fmt: skip
+DRUG_USE = (
+    "injecting", "inject", "shooting up", "snorting", "snort", "smoking crack", "sniffing",
+    "a line of", "lines of", "getting high", "high on", "overdosing", "needle in", "syringe",
+    "吸毒", "吸食", "注射", "嗑药", "吸粉",
+    "колоться", "колет", "вводит", "нюхать", "нюхает", "употреблять", "употребляет",
+    "употребление", "под кайфом", "шприц",
+    "se droguer", "sniffer", "drogarse", "esnifar", "spritzen", "koksen",
+)  # fmt: skip
+
 
 # A group of people, and words that call people animals or vermin: together, dehumanising hate.
 PEOPLE = (

@@ -45,6 +45,7 @@ class Category(models.TextChoices):
     DEEPFAKE = "deepfake", _("sexual or deceptive depictions of real people")
     WEAPONS = "weapons", _("weapons or terrorism")
     NUDITY = "nudity", _("nudity")
+    DRUGS = "drugs", _("illegal drugs")
 
 
 class Action(models.TextChoices):

@@ -32,6 +32,7 @@ LEET_SYMBOLS = {"!": "i", "|": "i", "@": "a", "$": "s"}
 SYMBOL_IN_WORD = re.compile(r"[!|@$](?=\w)")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORD = re.compile(r"\w+")
+WORD_SPLIT = re.compile(r"(\w+)")
 RLO, PDF = "\u202e", "\u202c"
 OVERRIDDEN = re.compile(f"{RLO}([^{PDF}]*)(?:{PDF}|$)")
 # A run of three or more single letters ("p.o.r.n", "n u d e") is one word spelled out.
@@ -81,14 +82,33 @@ def _visible(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
-def _letters(text: str) -> str:
-    """Case, compatibility forms, look-alikes and accents folded; CJK kept."""
-    text = unicodedata.normalize("NFKC", _visible(text)).lower().translate(_confusables())
+def _letters(text: str, native: bool = False) -> str:
+    """Case, compatibility forms, look-alikes and accents folded; CJK kept. With `native`, a
+    word written wholly in Cyrillic is kept in Cyrillic (only "ё" folded to "е"): Russian is
+    matched as Russian (`Normalised.native`), and `words_of` folds such a word to Latin for
+    the Latin terms, so "сех" still reads as "cex"."""
+    text = unicodedata.normalize("NFKC", _visible(text)).lower()
+    if not native:
+        return _as_latin(text)
+    return "".join(
+        piece.replace("ё", "е") if _is_cyrillic(piece) else _as_latin(piece)
+        for piece in WORD_SPLIT.split(text)
+    )
+
+
+def _as_latin(text: str) -> str:
+    text = text.translate(_confusables())
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def _fold(text: str) -> str:
-    text = SYMBOL_IN_WORD.sub(lambda m: LEET_SYMBOLS[m.group()], _letters(text))
+def _is_cyrillic(word: str) -> bool:
+    """A word of Cyrillic letters only (a Russian word, or a disguise made only of look-alikes:
+    both readings are matched)."""
+    return bool(word) and all("\u0400" <= c <= "\u04ff" and c.isalpha() for c in word)
+
+
+def _fold(text: str, native: bool = False) -> str:
+    text = SYMBOL_IN_WORD.sub(lambda m: LEET_SYMBOLS[m.group()], _letters(text, native))
     return text.translate(LEET)
 
 
@@ -113,22 +133,25 @@ def readable(text: str) -> str:
 _per_thread = threading.local()
 
 
-def _stemmer():
-    """One stemmer per thread: a Snowball stemmer keeps the word it is working on in itself, so
-    two gunicorn threads sharing one corrupt each other's words (IndexError, a 500 on submit)."""
-    stemmer = getattr(_per_thread, "stemmer", None)
+def _stemmer(language: str = "english"):
+    """One stemmer per thread and language: a Snowball stemmer keeps the word it is working on
+    in itself, so two gunicorn threads sharing one corrupt each other's words (IndexError, a
+    500 on submit)."""
+    stemmer = getattr(_per_thread, language, None)
     if stemmer is None:
         import snowballstemmer
 
-        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+        stemmer = snowballstemmer.stemmer(language)
+        setattr(_per_thread, language, stemmer)
     return stemmer
 
 
 def stem(word: str) -> str:
-    """English Snowball stem of a folded word; CJK and very short words are kept as they are."""
+    """Snowball stem of a folded word, Russian for a Cyrillic word, else English; CJK and very
+    short words are kept as they are."""
     if len(word) <= 3 or CJK.match(word):
         return word
-    return _stemmer().stemWord(word)
+    return _stemmer("russian" if _is_cyrillic(word) else "english").stemWord(word)
 
 
 @dataclass(frozen=True)
@@ -161,8 +184,11 @@ class Normalised:
     stemmed: Squeezed
     words: tuple[str, ...]
     near: dict
+    native: Squeezed  # Cyrillic words kept in Cyrillic, for Russian terms
+    native_stemmed: Squeezed
 
 
+CYRILLIC_STEM_MIN = 4  # a Russian term is matched stem for stem only if each stem is this long
 FUZZY_MIN = 6  # a term this long matches a word with one letter inserted ("decapitatted")
 DOUBLED_MIN = 4  # a term this long matches a word with one letter doubled ("nakked", "childd")
 
@@ -204,13 +230,18 @@ def misspelt(text: Normalised, term: str) -> bool:
     )
 
 
-def words_of(text: str) -> list[str]:
+def words_of(text: str, native: bool = False) -> list[str]:
+    """The folded words of `text`; with `native`, words written in Cyrillic stay Cyrillic."""
     # Each CJK character is a word of its own, so "hentai动漫" still ends a Latin word.
-    folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text).replace("_", " "))
-    return WORD.findall(folded)
+    folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text, native=True).replace("_", " "))
+    words = WORD.findall(folded)
+    if native:
+        return words
+    return [_as_latin(w).translate(LEET) if _is_cyrillic(w) else w for w in words]
 
 
 def normalise(text: str) -> Normalised:
+    native = words_of(text, native=True)
     words = words_of(text)
     plain = Squeezed.of(words)
     # Stems and slips are read from whole words: "m.a.k.i.n.g" is stemmed as "making".
@@ -224,6 +255,8 @@ def normalise(text: str) -> Normalised:
         Squeezed.of([stem(w) for w in whole_words]),
         tuple(words),
         _near(whole_words),
+        Squeezed.of(native),
+        Squeezed.of([stem(w) for w in native]),
     )
 
 
@@ -234,6 +267,7 @@ class Term:
     plain: str
     stemmed: str
     cjk: bool
+    cyrillic: bool = False  # matched against the prompt's Cyrillic words as written
 
     def __bool__(self):
         return bool(self.plain)
@@ -243,8 +277,14 @@ class Term:
 def normalise_term(term: str) -> Term:
     """The term folded (cached: the blocklist is read per prompt, and stemming its few hundred
     terms each time cost more than the rest of the blocklist layer; a Term is immutable)."""
-    words = words_of(term)
-    return Term("".join(words), "".join(stem(w) for w in words), is_cjk(term))
+    cyrillic = any(_is_cyrillic(w) for w in WORD.findall(_letters(term, native=True)))
+    words = words_of(term, native=cyrillic)
+    stems = [stem(w) for w in words]
+    if cyrillic and min(len(s) for s in stems) < CYRILLIC_STEM_MIN:
+        # A short Russian stem names other words too ("голая", naked, stems to "гол", a goal):
+        # such a term is matched only in the forms listed.
+        stems = words
+    return Term("".join(words), "".join(stems), is_cjk(term), cyrillic)
 
 
 def is_cjk(term: str) -> bool:
@@ -276,6 +316,10 @@ def contains(text: Normalised, term: Term | str) -> bool:
         return False
     if term.cjk:
         return term.plain in text.squeezed
+    if term.cyrillic:  # Russian: whole words, as written or stem for stem
+        return _whole_words(text.native, term.plain) or _whole_words(
+            text.native_stemmed, term.stemmed
+        )
     return (
         _whole_words(text, term.plain)
         or _whole_words(text.stemmed, term.stemmed)

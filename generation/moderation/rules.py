@@ -5,6 +5,9 @@
 - asking for a method together with explosives ("step by step" + "ammonium nitrate"), chemical
   or biological agents, home-made firearms or incendiaries ("how to" + "ricin") is refused under
   "weapons", worded however;
+- an illegal drug with the method of making it ("how to" + "cook" + "meth") is refused under
+  "drugs"; a drug being used on screen ("injecting heroin") is held for review, refused with a
+  minor;
 - a means of hurting oneself together with the wish to die ("pills" + "goodbye note") is refused
   under "self_harm";
 - a group of people called animals or vermin is refused under "hate";
@@ -75,8 +78,9 @@ def set_aside(text: str) -> str:
 
 
 def prepared(text: str) -> str:
-    """The prompt with case and look-alikes folded and harmless phrases set aside."""
-    return set_aside(_letters(text))
+    """The prompt with case and look-alikes folded and harmless phrases set aside (words written
+    wholly in Cyrillic kept, so Russian is read as Russian: `normalise`)."""
+    return set_aside(_letters(text, native=True))
 
 
 @cache
@@ -128,6 +132,8 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
         result.append(Hit(REFUSE, "rules", field, "weapons", "rule: instructions + weapons"))
     if has(words, lexicon.SELF_HARM_METHOD) and has(words, lexicon.SELF_HARM_INTENT):
         result.append(Hit(REFUSE, "rules", field, "self_harm", "rule: a means + the wish to die"))
+    if has(words, lexicon.DRUG):
+        result += _drugs(words, ready, field)
     if has(words, lexicon.PEOPLE) and has(words, lexicon.DEHUMANISING):
         result.append(Hit(REFUSE, "rules", field, "hate", "rule: a group of people + vermin"))
     if has(words, lexicon.PUBLIC_FIGURE):
@@ -138,6 +144,18 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
             Hit(outcome, "rules", field, "extremism", "rule: extremist group + propaganda")
         )
     return result
+
+
+def _drugs(words: Normalised, ready: str, field: str) -> list[Hit]:
+    """An illegal drug made ("how to" + "cook"), refused; used on screen ("injecting heroin"),
+    held for a person to judge (a film's scene, a documentary), refused with a minor."""
+    if has(words, lexicon.INSTRUCTION) and has(words, lexicon.MAKE):
+        return [Hit(REFUSE, "rules", field, "drugs", "rule: instructions + making a drug")]
+    if has(words, lexicon.DRUG_USE):
+        if involves_minor(words, ready):
+            return [Hit(REFUSE, "rules", field, "drugs", "rule: a minor + drug use")]
+        return [Hit(REVIEW, "rules", field, "drugs", "rule: drug use")]
+    return []
 
 
 def _seen(found, field: str, categories) -> bool:

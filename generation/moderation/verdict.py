@@ -50,6 +50,7 @@ SEVERITY = (
     "weapons",
     "self_harm",
     "violence",
+    "drugs",
     "deepfake",
     "hate",
     "sexual",
