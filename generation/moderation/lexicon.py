@@ -136,6 +136,30 @@ SELF_HARM_INTENT = (
     "прощальная записка", "незачем жить", "покончить со всем",
 )  # fmt: skip
 
+# Hurting oneself and hiding it from others: together, advice on self-harm ("the best way to
+# cut yourself without anyone noticing"). Either alone is everyday ("cut yourself a slice",
+# "hide the scars with make-up").
+SELF_HARM_ACT = (
+    "cut yourself", "cutting yourself", "cut myself", "cut herself", "cut himself",
+    "cuts herself", "cuts himself", "cutting herself", "cutting himself", "hurt yourself",
+    "hurting yourself", "hurt myself", "harm yourself", "harming yourself", "burn yourself",
+    "burning yourself", "self harm", "self-harm", "self harming", "self-harming",
+    "自残", "自伤", "割腕", "划手腕", "割手腕", "伤害自己",
+    "se couper", "se mutiler", "cortarse", "autolesion", "ritzen", "selbstverletzung",
+    "порезать себя", "резать себя", "режет себя", "порезы", "селфхарм", "навредить себе",
+)  # fmt: skip
+CONCEALMENT = (
+    "without anyone noticing", "without anybody noticing", "without anyone knowing",
+    "without anybody knowing", "without anyone seeing", "no one will notice",
+    "nobody will notice", "no one will know", "nobody will know", "no one will see",
+    "where no one can see", "where nobody can see", "hide the scars", "hide the cuts",
+    "hide the marks", "hide scars", "hide cuts", "hiding the scars", "hiding the cuts",
+    "不被发现", "不让人发现", "不让别人发现", "别人看不到", "看不出来", "藏住伤口", "藏住伤疤",
+    "sans que personne", "sin que nadie", "ohne dass es jemand",
+    "чтобы никто не заметил", "никто не заметит", "никто не узнает", "скрыть шрамы",
+    "скрыть порезы", "спрятать порезы",
+)  # fmt: skip
+
 EXTREMIST_GROUP = (
     "isis", "isil", "daesh", "al qaeda", "al-qaeda", "alqaeda", "boko haram", "al shabaab",
     "jihad", "jihadist", "jihadi", "mujahideen", "caliphate", "islamic state", "kkk",

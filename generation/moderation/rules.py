@@ -8,8 +8,9 @@
 - an illegal drug with the method of making it ("how to" + "cook" + "meth") is refused under
   "drugs"; a drug being used on screen ("injecting heroin") is held for review, refused with a
   minor;
-- a means of hurting oneself together with the wish to die ("pills" + "goodbye note") is refused
-  under "self_harm";
+- a means of hurting oneself together with the wish to die ("pills" + "goodbye note"), or hurting
+  oneself together with hiding it ("cut yourself" + "without anyone noticing"), is refused under
+  "self_harm";
 - a group of people called animals or vermin is refused under "hate";
 - an extremist group together with recruitment or propaganda is refused under "extremism" (held
   for review when the prompt is about it: a documentary, history, the news);
@@ -132,6 +133,8 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
         result.append(Hit(REFUSE, "rules", field, "weapons", "rule: instructions + weapons"))
     if has(words, lexicon.SELF_HARM_METHOD) and has(words, lexicon.SELF_HARM_INTENT):
         result.append(Hit(REFUSE, "rules", field, "self_harm", "rule: a means + the wish to die"))
+    elif has(words, lexicon.SELF_HARM_ACT) and has(words, lexicon.CONCEALMENT):
+        result.append(Hit(REFUSE, "rules", field, "self_harm", "rule: self-harm + hiding it"))
     if has(words, lexicon.DRUG):
         result += _drugs(words, ready, field)
     if has(words, lexicon.PEOPLE) and has(words, lexicon.DEHUMANISING):
