@@ -90,10 +90,28 @@ def _letters(text: str, native: bool = False) -> str:
     text = unicodedata.normalize("NFKC", _visible(text)).lower()
     if not native:
         return _as_latin(text)
+    pieces = (_as_cyrillic(piece) for piece in WORD_SPLIT.split(text))
     return "".join(
-        piece.replace("ё", "е") if _is_cyrillic(piece) else _as_latin(piece)
-        for piece in WORD_SPLIT.split(text)
+        piece.replace("ё", "е") if _is_cyrillic(piece) else _as_latin(piece) for piece in pieces
     )
+
+
+# Latin letters and digits that pass for Cyrillic ones inside a Russian word ("гoлая" with a
+# Latin o, "г0лая"). Each maps to a Cyrillic letter that the look-alike table maps back to the
+# same Latin letter (and "з" to "3"), so the word's Latin reading is what it was.
+TO_CYRILLIC = str.maketrans(
+    {"a": "а", "o": "о", "e": "е", "p": "р", "c": "с", "x": "х", "y": "у", "k": "к", "m": "м",
+     "t": "т", "h": "н", "b": "в", "0": "о", "3": "з"}
+)  # fmt: skip
+
+
+def _as_cyrillic(piece: str) -> str:
+    """A word of Cyrillic letters with Latin look-alikes or digits slipped in, all Cyrillic;
+    anything else as it was."""
+    if piece.isascii() or not any("\u0400" <= c <= "\u04ff" for c in piece):
+        return piece
+    converted = piece.translate(TO_CYRILLIC)
+    return converted if _is_cyrillic(converted) else piece
 
 
 def _as_latin(text: str) -> str:
