@@ -160,6 +160,24 @@ CONCEALMENT = (
     "скрыть порезы", "спрятать порезы",
 )  # fmt: skip
 
+# Filming someone in secret, and a place where people undress: together, voyeurism (refused
+# as sexual content). A hidden-camera prank in a restaurant is neither.
+SECRET_FILMING = (
+    "hidden camera", "hidden cam", "spy cam", "spy camera", "secretly filming", "secretly filmed",
+    "secretly recording", "secretly recorded", "peeping", "peeping tom", "voyeur", "voyeurism",
+    "偷拍", "偷窥", "针孔摄像头", "隐藏摄像头",
+    "camera cachee", "camara oculta", "versteckte kamera",
+    "скрытая камера", "скрытой камерой", "подглядывание", "подглядывает",
+)  # fmt: skip
+PRIVATE_PLACE = (
+    "changing room", "fitting room", "locker room", "dressing room", "shower", "showers",
+    "toilet", "toilets", "restroom", "bathroom", "bedroom window", "under her skirt",
+    "更衣室", "试衣间", "厕所", "卫生间", "浴室", "女厕", "裙底",
+    "vestiaire", "cabine d essayage", "vestuario", "probador", "umkleide", "umkleidekabine",
+    "раздевалка", "раздевалке", "примерочная", "примерочной", "душ", "душе", "туалет",
+    "туалете",
+)  # fmt: skip
+
 EXTREMIST_GROUP = (
     "isis", "isil", "daesh", "al qaeda", "al-qaeda", "alqaeda", "boko haram", "al shabaab",
     "jihad", "jihadist", "jihadi", "mujahideen", "caliphate", "islamic state", "kkk",

@@ -2,6 +2,8 @@
 
 - a minor together with nudity or sex is refused and filed under "minors", whichever layer saw
   the nudity and whatever its own outcome was (a hold for "nude" becomes a refusal);
+- filming in secret ("hidden camera", 偷拍) together with nudity or a place where people undress
+  (a changing room, a shower) is refused under "sexual";
 - asking for a method together with explosives ("step by step" + "ammonium nitrate"), chemical
   or biological agents, home-made firearms or incendiaries ("how to" + "ricin") is refused under
   "weapons", worded however;
@@ -124,6 +126,8 @@ def hits(text: str, field: str, found=()) -> list[Hit]:
     sexual = has(words, lexicon.SEXUAL) or _seen(found, field, SEXUAL_CATEGORIES)
     if sexual and involves_minor(words, ready):
         result.append(Hit(REFUSE, "rules", field, "minors", "rule: a minor + nudity or sex"))
+    elif has(words, lexicon.SECRET_FILMING) and (sexual or has(words, lexicon.PRIVATE_PLACE)):
+        result.append(Hit(REFUSE, "rules", field, "sexual", "rule: filming in secret + undressing"))
     if has(words, lexicon.INSTRUCTION) and (
         has(words, lexicon.EXPLOSIVE_MATERIAL)
         or (has(words, lexicon.MAKE) and has(words, lexicon.EXPLOSIVE_DEVICE))

@@ -1,6 +1,8 @@
-"""The "drugs" category, and default terms in Russian, which the site read as Latin look-alikes
-until now (generation/moderation/normalise.py keeps words written wholly in Cyrillic as Russian).
-Only added where missing: a staff edit stands."""
+"""The "drugs" category, default terms in Russian, which the site read as Latin look-alikes until
+now (generation/moderation/normalise.py keeps words written wholly in Cyrillic as Russian), and
+the terms an outside-style probe found missing: voyeurism, pro-anorexia, stoning, waterboarding,
+animal cruelty, a man beating his wife, blackface. Only added where missing: a staff edit
+stands."""
 
 from django.db import migrations, models
 
@@ -52,6 +54,21 @@ TERMS = [
     ),
     *_terms("self_harm", V, "самоубийство|суицид|самоповреждение|повеситься"),
     *_terms("hate", R, "жиды|хачи|черножопые"),
+    *_terms("hate", V, "blackface|minstrel show"),
+    *_terms("sexual", R, "upskirt|downblouse|creepshot|偷拍裙底|裙底偷拍"),
+    *_terms(
+        "self_harm",
+        R,
+        "pro ana|pro-ana|pro mia|thinspiration|thinspo|bonespiration|how to starve yourself",
+    ),
+    *_terms("self_harm", V, "starve yourself|starving herself|starving himself"),
+    *_terms(
+        "violence",
+        V,
+        "stoned to death|stoning|waterboarding|waterboarded|animal cruelty|kicking a puppy|"
+        "beating his wife|beats his wife|beating her husband|set a dog on fire|虐待动物|虐猫|"
+        "虐狗|石刑|水刑|забили камнями|жестокое обращение с животными",
+    ),
     *_terms(
         "drugs",
         R,
