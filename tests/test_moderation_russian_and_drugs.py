@@ -101,7 +101,13 @@ def test_cyrillic_words_match_russian_terms_and_latin_disguises_alike():
     assert contains(normalise(prepared("nudе")), normalise_term("nude"))
     assert not contains(normalise(prepared("porno")), normalise_term("порно"))
     # an English word made of letters that pass for Cyrillic reads as it did
-    for disguised, term in (("cоck", "cock"), ("сех", "cex"), ("b00bs", "boobs")):
+    for disguised, term in (
+        ("cоck", "cock"),
+        ("сех", "cex"),
+        ("b00bs", "boobs"),
+        ("$ех scene", "sex scene"),  # a symbol, then look-alikes
+        ("hеntаi动漫", "hentai"),
+    ):
         assert contains(normalise(prepared(disguised)), normalise_term(term))
 
 

@@ -255,7 +255,8 @@ def words_of(text: str, native: bool = False) -> list[str]:
     words = WORD.findall(folded)
     if native:
         return words
-    return [_as_latin(w).translate(LEET) if _is_cyrillic(w) else w for w in words]
+    # Cyrillic left in a word (Russian, or a look-alike after a symbol: "$ех") read as Latin.
+    return [w if w.isascii() else _as_latin(w).translate(LEET) for w in words]
 
 
 def normalise(text: str) -> Normalised:
