@@ -253,15 +253,17 @@ def words_of(text: str, native: bool = False) -> list[str]:
     # Each CJK character is a word of its own, so "hentai动漫" still ends a Latin word.
     folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text, native=True).replace("_", " "))
     words = WORD.findall(folded)
-    if native:
-        return words
+    return words if native else _latin_reading(words)
+
+
+def _latin_reading(words: list[str]) -> list[str]:
     # Cyrillic left in a word (Russian, or a look-alike after a symbol: "$ех") read as Latin.
     return [w if w.isascii() else _as_latin(w).translate(LEET) for w in words]
 
 
 def normalise(text: str) -> Normalised:
     native = words_of(text, native=True)
-    words = words_of(text)
+    words = _latin_reading(native)  # the same folding, read once
     plain = Squeezed.of(words)
     # Stems and slips are read from whole words: "m.a.k.i.n.g" is stemmed as "making".
     letters = _letters(text)
