@@ -182,6 +182,60 @@ def test_the_mark_slides_with_a_pan():
     assert invisible_v2.content_offsets(still).tolist() == [[0, 0]] * 6
 
 
+def _added(marked: np.ndarray, clean: np.ndarray) -> np.ndarray:
+    return marked.astype(np.float32) - clean
+
+
+def _similar(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+
+
+def test_over_a_pan_the_mark_stays_put_on_a_clear_sky_and_follows_the_ground():
+    """A camera panning sideways over hills under a clear sky (a smooth gradient): x264
+    predicts the sky from where it was, so the pattern stays put there and moves with the
+    hills below."""
+    rng = np.random.default_rng(8)
+    scene = mark_corpus.landscape(rng, 854 + 80, 480 + 8)
+    frames = mark_corpus._camera(scene, 16, 854, 480, lambda t: (2 + 3.0 * t, 2.0, 1.0))
+    frames = mark_corpus._grain(rng, frames, 0.8)
+    added = _added(invisible_v2.embed_frames(frames, JOB, KEY), frames)
+    shift = int(invisible_v2.content_offsets(frames)[-1][1])
+    assert shift <= -40  # the picture moved 45 px against the camera
+    sky, ground = np.s_[10:90, 100:700], np.s_[400:470, 100:700]
+    assert _similar(added[-1][sky], added[0][sky]) > 0.8
+    assert abs(_similar(added[-1][ground], added[0][ground])) < 0.3
+    moved = np.roll(added[0], shift, axis=1)  # the first frame's pattern, moved with the hills
+    assert _similar(added[-1][ground], moved[ground]) > 0.8
+
+
+def test_clouds_drifting_across_a_sky_are_followed():
+    """Soft clouds drifting half a pixel a frame: detail the encoder follows, so the pattern
+    follows it too (held still, it would be a new picture in every frame there)."""
+    rng = np.random.default_rng(2)
+    scene = mark_corpus.sunset(rng, 854 + 20, 480)
+    frames = mark_corpus._camera(scene, 24, 854, 480, lambda t: (2 + 0.5 * t, 0.0, 1.0))
+    frames = mark_corpus._grain(rng, frames, 0.6)
+    motion = invisible_v2.content_offsets(frames)
+    assert motion[-1][1] <= -8  # the clouds moved
+    still = invisible_v2.still_weight(frames, motion)
+    assert still is not None and float(still.mean()) < 0.3
+
+
+def test_in_a_whip_pan_the_pattern_follows_everywhere():
+    frames = mark_corpus.make_clip("fast", seed=4, frames=12, width=854, height=480)
+    motion = invisible_v2.content_offsets(frames)
+    assert np.abs(np.diff(motion[:, 1])).mean() > 5  # px a frame
+    assert invisible_v2.still_weight(frames, motion) is None
+
+
+def test_without_motion_the_pattern_stands_still_everywhere():
+    frames = np.repeat(mark_corpus.make_clip("pan", seed=3, frames=1, width=640, height=360), 4, 0)
+    motion = invisible_v2.content_offsets(frames)
+    assert invisible_v2.still_weight(frames, motion) is None
+    added = _added(invisible_v2.embed_frames(frames, JOB, KEY), frames)
+    assert np.array_equal(added[0], added[-1])
+
+
 def test_a_panning_clip_costs_far_fewer_bits_than_with_version_1():
     pan = mark_corpus.make_clip("pan", seed=7, frames=24, width=854, height=480)
     clean = len(media.encode_mp4(pan, 24, crf=23))

@@ -22,15 +22,18 @@ clipped so that no pixel there moves by more than one code value, up to AMPLITUD
 texture, where the eye sees it least. Each frame is masked by its own content.
 
 Motion: the pattern slides with the content's global motion (`content_offsets`), so the encoder
-predicts it with the picture from frame to frame instead of coding it again.
+predicts it with the picture from frame to frame instead of coding it again; where the picture
+has no detail that moves (a clear sky under a pan), it stays put, as the encoder predicts such
+an area (`still_weight`).
 
 Detection (`invisible_v2_sync.py`): the residual of each frame (picture minus its local mean,
-divided by its local energy) is summed over frames, as it is and moved back by the content's
-motion as the detector measures it; the sum's autocorrelation has peaks on the tile's
-lattice, which give the tile's period and angle whatever the scale, crop or rotation; black
-borders are found and give the content's own size; the residual is resampled onto the tile's
-grid for each candidate geometry (mirrored too), folded onto one tile, and correlated with every
-nonce's pilot over all cyclic shifts (the crop offset). The best few candidates are decoded.
+divided by its local energy) is summed over frames, as it is, moved back by the content's
+motion as the detector measures it, and the two mixed by `still_weight` of the frames read;
+each sum's autocorrelation has peaks on the tile's lattice, which give the tile's period and
+angle whatever the scale, crop or rotation; black borders are found and give the content's own
+size; the residual is resampled onto the tile's grid for each candidate geometry (mirrored
+too), folded onto one tile, and correlated with every nonce's pilot over all cyclic shifts (the
+crop offset). The best few candidates are decoded.
 
 False matches: a candidate is accepted only if its decoded check value equals the HMAC of its
 decoded job id and nonce: probability 2^-24 per decoded candidate for unmarked content or a
@@ -41,6 +44,7 @@ at most 31 x 6.0e-8 = 1.9e-6 per input (see `marks.py` for the check page's chai
 
 from __future__ import annotations
 
+import collections
 import functools
 import hashlib
 import hmac
@@ -67,6 +71,11 @@ FLAT_LIMIT = 1.45  # largest change where the picture is flat: rounds to one cod
 MAX_RMS = 1.8  # the whole frame's RMS change per channel stays under this (PSNR >= 43 dB)
 MIN_SIZE = 64
 MOTION_SCALE = 2  # content motion is measured at 1/MOTION_SCALE of the size
+STILL_RATIO = 1.1  # still where no motion explains the detail 10 % better than none
+STILL_TOLERANCE = 0.1  # ... or the detail changes less than this, in levels a frame
+STILL_SHIFT = 4  # px: a frame is compared with the latest one the content moved this far from
+STILL_BACK = 32  # ... looking back this many frames at most
+STILL_FASTEST = 0.0075  # of the short side a frame: faster, the pattern follows everywhere
 BLOCK_BLUR = 16  # a block layer is blurred by its cell's side over this (1 px at 480p)
 SMALL_SIDE = 256  # outputs smaller than this get version 1 (see embed_frames)
 PREVIEW_STRENGTH = 2.5  # the 320-px animated preview: WebP at quality 60 erases a weaker mark
@@ -245,7 +254,7 @@ def tile_period(height: int, width: int, layout: Layout = LAYOUT) -> int:
     return max(1, round(TILE * cell_size(height, width, layout)))
 
 
-def content_offsets(frames: np.ndarray) -> np.ndarray:
+def content_offsets(frames: np.ndarray, factor: int = MOTION_SCALE) -> np.ndarray:
     """(T, 2) int: where the content has moved since the first frame (dy, dx), in pixels.
 
     Global translation only (pans, scrolls, shake), by phase correlation at half the size,
@@ -258,7 +267,6 @@ def content_offsets(frames: np.ndarray) -> np.ndarray:
     reference restarts from this frame.
     """
     count, height, width, _ = frames.shape
-    factor = MOTION_SCALE
     small = (max(16, round(width / factor)), max(16, round(height / factor)))
     factor_x, factor_y = width / small[0], height / small[1]
     # The central 60 %: logos, captions and other overlays that stay put sit near the edges.
@@ -369,19 +377,101 @@ def embed_frames(
         return invisible.embed_frames(frames, job_id, key)
     pattern = unit_pattern(height, width, job_id, bytes(key), layout)
     period = tile_period(height, width, layout)
-    offsets = -content_offsets(frames) % period
+    motion = content_offsets(frames)
+    offsets = -motion % period
+    context = frames
     if after is not None and after.shape[1:] == frames.shape[1:]:
         start = np.array(mark_offset(after, job_id, key, layout))
         jump = content_offsets(np.stack([after[-1], frames[0]]))[1]
         offsets = (offsets + start - jump) % period
+        context = np.concatenate([after, frames])
+    # Where the picture holds nothing that moves (a clear sky under a pan), the pattern stays
+    # put: one window for every frame, the first's (see `still_weight`).
+    still = still_weight(
+        context, content_offsets(context) if context is not frames else motion, layout
+    )
+    if still is not None:
+        fixed = still[..., None] * pattern[:height, :width]
+        follows = np.repeat(1 - still[..., None], 3, axis=2)
+        mixed = np.empty_like(fixed)
     out = np.empty_like(frames)
     delta = np.empty((height, width, 3), dtype=np.float32)
     for index, frame in enumerate(frames):
         top, left = offsets[index]
         window = pattern[top : top + height, left : left + width]
+        if still is not None:
+            window = cv2.add(cv2.multiply(follows, window, dst=mixed), fixed, dst=mixed)
         np.multiply(window, amplitude(frame, strength)[..., None], out=delta)
         cv2.add(frame, delta, dst=out[index], dtype=cv2.CV_8U)  # rounds and saturates
     return out
+
+
+def still_weight(
+    frames: np.ndarray, motion: np.ndarray, layout: Layout = LAYOUT
+) -> np.ndarray | None:
+    """(H, W) float32 from 0 to 1: how far the pattern should stay put at each pixel instead
+    of sliding with the content's global `motion` ((T, 2), `content_offsets`); None where
+    nothing moves (the pattern stands still everywhere then).
+
+    x264 predicts a featureless area (a clear sky, a smooth gradient) from where it was, and
+    its adaptive quantiser codes such areas finely: a pattern sliding over it in whole-pixel
+    steps is a new picture to code in every frame there (a 1080p pan with a clear sky: +17 %
+    against +8.5 % held still; docs/BENCHMARKS.md). So the pattern follows the content only
+    where the content's detail at about a cell's scale (a band of its luminance, grain and
+    gradients left out) is explained better by the content's motion than by none, each frame
+    compared with the first; clouds drifting slowly over a sky are detail that moves, and the
+    pattern follows them.
+    """
+    count, height, width, _ = frames.shape
+    if count < 2 or not np.any(motion):
+        return None
+    # A whip pan: x264 carries even a featureless area along with the motion around it, the
+    # pattern held still there saved 1 to 3 % and cost reads (docs/BENCHMARKS.md).
+    steps = np.abs(np.diff(motion, axis=0)).max(axis=1)
+    if float(np.mean(steps)) > STILL_FASTEST * min(height, width):
+        return None
+    # At a quarter of the size: the detail that matters is a cell or more across.
+    small = (max(16, round(width / 4)), max(16, round(height / 4)))
+    cell = cell_size(height, width, layout) * small[0] / width
+
+    def band(frame):
+        grey = cv2.cvtColor(
+            cv2.resize(frame, small, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY
+        ).astype(np.float32)
+        return cv2.GaussianBlur(grey, (0, 0), cell / 2) - cv2.GaussianBlur(grey, (0, 0), 2 * cell)
+
+    unmoved = np.zeros(small[::-1], np.float32)
+    moved = np.zeros_like(unmoved)
+    seen = np.zeros_like(unmoved)
+    scale = np.array([small[1] / height, small[0] / width])
+    earlier = collections.deque(maxlen=STILL_BACK)  # (motion, band) of earlier frames
+    for position, frame in zip(motion, frames, strict=True):
+        detail = band(frame)
+        # The latest earlier frame the content has moved STILL_SHIFT px or more from (or the
+        # earliest kept): slow drifts show, and little has come into view since.
+        while len(earlier) > 1 and np.abs(position - earlier[1][0]).max() >= STILL_SHIFT:
+            earlier.popleft()
+        then, before = earlier[0] if earlier else (position, detail)
+        earlier.append((position, detail))
+        dy, dx = (position - then) * scale
+        if dy == 0 and dx == 0:
+            continue
+        step = np.float32([[1, 0, dx], [0, 1, dy]])
+        shifted = cv2.warpAffine(before, step, small)
+        # Only where the earlier frame saw what this one shows (not what has come in since).
+        inside = cv2.warpAffine(np.ones_like(unmoved), step, small) > 0.99
+        unmoved += inside * np.abs(detail - before)
+        moved += inside * np.abs(detail - shifted)
+        seen += inside
+    unmoved = cv2.GaussianBlur(unmoved, (0, 0), cell)
+    moved = cv2.GaussianBlur(moved, (0, 0), cell)
+    seen = cv2.GaussianBlur(seen, (0, 0), cell)
+    # STILL_TOLERANCE levels a frame: what grain and the codec leave of a featureless area.
+    # Where no two frames showed the same content (the edge a pan uncovers), it follows.
+    still = (unmoved <= STILL_RATIO * moved + STILL_TOLERANCE * seen) & (seen > 0.5)
+    still = still.astype(np.float32)
+    still = cv2.GaussianBlur(still, (0, 0), cell)
+    return cv2.resize(still, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def mark_offset(
@@ -398,12 +488,16 @@ def mark_offset(
     period = tile_period(height, width, layout)
     tile = unit_pattern(height, width, job_id, bytes(key), layout)[:period, :period]
     motion = np.rint(content_offsets(frames)).astype(np.int64)
+    # Only where the pattern follows the content: where it stays put, its window is the
+    # first's whatever the motion (`embed_frames`).
+    still = still_weight(frames, motion, layout)
+    follows = 1.0 if still is None else (1 - still)[..., None]
     folded = np.zeros((period, period, 3), np.float32)
     padded = np.zeros((-(-height // period) * period, -(-width // period) * period, 3), np.float32)
     for frame, moved in zip(frames, motion[-1] - motion, strict=True):
         pixels = frame.astype(np.float32)
-        padded[:height, :width] = pixels - cv2.GaussianBlur(
-            pixels, (0, 0), cell_size(height, width, layout)
+        padded[:height, :width] = follows * (
+            pixels - cv2.GaussianBlur(pixels, (0, 0), cell_size(height, width, layout))
         )
         tiles = padded.reshape(padded.shape[0] // period, period, -1, period, 3).sum(axis=(0, 2))
         # Pixel (y, x) of this frame carries the pattern of the last frame at (y, x) + moved.

@@ -4,10 +4,13 @@ offset), then decode. See `invisible_v2.py` for the mark and `invisible_v3.py` f
 1. Residual. Each frame is brought to a working size (WORK_SHORT px on its short side), split
    into the three colour layers, and reduced to its detail at the mark's scale (a band-pass),
    divided by the detail's local energy, so textured and flat regions weigh alike. The residuals
-   of all frames are summed three ways: as they are (a mark that stayed put), each moved back by
-   the content's motion measured on these frames (the embedder slid the mark with it), and the
+   of all frames are summed four ways: as they are (a mark that stayed put), each moved back by
+   the content's motion measured on these frames (the embedder slid the mark with it), the
    latter in groups of GROUP frames, each group rolled to its own pilot peak (where the two
-   motion estimates part). Moving content averages out, the mark adds up.
+   motion estimates part), and the first two mixed pixel by pixel by where the picture has
+   no moving detail (`invisible_v2.still_weight` of these frames: the embedder held the mark
+   still there and slid it elsewhere; these candidates are tried first). Moving content
+   averages out, the mark adds up.
 2. Geometry candidates. The tile repeats, so the residual's autocorrelation has peaks on the
    tile's lattice; the period and angle that put the most autocorrelation on the lattice are the
    candidates, with the period the frame's own size implies and, when black borders are found,
@@ -40,6 +43,7 @@ from .invisible_v2 import (
     check_value,
     content_offsets,
     read_payload,
+    still_weight,
 )
 
 WORK_SHORT = 384  # working short side, px (a nominal cell: 8 px in version 2, 6.4 in 3)
@@ -98,8 +102,9 @@ def candidates(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> list[
     plain = pilot_search(still, geometries(still, residuals, outer, layout), key, layout)
     # The embedder slid the mark with the content's motion; follow the same motion here (on the
     # frames read) and the mark adds up again. A mark that stayed put adds up in the plain sum.
-    followed = _follow_content(frames, residuals)
-    moved = []
+    offsets = content_offsets(frames)
+    followed = _follow_content(frames, residuals, offsets)
+    moved, mixed = [], []
     if followed is not None:
         total = followed.sum(axis=0)
         moved = pilot_search(total, geometries(total, residuals, outer, layout), key, layout)
@@ -107,8 +112,17 @@ def candidates(frames: np.ndarray, key: bytes, layout: Layout = LAYOUT) -> list[
         # groups of frames are aligned by their own pilot instead, for the nonces found.
         nonces = dict.fromkeys((plain[0]["nonce"], moved[0]["nonce"]))
         moved[1:1] = [regroup(followed, moved[0], nonce, key, layout) for nonce in nonces]
+        # The embedder held the pattern still where the picture has no moving detail (a clear
+        # sky) and slid it elsewhere: the same choice, made on the frames read, adds up both.
+        weight = still_weight(frames, offsets, layout)
+        if weight is not None:
+            weight = cv2.resize(weight, still.shape[:0:-1], interpolation=cv2.INTER_AREA)
+            both = weight * still + (1 - weight) * total
+            mixed = pilot_search(both, geometries(both, residuals, outer, layout), key, layout)
+    for candidate in mixed:
+        candidate["mixed"] = True  # the same geometry as a plain one, read from another sum
     chosen = []
-    for candidate in _interleave(plain, moved):
+    for candidate in _interleave(mixed, plain, moved):
         if len(chosen) >= MAX_DECODES:
             break
         if not any(_same(candidate, other) for other in chosen):
@@ -141,10 +155,11 @@ def regroup(
     }
 
 
-def _follow_content(frames: np.ndarray, residuals: np.ndarray) -> np.ndarray | None:
-    """The residuals, each moved back by the content's motion since the first frame, or None
-    when the content did not move."""
-    offsets = content_offsets(frames)
+def _follow_content(
+    frames: np.ndarray, residuals: np.ndarray, offsets: np.ndarray
+) -> np.ndarray | None:
+    """The residuals, each moved back by the content's motion since the first frame
+    (`offsets`, `content_offsets`), or None when the content did not move."""
     if not offsets.any():
         return None
     scale = residuals.shape[2] / frames.shape[1]
@@ -157,14 +172,15 @@ def _follow_content(frames: np.ndarray, residuals: np.ndarray) -> np.ndarray | N
     return out
 
 
-def _interleave(first: list, second: list):
-    for index in range(max(len(first), len(second))):
-        yield from (group[index] for group in (first, second) if index < len(group))
+def _interleave(*lists: list):
+    for index in range(max(map(len, lists))):
+        yield from (group[index] for group in lists if index < len(group))
 
 
 def _same(a: dict, b: dict) -> bool:
     return (
-        a.get("regrouped", False) == b.get("regrouped", False)
+        a.get("mixed", False) == b.get("mixed", False)
+        and a.get("regrouped", False) == b.get("regrouped", False)
         and a["flip"] == b["flip"]
         and a["nonce"] == b["nonce"]
         and abs(np.log(a["period"] / b["period"])) < 0.02
