@@ -44,6 +44,8 @@ ACTIVE = Q(status__in=Job.ACTIVE)
 # Moderation holds a job either before it ran (prompt or photo) or after (its outputs).
 HELD_BEFORE_RUN = Q(status=Status.REVIEW, started_at=None)
 HELD_OUTPUTS = Q(status=Status.REVIEW, started_at__isnull=False)
+# Works looked through for an upload behind an extension: a 180-s chain of 5-s links has 36.
+MAX_CHAIN_LINKS = 100
 
 # Which plan unlocks what, for the messages on locked options (lazy: translated when shown, in
 # the reader's language, not once at import). The tier is read from the tiers: the cheapest that
@@ -293,13 +295,42 @@ def _screen(form, params: dict):
         "second_image": form.second_photo[1] if form.second_photo else None,
     }
     prompts = [shot["prompt"] for shot in params.get("shots", [])] or [data["prompt"]]
-    hits = [screening.screen_submission(p, data["negative_prompt"], photos) for p in prompts]
+    uploaded = _from_uploads(form)
+    hits = [
+        screening.screen_submission(p, data["negative_prompt"], photos, uploaded) for p in prompts
+    ]
     hits += [
         screening.screen_photos({"input_image": image}) for _file, image in form.reference_photos
     ]
     if frames := screened_frames(form):
         hits.append(screening.screen_clip(frames))
     return strongest(hits)
+
+
+def _from_uploads(form) -> bool:
+    """Whether the job shows what the user brought: a photo, reference photos or a clip
+    uploaded now, or a work (an extension's, a restyle's, a sound's source) made from one.
+    Whoever is in them may not have agreed to what the prompt makes of them
+    (moderation.rules.hits)."""
+    data = form.cleaned_data
+    if form.photo or form.end_photo or form.second_photo or form.reference_photos:
+        return True
+    if data.get("video"):  # a restyle's upload
+        return True
+    return data.get("source") is not None and from_uploads(data["source"])
+
+
+def from_uploads(job: Job) -> bool:
+    """Whether `job`, or a work earlier in its chain (what it extends, restyles or gives
+    sound to), was made from a photo, reference photos or a clip the user uploaded."""
+    links = 0
+    while job is not None and links < MAX_CHAIN_LINKS:
+        if job.input_image or job.end_image or job.second_image or job.input_video:
+            return True
+        if job.references.exists():
+            return True
+        job, links = job.source_job, links + 1
+    return False
 
 
 def _create(form, fields: dict, written: list, **extra) -> Job:

@@ -36,8 +36,8 @@ SEXUAL = (
     "nude", "nudes", "naked", "nudity", "undress", "undressed", "undressing", "stripped naked",
     "stripping for", "strips for", "stripping naked", "stripping off", "strip naked",
     "striptease", "topless", "bottomless", "lingerie", "sexy", "sexual",
-    "sexualised", "sexualized", "seductive", "seductively", "erotic", "porn", "sex act",
-    "having sex", "intercourse", "genitals", "masturbate", "orgasm",
+    "sexualised", "sexualized", "seductive", "seductively", "sensually", "erotic", "porn",
+    "sex act", "having sex", "intercourse", "genitals", "masturbate", "orgasm",
     "aroused", "fetish", "lewd", "hentai", "ecchi", "spread legs", "spreading her legs",
     "no clothes", "without clothes", "wearing nothing", "not wearing anything", "in the nude",
     "skinny dipping", "sensual", "horizontal tango", "pleasuring herself", "pleasuring himself",
@@ -54,6 +54,37 @@ SEXUAL = (
     "голая", "голую", "голой", "голый", "голые", "голых", "голого", "обнаженная", "обнаженный",
     "обнаженные", "раздетая", "раздевается", "раздеваться", "секс", "сексуальная", "сексуальный",
     "эротика", "эротический", "порно", "без одежды", "нижнее белье",
+)  # fmt: skip
+
+# Taking clothes off on screen: held for a person to judge (a film's scene, a changing room in
+# a comedy), refused with a minor or over an uploaded photo (see rules.py). A man taking off his
+# shirt, anyone taking off a coat, a hat or shoes, a chef stripping herbs and the Las Vegas
+# Strip are none of these.
+UNDRESSING = (
+    "undress", "undresses", "undressing", "strip off", "strips off", "stripping off",
+    "strip down", "strips down", "stripping down", "striptease", "strip tease", "strip club",
+    "stripper pole", "take off her clothes", "take off his clothes", "take off their clothes",
+    "take her clothes off", "take his clothes off", "take their clothes off",
+    "take off her dress", "take her dress off", "take off her top", "take her top off",
+    "take off her shirt", "take her shirt off", "take off her blouse", "take off her bra",
+    "take her bra off", "take off her skirt", "take her skirt off", "take off her pants",
+    "take off her underwear", "take off her panties", "take off her bikini",
+    "take off her swimsuit", "remove her clothes", "remove his clothes", "removes her clothing",
+    "remove her dress", "remove her top", "remove her bra", "remove her underwear",
+    "clothes fall off", "clothes come off", "clothes off", "lift her shirt",
+    "lift up her shirt", "lift her top", "lift up her top", "lift her skirt",
+    "lift up her skirt", "pull up her skirt", "pull down her pants", "pull down her underwear",
+    "pull down her panties", "unbutton her shirt", "unbutton her blouse", "unzip her dress",
+    "drop her towel", "drops the towel", "drop her robe",
+    "脱衣", "脱掉衣服", "脱下衣服", "脱光", "衣服脱", "脱掉裙子", "脱掉上衣", "脱掉内衣",
+    "脱掉胸罩", "脱掉内裤", "脱下裙子", "脱下内衣", "脱下内裤", "脱她的", "撩起衣服",
+    "撩起裙子", "掀起裙子", "掀起衣服", "宽衣解带", "脱衣舞",
+    "tuoyi",
+    "se deshabille", "se deshabiller", "enleve ses vetements", "retire ses vetements",
+    "se desnuda", "desnudarse", "quitarse la ropa", "se quita la ropa", "quitale la ropa",
+    "zieht sich aus", "sich ausziehen", "entkleidet sich", "zieht ihre kleider aus",
+    "раздевается", "раздеваться", "раздеть", "раздевает", "снимает одежду", "снять одежду",
+    "стриптиз",
 )  # fmt: skip
 
 # Asking for a method.

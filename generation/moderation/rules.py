@@ -116,18 +116,26 @@ def refiled(text: str, found: list[Hit]) -> list[Hit]:
     ]
 
 
-def hits(text: str, field: str, found=()) -> list[Hit]:
-    """The combined rules that fire on `text`, given the hits the layers `found` in it."""
+def hits(text: str, field: str, found=(), photo: bool = False) -> list[Hit]:
+    """The combined rules that fire on `text`, given the hits the layers `found` in it;
+    `photo`: the prompt animates a photo the user uploaded (whoever is in it)."""
     if not text:
         return []
     ready = prepared(text)
     words = normalise(ready)
     result = []
-    sexual = has(words, lexicon.SEXUAL) or _seen(found, field, SEXUAL_CATEGORIES)
+    undressing = has(words, lexicon.UNDRESSING)
+    sexual = undressing or has(words, lexicon.SEXUAL) or _seen(found, field, SEXUAL_CATEGORIES)
     if sexual and involves_minor(words, ready):
         result.append(Hit(REFUSE, "rules", field, "minors", "rule: a minor + nudity or sex"))
     elif has(words, lexicon.SECRET_FILMING) and (sexual or has(words, lexicon.PRIVATE_PLACE)):
         result.append(Hit(REFUSE, "rules", field, "sexual", "rule: filming in secret + undressing"))
+    elif sexual and photo:
+        # The photo may be anyone's (a classmate, an ex): made to undress or to look sexual, it
+        # is the non-consensual intimate image this refuses however the words are put.
+        result.append(Hit(REFUSE, "rules", field, "deepfake", "rule: a photo + nudity or sex"))
+    elif undressing:
+        result.append(Hit(REVIEW, "rules", field, "nudity", "rule: undressing"))
     if has(words, lexicon.INSTRUCTION) and (
         has(words, lexicon.EXPLOSIVE_MATERIAL)
         or (has(words, lexicon.MAKE) and has(words, lexicon.EXPLOSIVE_DEVICE))

@@ -25,22 +25,23 @@ OUTPUT_FRAMES = 8
 
 
 def prompt_hits(
-    prompt: str, negative_prompt: str = "", terms=None, concepts=None, timings=None
+    prompt: str, negative_prompt: str = "", terms=None, concepts=None, timings=None, photo=False
 ) -> list[Hit]:
     """Every hit of every prompt layer. The semantic layer is skipped only once a minors
     refusal is certain: nothing it could find would change the outcome or the category.
-    `timings`, a dict, receives each part's milliseconds (for bench_moderation)."""
+    `timings`, a dict, receives each part's milliseconds (for bench_moderation); `photo`: the
+    prompt animates a photo the user uploaded (rules.hits)."""
     started, cpu_started = time.perf_counter(), time.thread_time()
     if terms is None:
         terms = blocklist.active_terms() if (prompt or negative_prompt) else []
     found = blocklist.hits(prompt, "prompt", terms) + blocklist.hits(
         negative_prompt, "negative_prompt", terms, categories=NEGATIVE_PROMPT_CATEGORIES
     )
-    combined = rules.hits(prompt, "prompt", found)
+    combined = rules.hits(prompt, "prompt", found, photo)
     words_done = time.perf_counter()
     if not any(h.outcome == REFUSE and severity(h.category) == 0 for h in found + combined):
         found += rules.refiled(prompt, semantic.hits(prompt, "prompt", concepts))
-        combined = rules.hits(prompt, "prompt", found)
+        combined = rules.hits(prompt, "prompt", found, photo)
     if timings is not None:
         timings["words_ms"] = (words_done - started) * 1000
         timings["total_ms"] = (time.perf_counter() - started) * 1000
@@ -49,9 +50,10 @@ def prompt_hits(
     return found + combined
 
 
-def screen_prompt(prompt: str, negative_prompt: str = "") -> Hit | None:
-    """Blocklist, combined rules and meaning, weighed together."""
-    return strongest(prompt_hits(prompt, negative_prompt))
+def screen_prompt(prompt: str, negative_prompt: str = "", photo: bool = False) -> Hit | None:
+    """Blocklist, combined rules and meaning, weighed together; `photo`: the prompt animates a
+    photo the user uploaded."""
+    return strongest(prompt_hits(prompt, negative_prompt, photo=photo))
 
 
 def screen_photos(images: dict) -> Hit | None:
@@ -64,10 +66,15 @@ def screen_photos(images: dict) -> Hit | None:
     )
 
 
-def screen_submission(prompt: str, negative_prompt: str, images: dict) -> Hit | None:
-    """Everything a user submits, before any point is held."""
+def screen_submission(
+    prompt: str, negative_prompt: str, images: dict, photo: bool | None = None
+) -> Hit | None:
+    """Everything a user submits, before any point is held; `photo`: the prompt animates
+    something the user uploaded (by default, whether `images` holds a photo)."""
+    if photo is None:
+        photo = any(image is not None for image in images.values())
     return first_deciding(
-        [lambda: screen_prompt(prompt, negative_prompt), lambda: screen_photos(images)]
+        [lambda: screen_prompt(prompt, negative_prompt, photo), lambda: screen_photos(images)]
     )
 
 

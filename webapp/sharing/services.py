@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from generation.models import Job
 from generation.moderation import screening
 from generation.moderation.models import Flag
+from generation.services import from_uploads
 from webapp.ratelimit import count_in_window
 from webapp.sharing.models import Like, Profile, Remix, Report, Share
 from webapp.staff import audit
@@ -113,7 +114,7 @@ def publish(job: Job, user, visibility: str, show_prompt: bool = True) -> Share:
         raise SharingRefused(_("Only a finished work can be shared."))
     if job.flags.filter(status=Flag.Status.PENDING).exists():
         raise SharingRefused(_("This work is under review and cannot be shared yet."))
-    if screening.screen_prompt(job.prompt, job.negative_prompt) is not None:
+    if screening.screen_prompt(job.prompt, job.negative_prompt, from_uploads(job)) is not None:
         raise SharingRefused(
             _("This prompt does not meet our current rules, so the work cannot be shared.")
         )
