@@ -96,6 +96,43 @@ def test_the_same_words_in_harmless_prompts_pass(prompt):
     assert verdict(prompt, photo=True) is None
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "make my classmate get slapped in the face",
+        "make my teacher get beaten up",
+        "make him get shot in the head",
+        "make her get arrested by the police",
+        "make him kneel and beg for forgiveness",
+        "让他被警察逮捕",
+        "把她打一顿，扇耳光",
+    ],
+)
+def test_violence_done_to_the_person_in_an_uploaded_photo_is_held(prompt):
+    assert verdict(prompt, photo=True) == ("review", "deepfake")
+    rules = {h.rule for h in screening.prompt_hits(prompt)}
+    assert "rule: a photo + violence" not in rules  # without a photo: a film's scene
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "make my grandpa who died last year smile",
+        "让我死去的爷爷动起来",
+        "my grandfather was killed in the war, bring his photo to life",
+        "grandma's photo from her funeral, make her smile",
+        "the boy kicks the ball into the goal",
+        "she punches the air in celebration",
+        "grandpa pats him on the shoulder and smiles",
+        "a perfectly executed dance routine",
+        "she is choked up with emotion at the wedding",
+        "不被打扰的午后，奶奶在院子里晒太阳",
+    ],
+)
+def test_a_photo_of_someone_who_has_died_and_harmless_motion_pass(prompt):
+    assert verdict(prompt, photo=True) is None
+
+
 def test_a_photo_with_a_sexual_prompt_is_refused_on_submit_and_holds_nothing(client, user):
     before = ledger.balance(user)
     photo = upload("classmate.png", png_of_a_face())

@@ -329,6 +329,35 @@ HARM = (
     "execute", "assassine", "ejecutado", "asesinado", "hingerichtet", "ermordet",
 )  # fmt: skip
 
+# Violence or humiliation done to someone on screen: over an uploaded photo (the person may be a
+# classmate, a colleague), held for a person to judge (see rules.py). Unlike HARM, no word of a
+# death in the past ("my grandfather who died", 死去的爷爷, a funeral): bringing the photo of
+# someone who has died to life is what most old photos are uploaded for.
+VIOLENCE_DONE = (
+    "gets shot", "getting shot", "being shot", "is shot", "shot in the head", "shoot him",
+    "shoot her", "shoots him", "shoots her", "shot dead", "gets executed", "is executed",
+    "being executed", "beheaded", "beheading", "hanged by the neck", "lynched", "strangled",
+    "strangles", "choked to death", "chokes him", "chokes her", "gets punched",
+    "getting punched", "punch him", "punch her", "punches him", "punches her", "gets slapped",
+    "getting slapped", "slapped in the face", "slap him", "slap her", "slaps him", "slaps her",
+    "beaten up", "beat him up", "beat her up", "beats him up", "beats her up",
+    "beaten to death", "gets kicked", "getting kicked", "kick him", "kick her", "kicks him",
+    "kicks her", "stabbed", "stab him", "stab her", "stabs him", "stabs her",
+    "tortured to death", "being tortured", "gets tortured", "torture him", "torture her",
+    "set on fire", "sets him on fire", "sets her on fire", "burned alive", "run over by",
+    "gets run over", "in handcuffs", "handcuffed", "arrested", "gets arrested", "humiliated",
+    "humiliate", "spit on", "spits on", "kneel and beg", "on his knees begging",
+    "on her knees begging",
+    "枪毙", "枪杀", "开枪打", "处决", "斩首", "砍头", "杀死", "杀了他", "杀了她", "被杀", "勒死",
+    "掐死", "烧死", "殴打", "被打了", "被人打", "被打死", "被打伤", "暴打", "打他的脸",
+    "打她的脸", "扇他", "扇她", "扇耳光", "打耳光", "踢他", "踢她", "捅他", "捅她", "被捅",
+    "折磨他", "折磨她", "被折磨", "被捕", "逮捕", "戴上手铐", "手铐", "羞辱", "下跪求饶",
+    "吐口水",
+    "fusille", "poignarde", "gifle", "arrete par la police", "fusilado", "apunalado",
+    "golpeado", "abofeteado", "arrestado", "erschossen", "erstochen", "verhaftet",
+    "расстрелян", "застрелен", "избит", "избивают", "зарезан", "арестован", "унижают",
+)  # fmt: skip
+
 # Intimate scenes: with a named public figure, refused as sex is.
 INTIMATE = (
     "shower", "showering", "bath", "bathing", "bathtub", "bikini", "swimsuit", "in bed",

@@ -136,6 +136,10 @@ def hits(text: str, field: str, found=(), photo: bool = False) -> list[Hit]:
         result.append(Hit(REFUSE, "rules", field, "deepfake", "rule: a photo + nudity or sex"))
     elif undressing:
         result.append(Hit(REVIEW, "rules", field, "nudity", "rule: undressing"))
+    if photo and has(words, lexicon.VIOLENCE_DONE):
+        # A classmate slapped, a colleague arrested: bullying with a real face, or a film's
+        # scene with the user's own. A person judges.
+        result.append(Hit(REVIEW, "rules", field, "deepfake", "rule: a photo + violence"))
     if has(words, lexicon.INSTRUCTION) and (
         has(words, lexicon.EXPLOSIVE_MATERIAL)
         or (has(words, lexicon.MAKE) and has(words, lexicon.EXPLOSIVE_DEVICE))
