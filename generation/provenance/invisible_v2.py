@@ -379,17 +379,19 @@ def embed_frames(
     period = tile_period(height, width, layout)
     motion = content_offsets(frames)
     offsets = -motion % period
-    context = frames
+    context, context_motion = frames, motion
     if after is not None and after.shape[1:] == frames.shape[1:]:
         start = np.array(mark_offset(after, job_id, key, layout))
         jump = content_offsets(np.stack([after[-1], frames[0]]))[1]
         offsets = (offsets + start - jump) % period
-        context = np.concatenate([after, frames])
+        # The source's tail and these frames as one clip, without copying them (a 5-s 1080p
+        # extension is 750 MB of frames).
+        before = content_offsets(after)
+        context = [*after, *frames]
+        context_motion = np.concatenate([before, before[-1] + jump + motion])
     # Where the picture holds nothing that moves (a clear sky under a pan), the pattern stays
     # put: one window for every frame, the first's (see `still_weight`).
-    still = still_weight(
-        context, content_offsets(context) if context is not frames else motion, layout
-    )
+    still = still_weight(context, context_motion, layout)
     if still is not None:
         fixed = still[..., None] * pattern[:height, :width]
         follows = np.repeat(1 - still[..., None], 3, axis=2)
@@ -406,12 +408,11 @@ def embed_frames(
     return out
 
 
-def still_weight(
-    frames: np.ndarray, motion: np.ndarray, layout: Layout = LAYOUT
-) -> np.ndarray | None:
+def still_weight(frames, motion: np.ndarray, layout: Layout = LAYOUT) -> np.ndarray | None:
     """(H, W) float32 from 0 to 1: how far the pattern should stay put at each pixel instead
     of sliding with the content's global `motion` ((T, 2), `content_offsets`); None where
-    nothing moves (the pattern stands still everywhere then).
+    nothing moves (the pattern stands still everywhere then). `frames`: (T, H, W, 3) uint8, as
+    an array or a sequence of frames.
 
     x264 predicts a featureless area (a clear sky, a smooth gradient) from where it was, and
     its adaptive quantiser codes such areas finely: a pattern sliding over it in whole-pixel
@@ -422,7 +423,7 @@ def still_weight(
     compared with the first; clouds drifting slowly over a sky are detail that moves, and the
     pattern follows them.
     """
-    count, height, width, _ = frames.shape
+    count, (height, width) = len(frames), frames[0].shape[:2]
     if count < 2 or not np.any(motion):
         return None
     # A whip pan: x264 carries even a featureless area along with the motion around it, the
