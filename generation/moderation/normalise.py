@@ -30,7 +30,11 @@ LEET = str.maketrans({"0": "o", "1": "i", "l": "i", "3": "e", "4": "a", "5": "s"
 # punctuation ("nude!").
 LEET_SYMBOLS = {"!": "i", "|": "i", "@": "a", "$": "s"}
 SYMBOL_IN_WORD = re.compile(r"[!|@$](?=\w)")
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Chinese characters, Japanese kana and Korean hangul: written without spaces between words (or,
+# in Korean, with particles joined to them), so matched as substrings.
+CJK = re.compile(
+    r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
 WORD = re.compile(r"\w+")
 WORD_SPLIT = re.compile(r"(\w+)")
 RLO, PDF = "\u202e", "\u202c"
