@@ -42,15 +42,22 @@ from generation.moderation.verdict import REFUSE, REVIEW, Hit
 
 SEXUAL_CATEGORIES = frozenset({"sexual", "nudity", "deepfake", "minors"})
 
-# "a 12 year old", "15-year-old", "9yo", "ten year old", "14岁", "十四岁".
+# "a 12 year old", "15-year-old", "9yo", "ten year old", "14岁", "十四岁", "12 anos", "12歳".
 _UNDER_18 = (
     r"(?:1[0-7]|[1-9]|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
     r"|fourteen|fifteen|sixteen|seventeen)"
 )
+# "Years" in the other languages prompts come in: "12 anos", "13 anni", "12 ans", "14 Jahre",
+# "14 лет", "12 tuổi", "12 tahun", "12 سنة"; Japanese 歳 and Korean 살/세 ("세계", world, is not).
+_YEARS = (
+    r"(?:anos|años|anni|ans|jahre|jahrige|jahrigen|tuoi|tuổi|tahun|лет|года|год|سنة|سنوات|عاما)"
+)
 AGE = re.compile(
     rf"\b{_UNDER_18}\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"
-    r"|(?<![\d])(?:1[0-7]|[1-9])\s*岁"
-    r"|(?<![一二三四五六七八九十])(?:[一二三四五六七八九]|十[一二三四五六七]?)岁"
+    rf"|(?<![\d])(?:1[0-7]|[1-9])\s*-?\s*{_YEARS}(?!\w)"
+    r"|(?<![\d])(?:1[0-7]|[1-9])\s*(?:岁|歳|살|세(?!계))"
+    r"|(?<![一二三四五六七八九十])(?:[一二三四五六七八九]|十[一二三四五六七]?)(?:岁|歳)",
+    re.IGNORECASE,
 )
 # Phrases that say "years old" about a thing ("a 5 year old car") are rare next to sexual cues,
 # and a refusal there is acceptable: the rule errs towards the child.
