@@ -325,9 +325,10 @@ def from_uploads(job: Job) -> bool:
     sound to), was made from a photo, reference photos or a clip the user uploaded."""
     links = 0
     while job is not None and links < MAX_CHAIN_LINKS:
-        if job.input_image or job.end_image or job.second_image or job.input_video:
+        if job.input_image or job.end_image or job.second_image or job.references.exists():
             return True
-        if job.references.exists():
+        # A restyle keeps its clip, uploaded or copied from a picked work (then its source).
+        if job.input_video and job.source_job_id is None:
             return True
         job, links = job.source_job, links + 1
     return False

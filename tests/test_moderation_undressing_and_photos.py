@@ -211,3 +211,25 @@ def test_a_work_made_from_a_photo_with_a_sexual_prompt_is_not_shared(alice):
 )
 def test_other_gaps_a_probe_found(prompt, expected):
     assert verdict(prompt) == expected
+
+
+def test_a_restyle_counts_its_clip_as_an_upload_only_when_it_was_uploaded(alice):
+    from django.core.files.base import ContentFile
+
+    from generation.services import from_uploads
+
+    made_here = finished_job(
+        alice, watermarked=False, frames=moving_clip(count=9, width=64, height=48)
+    )
+    picked = Job.objects.create(
+        user=alice, kind="restyle", status="succeeded", params={}, model_spec="tiny",
+        points_held=0, source_job=made_here,
+    )  # fmt: skip
+    picked.input_video.save("clip.mp4", ContentFile(b"a copy of the work's video"), save=True)
+    uploaded = Job.objects.create(
+        user=alice, kind="restyle", status="succeeded", params={}, model_spec="tiny",
+        points_held=0,
+    )  # fmt: skip
+    uploaded.input_video.save("clip.mp4", ContentFile(b"someone's clip"), save=True)
+    assert not from_uploads(made_here) and not from_uploads(picked)
+    assert from_uploads(uploaded)
