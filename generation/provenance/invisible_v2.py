@@ -254,7 +254,7 @@ def tile_period(height: int, width: int, layout: Layout = LAYOUT) -> int:
     return max(1, round(TILE * cell_size(height, width, layout)))
 
 
-def content_offsets(frames: np.ndarray, factor: int = MOTION_SCALE) -> np.ndarray:
+def content_offsets(frames: np.ndarray) -> np.ndarray:
     """(T, 2) int: where the content has moved since the first frame (dy, dx), in pixels.
 
     Global translation only (pans, scrolls, shake), by phase correlation at half the size,
@@ -267,6 +267,7 @@ def content_offsets(frames: np.ndarray, factor: int = MOTION_SCALE) -> np.ndarra
     reference restarts from this frame.
     """
     count, height, width, _ = frames.shape
+    factor = MOTION_SCALE
     small = (max(16, round(width / factor)), max(16, round(height / factor)))
     factor_x, factor_y = width / small[0], height / small[1]
     # The central 60 %: logos, captions and other overlays that stay put sit near the edges.
@@ -420,8 +421,8 @@ def still_weight(frames, motion: np.ndarray, layout: Layout = LAYOUT) -> np.ndar
     against +8.5 % held still; docs/BENCHMARKS.md). So the pattern follows the content only
     where the content's detail at about a cell's scale (a band of its luminance, grain and
     gradients left out) is explained better by the content's motion than by none, each frame
-    compared with the first; clouds drifting slowly over a sky are detail that moves, and the
-    pattern follows them.
+    compared with the latest earlier one the content moved STILL_SHIFT px from; clouds drifting
+    slowly over a sky are detail that moves, and the pattern follows them.
     """
     count, (height, width) = len(frames), frames[0].shape[:2]
     if count < 2 or not np.any(motion):
