@@ -28,3 +28,12 @@ def i2v_data(**overrides) -> dict:
     from tests.gen_helpers import t2v_data
 
     return t2v_data(kind="image_to_video", prompt="", **overrides)
+
+
+def verdict(prompt: str, photo: bool = False):
+    """(outcome, category) of the deciding hit on `prompt`, or None; `photo`: over an upload."""
+    from generation.moderation import screening
+    from generation.moderation.verdict import strongest
+
+    hit = strongest(screening.prompt_hits(prompt, photo=photo))
+    return (hit.outcome, hit.category) if hit else None

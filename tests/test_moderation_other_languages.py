@@ -8,16 +8,10 @@ Vietnamese "nửa", half, folds to Portuguese "nua", naked)."""
 
 import pytest
 
-from generation.moderation import screening
 from generation.moderation.normalise import contains, normalise, normalise_term
-from generation.moderation.verdict import strongest
+from tests.moderation_helpers import verdict
 
 pytestmark = pytest.mark.django_db
-
-
-def verdict(prompt: str):
-    hit = strongest(screening.prompt_hits(prompt))
-    return (hit.outcome, hit.category) if hit else None
 
 
 @pytest.mark.parametrize(

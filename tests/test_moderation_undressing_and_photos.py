@@ -13,19 +13,13 @@ import pytest
 from billing import ledger
 from generation.models import Job
 from generation.moderation import screening
-from generation.moderation.verdict import strongest
 from tests.conftest import signed_in
 from tests.fixtures.portraits import faded, png, portrait
 from tests.gen_helpers import held_refs, t2v_data
-from tests.moderation_helpers import submit, upload
+from tests.moderation_helpers import submit, upload, verdict
 from tests.provenance_helpers import finished_job, moving_clip
 
 pytestmark = pytest.mark.django_db
-
-
-def verdict(prompt: str, photo: bool = False):
-    hit = strongest(screening.prompt_hits(prompt, photo=photo))
-    return (hit.outcome, hit.category) if hit else None
 
 
 UNDRESSING = [
