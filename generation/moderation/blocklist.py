@@ -31,7 +31,7 @@ def hits(text: str, field: str, terms=None, categories=None) -> list[Hit]:
             continue
         if contains(forwards, term):
             how = ""
-        elif not term.cjk and contains(backwards, term):
+        elif not term.unspaced and contains(backwards, term):
             how = " (reversed)"
         else:
             continue

@@ -7,7 +7,7 @@ pinyin, mixed languages) are in the set itself.
 
 import re
 
-from generation.moderation.normalise import CJK
+from generation.moderation.normalise import UNSPACED
 
 LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "5"})
 # Cyrillic and Ukrainian letters drawn like Latin ones.
@@ -26,7 +26,7 @@ def leet(text: str) -> str:
 def spacing(text: str, separator: str = ".") -> str:
     """Every word of four letters or more spelled out ("n.u.d.e"); Chinese, one character at a
     time with spaces between."""
-    if CJK.search(text) and not LONG_WORD.search(text):
+    if UNSPACED.search(text) and not LONG_WORD.search(text):
         return " ".join(text)
     return LONG_WORD.sub(lambda m: separator.join(m.group()), text)
 
@@ -39,7 +39,7 @@ def zero_width(text: str) -> str:
     """A zero-width space between the letters of every long word and between Chinese
     characters."""
     text = LONG_WORD.sub(lambda m: ZERO_WIDTH_SPACE.join(m.group()), text)
-    return CJK.sub(lambda m: m.group() + ZERO_WIDTH_SPACE, text)
+    return UNSPACED.sub(lambda m: m.group() + ZERO_WIDTH_SPACE, text)
 
 
 def fullwidth(text: str) -> str:

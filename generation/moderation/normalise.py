@@ -30,13 +30,16 @@ LEET = str.maketrans({"0": "o", "1": "i", "l": "i", "3": "e", "4": "a", "5": "s"
 # punctuation ("nude!").
 LEET_SYMBOLS = {"!": "i", "|": "i", "@": "a", "$": "s"}
 SYMBOL_IN_WORD = re.compile(r"[!|@$](?=\w)")
-# Chinese characters, Japanese kana and Korean hangul: written without spaces between words (or,
-# in Korean, with particles joined to them), so matched as substrings.
-CJK = re.compile(
-    r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+# Chinese characters, Japanese kana, Korean hangul and Thai: written without spaces between words
+# (or, in Korean, with particles joined to them), so matched as substrings.
+UNSPACED = re.compile(
+    r"[\u0e00-\u0e7f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    r"\uf900-\ufaff]"
 )
-WORD = re.compile(r"\w+")
-WORD_SPLIT = re.compile(r"(\w+)")
+# A word: letters, digits, and the vowel signs of Devanagari and the other Indic scripts, which
+# are not "\w" to Python ("साल", year, would be read as two words, "स" and "ल").
+WORD = re.compile(r"[\w\u0900-\u0dff]+")
+WORD_SPLIT = re.compile(r"([\w\u0900-\u0dff]+)")
 RLO, PDF = "\u202e", "\u202c"
 OVERRIDDEN = re.compile(f"{RLO}([^{PDF}]*)(?:{PDF}|$)")
 # A run of three or more single letters ("p.o.r.n", "n u d e") is one word spelled out.
@@ -57,8 +60,9 @@ EXTRA_LOOK_ALIKES = {
 @cache
 def _confusables() -> dict[int, str]:
     """Non-ASCII characters that Unicode lists as confusable with an ASCII letter or digit,
-    mapped to it (from the confusable-homoglyphs package's copy of confusables.txt). CJK and
-    ASCII are left alone: Chinese has no look-alike problem here, and ASCII is folded by LEET."""
+    mapped to it (from the confusable-homoglyphs package's copy of confusables.txt). Scripts
+    matched as substrings and ASCII are left alone: Chinese has no look-alike problem here,
+    and ASCII is folded by LEET."""
     import confusable_homoglyphs
 
     data = json.loads(
@@ -66,7 +70,7 @@ def _confusables() -> dict[int, str]:
     )
     table = {}
     for char, glyphs in data.items():
-        if len(char) != 1 or char.isascii() or CJK.match(char):
+        if len(char) != 1 or char.isascii() or UNSPACED.match(char):
             continue
         target = next(
             (g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalnum()),
@@ -87,10 +91,11 @@ def _visible(text: str) -> str:
 
 
 def _letters(text: str, native: bool = False) -> str:
-    """Case, compatibility forms, look-alikes and accents folded; CJK kept. With `native`, a
-    word written wholly in Cyrillic is kept in Cyrillic (only "ё" folded to "е"): Russian is
-    matched as Russian (`Normalised.native`), and `words_of` folds such a word to Latin for
-    the Latin terms, so "сех" still reads as "cex"."""
+    """Case, compatibility forms, look-alikes and accents folded; CJK and Thai kept (Thai's
+    tone marks dropped like accents). With `native`, a word written wholly in Cyrillic is kept
+    in Cyrillic (only "ё" folded to "е"): Russian is matched as Russian (`Normalised.native`),
+    and `words_of` folds such a word to Latin for the Latin terms, so "сех" still reads as
+    "cex"."""
     text = unicodedata.normalize("NFKC", _visible(text)).lower()
     if not native:
         return _as_latin(text)
@@ -169,9 +174,9 @@ def _stemmer(language: str = "english"):
 
 
 def stem(word: str) -> str:
-    """Snowball stem of a folded word, Russian for a Cyrillic word, else English; CJK and very
-    short words are kept as they are."""
-    if len(word) <= 3 or CJK.match(word):
+    """Snowball stem of a folded word, Russian for a Cyrillic word, else English; words of
+    unspaced scripts and very short words are kept as they are."""
+    if len(word) <= 3 or UNSPACED.match(word):
         return word
     return _stemmer("russian" if _is_cyrillic(word) else "english").stemWord(word)
 
@@ -232,7 +237,7 @@ def _one_inserted(word: str, term: str) -> bool:
 def _near(words) -> dict:
     near = {}
     for word in words:
-        if len(word) >= DOUBLED_MIN + 1 and not CJK.match(word):
+        if len(word) >= DOUBLED_MIN + 1 and not UNSPACED.match(word):
             for variant in _deletions(word):
                 near.setdefault(variant, set()).add(word)
     return near
@@ -254,8 +259,9 @@ def misspelt(text: Normalised, term: str) -> bool:
 
 def words_of(text: str, native: bool = False) -> list[str]:
     """The folded words of `text`; with `native`, words written in Cyrillic stay Cyrillic."""
-    # Each CJK character is a word of its own, so "hentai动漫" still ends a Latin word.
-    folded = CJK.sub(lambda m: f" {m.group()} ", _fold(text, native=True).replace("_", " "))
+    # Each character of an unspaced script is a word of its own, so "hentai动漫" still ends a
+    # Latin word.
+    folded = UNSPACED.sub(lambda m: f" {m.group()} ", _fold(text, native=True).replace("_", " "))
     words = WORD.findall(folded)
     return words if native else _latin_reading(words)
 
@@ -291,7 +297,7 @@ class Term:
 
     plain: str
     stemmed: str
-    cjk: bool
+    unspaced: bool  # matched anywhere, as a substring (Chinese, Japanese, Korean, Thai)
     cyrillic: bool = False  # matched against the prompt's Cyrillic words as written
 
     def __bool__(self):
@@ -309,11 +315,11 @@ def normalise_term(term: str) -> Term:
         # A short Russian stem names other words too ("голая", naked, stems to "гол", a goal):
         # such a term is matched only in the forms listed.
         stems = words
-    return Term("".join(words), "".join(stems), is_cjk(term), cyrillic)
+    return Term("".join(words), "".join(stems), is_unspaced(term), cyrillic)
 
 
-def is_cjk(term: str) -> bool:
-    return bool(CJK.search(term))
+def is_unspaced(term: str) -> bool:
+    return bool(UNSPACED.search(term))
 
 
 def _whole_words(text: Squeezed, term: str) -> bool:
@@ -333,13 +339,14 @@ def _whole_words(text: Squeezed, term: str) -> bool:
 
 
 def contains(text: Normalised, term: Term | str) -> bool:
-    """Whether the normalised `term` occurs in `text`: anywhere for a CJK term (Chinese has no
-    spaces between words), else as whole words, as written or stem for stem."""
+    """Whether the normalised `term` occurs in `text`: anywhere for a term in an unspaced
+    script (Chinese and Thai have no spaces between words), else as whole words, as written or
+    stem for stem."""
     if isinstance(term, str):
-        term = Term(term, term, is_cjk(term))
+        term = Term(term, term, is_unspaced(term))
     if not term:
         return False
-    if term.cjk:
+    if term.unspaced:
         return term.plain in text.squeezed
     if term.cyrillic:  # Russian: whole words, as written or stem for stem
         return _whole_words(text.native, term.plain) or _whole_words(

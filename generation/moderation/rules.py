@@ -30,7 +30,7 @@ from functools import cache
 
 from generation.moderation import lexicon
 from generation.moderation.normalise import (
-    CJK,
+    UNSPACED,
     Normalised,
     _letters,
     contains,
@@ -48,14 +48,16 @@ _UNDER_18 = (
     r"|fourteen|fifteen|sixteen|seventeen)"
 )
 # "Years" in the other languages prompts come in: "12 anos", "13 anni", "12 ans", "14 Jahre",
-# "14 лет", "12 tuổi", "12 tahun", "12 سنة"; Japanese 歳 and Korean 살/세 ("세계", world, is not).
+# "14 лет", "12 tuổi", "12 tahun", "12 سنة", Hindi "12 साल", "12 वर्ष" (its virama dropped with
+# the accents: "वरष"); Japanese 歳, Korean 살/세 ("세계", world, is not), Thai ปี and ขวบ.
 _YEARS = (
-    r"(?:anos|años|anni|ans|jahre|jahrige|jahrigen|tuoi|tuổi|tahun|лет|года|год|سنة|سنوات|عاما)"
+    r"(?:anos|años|anni|ans|jahre|jahrige|jahrigen|tuoi|tuổi|tahun|лет|года|год|سنة|سنوات|عاما"
+    r"|साल|वर्?ष|बरस)"
 )
 AGE = re.compile(
     rf"\b{_UNDER_18}\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"
     rf"|(?<![\d])(?:1[0-7]|[1-9])\s*-?\s*{_YEARS}(?!\w)"
-    r"|(?<![\d])(?:1[0-7]|[1-9])\s*(?:岁|歳|살|세(?!계))"
+    r"|(?<![\d])(?:1[0-7]|[1-9])\s*(?:岁|歳|살|세(?!계)|ปี|ขวบ)"
     r"|(?<![一二三四五六七八九十])(?:[一二三四五六七八九]|十[一二三四五六七]?)(?:岁|歳)",
     re.IGNORECASE,
 )
@@ -64,11 +66,15 @@ AGE = re.compile(
 
 
 def _phrase(text: str) -> str:
-    """A pattern for a harmless phrase: Latin ones as whole words, with a hyphen or spaces
-    between them ("nude-coloured" as "nude coloured"); Chinese ones as substrings."""
-    if CJK.search(text):
+    """A pattern for a harmless phrase, folded as the prompts are (`prepared`: accents, and
+    Hindi's virama and Thai's tone marks with them): whole words, with a hyphen or spaces
+    between them ("nude-coloured" as "nude coloured"); Chinese and Thai ones as substrings."""
+    text = _letters(text)
+    if UNSPACED.search(text):
         return re.escape(text)
-    return r"\b" + r"[\s-]+".join(map(re.escape, text.split())) + r"\b"
+    # Not "\b": a Devanagari word may end in a vowel sign, which is not "\w".
+    edge = r"[\w\u0900-\u0dff]"
+    return rf"(?<!{edge})" + r"[\s-]+".join(map(re.escape, text.split())) + rf"(?!{edge})"
 
 
 _HARMLESS = re.compile("|".join(map(_phrase, lexicon.HARMLESS)), re.IGNORECASE)
@@ -207,6 +213,6 @@ _GLOSS = re.compile("|".join(sorted(map(re.escape, lexicon.GLOSSES), key=len, re
 def glossed(text: str) -> str:
     """Chinese cue words replaced by their English gloss, for the English semantic model (which
     also reads the prompt as written): a Chinese or mixed prompt is read in both languages."""
-    if not CJK.search(text):
+    if not UNSPACED.search(text):
         return text
     return _GLOSS.sub(lambda m: f" {lexicon.GLOSSES[m.group()]} ", text)
