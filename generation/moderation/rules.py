@@ -49,10 +49,11 @@ _UNDER_18 = (
 )
 # "Years" in the other languages prompts come in: "12 anos", "13 anni", "12 ans", "14 Jahre",
 # "14 лет", "12 tuổi", "12 tahun", "12 سنة", Hindi "12 साल", "12 वर्ष" (its virama dropped with
-# the accents: "वरष"); Japanese 歳, Korean 살/세 ("세계", world, is not), Thai ปี and ขวบ.
+# the accents: "वरष") or "12 saal"; Japanese 歳, Korean 살/세 ("세계", world, is not), Thai ปี
+# and ขวบ.
 _YEARS = (
     r"(?:anos|años|anni|ans|jahre|jahrige|jahrigen|tuoi|tuổi|tahun|лет|года|год|سنة|سنوات|عاما"
-    r"|साल|वर्?ष|बरस)"
+    r"|साल|वर्?ष|बरस|saal|varsh|baras)"
 )
 AGE = re.compile(
     rf"\b{_UNDER_18}\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"

@@ -1,4 +1,4 @@
-"""Default terms in Hindi and Thai, which passed every layer until now (Thai has no spaces
+"""Default terms in Hindi (in Devanagari and as typed in Latin letters) and Thai, which passed every layer until now (Thai has no spaces
 between words and Devanagari's vowel signs split its words: generation/moderation/normalise.py
 now matches Thai as substrings, as it matches Chinese, and keeps a Devanagari word whole). Only
 added where missing: a staff edit stands."""
@@ -17,9 +17,10 @@ TERMS = [
         "sexual",
         R,
         "सेक्स करते|सेक्स वीडियो|पोर्न वीडियो|अश्लील वीडियो|संभोग करते|ब्लू फिल्म|"
+        "sex karte|sex video|chudai|ashleel video|blue film|"
         "มีเซ็กส์|หนังโป๊|คลิปโป๊|มีเพศสัมพันธ์|หนังเอ็กซ์",
     ),
-    *_terms("sexual", V, "नग्न|नंगी|नंगा|नंगे|เปลือย|แก้ผ้า"),
+    *_terms("sexual", V, "नग्न|नंगी|नंगा|नंगे|nangi|nanga|nange|เปลือย|แก้ผ้า"),
     *_terms(
         "minors",
         R,
@@ -29,9 +30,11 @@ TERMS = [
         "self_harm",
         R,
         "आत्महत्या करने का तरीका|आत्महत्या करने के तरीके|आत्महत्या कैसे करें|मरने का तरीका|"
+        "aatmahatya kaise kare|aatmahatya kaise karen|aatmahatya karne ka tarika|"
+        "atmahatya kaise kare|khudkushi kaise kare|khudkushi karne ka tarika|marne ka tarika|"
         "วิธีฆ่าตัวตาย|ฆ่าตัวตายยังไง|ฆ่าตัวตายแบบไม่เจ็บ",
     ),
-    *_terms("self_harm", V, "आत्महत्या|ฆ่าตัวตาย"),
+    *_terms("self_harm", V, "आत्महत्या|aatmahatya|atmahatya|khudkushi|ฆ่าตัวตาย"),
 ]
 
 
