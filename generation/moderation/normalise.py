@@ -90,13 +90,25 @@ def _visible(text: str) -> str:
     return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
+@cache
+def _digits() -> dict[int, str]:
+    """Decimal digits of every script (Arabic-Indic ۱۲, Devanagari १२, Bengali ১২, Thai ๑๒...)
+    as ASCII digits: an age is read in any of them, and a digit is never taken for a look-alike
+    letter ("۱" looks like "l")."""
+    return {
+        code: str(unicodedata.digit(chr(code)))
+        for code in range(0x80, 0x10000)
+        if unicodedata.category(chr(code)) == "Nd"
+    }
+
+
 def _letters(text: str, native: bool = False) -> str:
     """Case, compatibility forms, look-alikes and accents folded; CJK and Thai kept (Thai's
     tone marks dropped like accents). With `native`, a word written wholly in Cyrillic is kept
     in Cyrillic (only "ё" folded to "е"): Russian is matched as Russian (`Normalised.native`),
     and `words_of` folds such a word to Latin for the Latin terms, so "сех" still reads as
     "cex"."""
-    text = unicodedata.normalize("NFKC", _visible(text)).lower()
+    text = unicodedata.normalize("NFKC", _visible(text)).lower().translate(_digits())
     if not native:
         return _as_latin(text)
     pieces = (_as_cyrillic(piece) for piece in WORD_SPLIT.split(text))

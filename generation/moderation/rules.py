@@ -49,16 +49,20 @@ _UNDER_18 = (
 )
 # "Years" in the other languages prompts come in: "12 anos", "13 anni", "12 ans", "14 Jahre",
 # "14 лет", "12 tuổi", "12 tahun", "12 سنة", Hindi "12 साल", "12 वर्ष" (its virama dropped with
-# the accents: "वरष") or "12 saal"; Japanese 歳, Korean 살/세 ("세계", world, is not), Thai ปี
-# and ขวบ.
+# the accents: "वरष") or "12 saal", Turkish "12 yaşında", Polish "12-letnia", Dutch "12 jaar",
+# Urdu and Persian "12 سال", "۱۲ ساله", Bengali "১২ বছর", Tagalog "12 taong gulang", Swahili
+# "miaka 12" (the number after); Japanese 歳, Korean 살/세 ("세계", world, is not), Thai ปี
+# and ขวบ. Digits of every script are read as ASCII first (`normalise._digits`).
 _YEARS = (
     r"(?:anos|años|anni|ans|jahre|jahrige|jahrigen|tuoi|tuổi|tahun|лет|года|год|سنة|سنوات|عاما"
-    r"|साल|वर्?ष|बरस|saal|varsh|baras)"
+    r"|साल|वर्?ष|बरस|saal|varsh|baras|yasinda|yasindaki|yas|letni|letnia|letnie|letniego"
+    r"|letniej|lat|jaar|jarig|jarige|سال|ساله|বছর|taong|taon)"
 )
 AGE = re.compile(
     rf"\b{_UNDER_18}\s*-?\s*(?:years?|yrs?|yo|y/o)\b(?:\s*-?\s*old)?"
     rf"|(?<![\d])(?:1[0-7]|[1-9])\s*-?\s*{_YEARS}(?!\w)"
     r"|(?<![\d])(?:1[0-7]|[1-9])\s*(?:岁|歳|살|세(?!계)|ปี|ขวบ)"
+    r"|\bmiaka\s*(?:1[0-7]|[1-9])(?!\d)"
     r"|(?<![一二三四五六七八九十])(?:[一二三四五六七八九]|十[一二三四五六七]?)(?:岁|歳)",
     re.IGNORECASE,
 )
