@@ -483,6 +483,7 @@ HARMLESS = (
     "nude shade", "nude lipstick", "nude lip gloss", "nude makeup", "nude nail polish",
     "nude nails", "nude heels", "nude pumps", "nude sandals", "nude shoes", "nude beige",
     "nude pink", "nude palette", "nude eyeshadow", "nude stockings", "nude tights", "裸色", "裸妆",
+    "intihar önleme", "zapobieganie samobójstwom", "zelfmoordpreventie",
     "white power ranger", "white power rangers", "nanga parbat", "आत्महत्या रोकथाम",
     "aatmahatya rokthaam", "atmahatya rokthaam", "ป้องกันการฆ่าตัวตาย",
     "bath bomb", "bath bombs", "photobomb", "photo bomb", "photobombing", "bombshell",

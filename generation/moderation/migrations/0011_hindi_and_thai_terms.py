@@ -35,6 +35,19 @@ TERMS = [
         "วิธีฆ่าตัวตาย|ฆ่าตัวตายยังไง|ฆ่าตัวตายแบบไม่เจ็บ",
     ),
     *_terms("self_harm", V, "आत्महत्या|aatmahatya|atmahatya|khudkushi|ฆ่าตัวตาย"),
+    # How to kill oneself, and suicide named, in Turkish, Polish, Dutch, Urdu, Persian, Bengali,
+    # Tagalog and Swahili.
+    *_terms(
+        "self_harm",
+        R,
+        "nasıl intihar edilir|intihar yöntemleri|intihar etmenin yolu|jak popełnić samobójstwo|"
+        "sposób na samobójstwo|hoe pleeg je zelfmoord|manieren om zelfmoord te plegen|"
+        "خودکشی کیسے کریں|خودکشی کا طریقہ|چگونه خودکشی کنیم|روش خودکشی|কিভাবে আত্মহত্যা করব|"
+        "আত্মহত্যার উপায়|paano magpakamatay|jinsi ya kujiua",
+    ),
+    *_terms(
+        "self_harm", V, "intihar|samobójstwo|zelfmoord|خودکشی|আত্মহত্যা|magpakamatay|kujiua"
+    ),
 ]
 
 
