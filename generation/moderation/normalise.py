@@ -36,10 +36,11 @@ UNSPACED = re.compile(
     r"[\u0e00-\u0e7f\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
     r"\uf900-\ufaff]"
 )
-# A word: letters, digits, and the vowel signs of Devanagari and the other Indic scripts, which
-# are not "\w" to Python ("साल", year, would be read as two words, "स" and "ल").
-WORD = re.compile(r"[\w\u0900-\u0dff]+")
-WORD_SPLIT = re.compile(r"([\w\u0900-\u0dff]+)")
+# A word's character: a letter, a digit, or a vowel sign of Devanagari and the other Indic
+# scripts, which are not "\w" to Python ("साल", year, would be read as two words, "स" and "ल").
+WORD_CHAR = r"[\w\u0900-\u0dff]"
+WORD = re.compile(f"{WORD_CHAR}+")
+WORD_SPLIT = re.compile(f"({WORD_CHAR}+)")
 RLO, PDF = "\u202e", "\u202c"
 OVERRIDDEN = re.compile(f"{RLO}([^{PDF}]*)(?:{PDF}|$)")
 # A run of three or more single letters ("p.o.r.n", "n u d e") is one word spelled out.

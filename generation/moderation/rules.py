@@ -31,6 +31,7 @@ from functools import cache
 from generation.moderation import lexicon
 from generation.moderation.normalise import (
     UNSPACED,
+    WORD_CHAR,
     Normalised,
     _letters,
     contains,
@@ -74,12 +75,12 @@ def _phrase(text: str) -> str:
     """A pattern for a harmless phrase, folded as the prompts are (`prepared`: accents, and
     Hindi's virama and Thai's tone marks with them): whole words, with a hyphen or spaces
     between them ("nude-coloured" as "nude coloured"); Chinese and Thai ones as substrings."""
-    text = _letters(text)
+    text = _letters(text, native=True)
     if UNSPACED.search(text):
         return re.escape(text)
     # Not "\b": a Devanagari word may end in a vowel sign, which is not "\w".
-    edge = r"[\w\u0900-\u0dff]"
-    return rf"(?<!{edge})" + r"[\s-]+".join(map(re.escape, text.split())) + rf"(?!{edge})"
+    words = r"[\s-]+".join(map(re.escape, text.split()))
+    return rf"(?<!{WORD_CHAR}){words}(?!{WORD_CHAR})"
 
 
 _HARMLESS = re.compile("|".join(map(_phrase, lexicon.HARMLESS)), re.IGNORECASE)

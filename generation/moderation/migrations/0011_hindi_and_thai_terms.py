@@ -1,7 +1,8 @@
-"""Default terms in Hindi (in Devanagari and as typed in Latin letters) and Thai, which passed every layer until now (Thai has no spaces
-between words and Devanagari's vowel signs split its words: generation/moderation/normalise.py
-now matches Thai as substrings, as it matches Chinese, and keeps a Devanagari word whole). Only
-added where missing: a staff edit stands."""
+"""Default terms in Hindi (in Devanagari and as typed in Latin letters) and Thai, which passed
+every layer until now (Thai has no spaces between words and Devanagari's vowel signs split its
+words: generation/moderation/normalise.py now matches Thai as substrings, as it matches Chinese,
+and keeps a Devanagari word whole); and how to kill oneself, and suicide named, in eight more
+languages. Only added where missing: a staff edit stands."""
 
 from django.db import migrations
 
